@@ -1,0 +1,190 @@
+"""Command line: figures without the UI, for scripts and checks.
+
+    python -m geo areas FILE [--by FIELD] [--unit km2|ha|mu|m2] [--format table|csv|json]
+    python -m geo overlaps FILE_A FILE_B [--unit ...] [--format ...] [--out PAIRS.geojson]
+    python -m geo build-data      # rebuild data/zones.geojson from the sources
+    python -m geo plan-check      # the plan's stated land areas against computed ones
+
+Errors in the input print one clear message and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.area import UNIT_LABELS, area_table, convert_area
+from geo.errors import GeoError, GeometryError
+from geo.io import read_layer, write_geojson_atomic
+from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
+from geo.validate import ValidationReport, repair_geometries
+
+
+def _label_column(gdf: gpd.GeoDataFrame, requested: str | None) -> str | None:
+    if requested is not None:
+        if requested not in gdf.columns:
+            raise GeometryError(
+                f"column {requested!r} is not in the file; available: "
+                f"{', '.join(c for c in gdf.columns if c != 'geometry')}"
+            )
+        return requested
+    return "id" if "id" in gdf.columns else None
+
+
+def _load_polygons(path: str, *, layer: str | None) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    gdf = read_layer(path, layer=layer)
+    fixed, report = repair_geometries(gdf)
+    areal = fixed.geometry.notna() & ~fixed.geometry.is_empty
+    areal &= fixed.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
+    if not areal.any():
+        raise GeometryError(
+            f"{path}: no polygons found ({len(gdf)} feature(s), types: "
+            f"{', '.join(sorted(set(gdf.geometry.geom_type.dropna())) or ['none'])}); "
+            "areas need Polygon or MultiPolygon features."
+        )
+    return fixed[areal], report
+
+
+def _emit(frame: pd.DataFrame, fmt: str, out: Callable[[str], object]) -> None:
+    if fmt == "csv":
+        out(frame.to_csv(index=False).rstrip("\n"))
+    elif fmt == "json":
+        out(frame.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            out(frame.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+
+
+def _warn(report: ValidationReport, *, path: str) -> None:
+    for line in report.messages():
+        print(f"{path}: {line}", file=sys.stderr)
+
+
+def cmd_areas(args: argparse.Namespace) -> int:
+    gdf, report = _load_polygons(args.file, layer=args.layer)
+    _warn(report, path=args.file)
+    unit = args.unit
+    table = area_table(gdf, by=args.by, method=args.method)
+    label = args.by or _label_column(gdf, args.label)
+    frame = pd.DataFrame(
+        {
+            (label or "index"): table.index if args.by else (gdf[label] if label else gdf.index),
+            f"area_{unit}": convert_area(table["area_m2"], unit=unit),
+            f"gk_area_{unit}": convert_area(table["gk_area_m2"], unit=unit),
+        }
+    )
+    if args.by:
+        frame["feature_count"] = table["feature_count"].to_numpy()
+    _emit(frame.reset_index(drop=True), args.format, print)
+    if args.format == "table":
+        total = float(table["area_m2"].sum())
+        union = union_area_m2(gdf)
+        name = UNIT_LABELS[unit]["en"]
+        print(
+            f"\nsum {convert_area(total, unit=unit):,.4f} {name}; "
+            f"union (overlaps counted once) {convert_area(union, unit=unit):,.4f} {name}; "
+            f"ellipsoidal on CGCS2000 ({args.method}); GK = EPSG:4543 planar"
+        )
+    return 0
+
+
+def cmd_overlaps(args: argparse.Namespace) -> int:
+    a, report_a = _load_polygons(args.file_a, layer=args.layer_a)
+    b, report_b = _load_polygons(args.file_b, layer=args.layer_b)
+    _warn(report_a, path=args.file_a)
+    _warn(report_b, path=args.file_b)
+    label_a = _label_column(a, args.a_id)
+    label_b = _label_column(b, args.b_id)
+    pairs = overlap_pairs(
+        a, b, names=(args.file_a, args.file_b), keep_geometry=bool(args.out), threads=args.threads
+    )
+    unit = args.unit
+    frame = pd.DataFrame(
+        {
+            "a": a.loc[pairs["a_index"], label_a].to_numpy() if label_a else pairs["a_index"],
+            "b": b.loc[pairs["b_index"], label_b].to_numpy() if label_b else pairs["b_index"],
+            f"overlap_{unit}": convert_area(pairs["overlap_m2"], unit=unit),
+            "a_share": pairs["a_share"],
+            "b_share": pairs["b_share"],
+        }
+    )
+    _emit(frame, args.format, print)
+    if args.out:
+        write_geojson_atomic(pairs, args.out)
+    if args.format == "table":
+        totals = overlap_totals(pairs, a, side="a") if args.out else None
+        covered = totals["covered_m2"].sum() if totals is not None else pairs["overlap_m2"].sum()
+        print(
+            f"\n{len(pairs)} overlapping pair(s); A features touched: "
+            f"{pairs['a_index'].nunique()} of {len(a)}; overlap "
+            f"{convert_area(float(covered), unit=unit):,.4f} {UNIT_LABELS[unit]['en']}"
+        )
+    return 0
+
+
+def cmd_build_data(args: argparse.Namespace) -> int:
+    from geo import build  # deferred: only this command needs the sources
+
+    build.main(out_dir=Path(args.out_dir) if args.out_dir else None)
+    return 0
+
+
+def cmd_plan_check(args: argparse.Namespace) -> int:
+    from geo import plan_check
+
+    print(plan_check.main(fmt=args.format))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and for ``--help`` documentation)."""
+    p = argparse.ArgumentParser(prog="python -m geo", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--unit", choices=["km2", "ha", "mu", "m2"], default="km2")
+        sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    sp = sub.add_parser("areas", help="ellipsoidal (CGCS2000) and Gauss-Kruger areas of a layer")
+    sp.add_argument("file")
+    sp.add_argument("--layer", help="layer name in a multi-layer file (GeoPackage)")
+    sp.add_argument("--by", help="sum areas by this column")
+    sp.add_argument("--label", help="column naming each feature (default: 'id' if present)")
+    sp.add_argument("--method", choices=["geod", "equal_area"], default="geod")
+    common(sp)
+    sp.set_defaults(func=cmd_areas)
+
+    sp = sub.add_parser("overlaps", help="overlapping pairs of two layers, with areas and shares")
+    sp.add_argument("file_a")
+    sp.add_argument("file_b")
+    sp.add_argument("--layer-a")
+    sp.add_argument("--layer-b")
+    sp.add_argument("--a-id", help="column naming A's features (default: 'id' if present)")
+    sp.add_argument("--b-id", help="column naming B's features (default: 'id' if present)")
+    sp.add_argument("--out", help="also write the intersection polygons to this GeoJSON file")
+    sp.add_argument("--threads", type=int, default=None)
+    common(sp)
+    sp.set_defaults(func=cmd_overlaps)
+
+    sp = sub.add_parser("build-data", help="rebuild data/zones.geojson from data/sources")
+    sp.add_argument("--out-dir", help="write into this folder instead of data/")
+    sp.set_defaults(func=cmd_build_data)
+
+    sp = sub.add_parser("plan-check", help="stated land areas against computed ones")
+    sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sp.set_defaults(func=cmd_plan_check)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

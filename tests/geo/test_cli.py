@@ -1,0 +1,90 @@
+"""The command line prints correct figures for files made by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geo.area import ellipsoidal_area_m2
+from geo.cli import main
+from geo.io import write_geojson_atomic
+from tests.conftest import gk_boxes
+
+
+@pytest.fixture
+def squares_file(tmp_path: Path) -> Path:
+    layer = gk_boxes((0, 0, 1000, 1000), (500, 500, 1500, 1500), ids=["a", "b"])
+    layer["kind"] = ["park", "park"]
+    path = tmp_path / "squares.geojson"
+    write_geojson_atomic(layer, path)
+    return path
+
+
+def test_areas_json(squares_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["areas", str(squares_file), "--unit", "ha", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = ellipsoidal_area_m2(gk_boxes((0, 0, 1000, 1000))).iloc[0] / 10_000
+    assert [r["id"] for r in rows] == ["a", "b"]
+    # The file stores coordinates to 1e-7° (about 1 cm): the area moves by up to ~2e-5.
+    assert rows[0]["area_ha"] == pytest.approx(expected, rel=5e-5)
+    assert rows[0]["gk_area_ha"] == pytest.approx(100.0, rel=5e-5)
+
+
+def test_areas_table_prints_sum_and_union(
+    squares_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["areas", str(squares_file), "--by", "kind"]) == 0
+    out = capsys.readouterr().out
+    assert "park" in out
+    assert "sum 1.9997 km²" in out
+    assert "union (overlaps counted once) 1.7497 km²" in out
+
+
+def test_overlaps_csv_and_geojson_out(
+    squares_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "pairs.geojson"
+    code = main(
+        [
+            "overlaps",
+            str(squares_file),
+            str(squares_file),
+            "--format",
+            "csv",
+            "--out",
+            str(out_file),
+        ]
+    )
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "a,b,overlap_km2,a_share,b_share"
+    ab = next(line for line in lines[1:] if line.startswith("a,b,"))
+    assert float(ab.split(",")[2]) == pytest.approx(0.25, rel=1e-3)
+    assert len(json.loads(out_file.read_text(encoding="utf-8"))["features"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ('{"type": "FeatureCollection", "features": [', "not a readable spatial file"),
+        ("just some text", "not a readable spatial file"),
+        (
+            '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+            '"geometry":{"type":"Point","coordinates":[102.8,24.9]}}]}',
+            "no polygons found",
+        ),
+    ],
+)
+def test_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    path = tmp_path / "input.geojson"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert main(["areas", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
