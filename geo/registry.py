@@ -1,0 +1,169 @@
+"""The layer registry declared in ``config/layers.toml``: groups, layers and styles.
+
+Validated on load: unknown keys are rejected, every problem is reported at once, and
+every layer must name a declared group. The web map (``layers/``), the printed exports
+and the sidebar all read their layer list from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.errors import ConfigError, collect
+
+LAYERS_FILE = CONFIG_DIR / "layers.toml"
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of layers as the plan thinks of them (province, city, district …)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    order: int
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One map layer: which features, how they look, what the tooltip shows."""
+
+    id: str
+    group: str
+    name_zh: str
+    name_en: str
+    visible: bool
+    order: int
+    color: str
+    fill: str
+    fill_opacity: float
+    weight: float
+    label: bool
+    tooltip: tuple[str, ...]
+    color_by: str | None = None
+    colors: dict[str, str] = field(default_factory=dict)
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def colour_for(self, value: object) -> tuple[str, str]:
+        """(stroke, fill) colours for a feature whose ``color_by`` property is ``value``."""
+        if self.color_by is not None and value is not None and str(value) in self.colors:
+            c = self.colors[str(value)]
+            return c, c
+        return self.color, self.fill
+
+
+@dataclass(frozen=True)
+class Registry:
+    groups: tuple[Group, ...]
+    layers: tuple[LayerSpec, ...]
+
+    def layer(self, layer_id: str) -> LayerSpec:
+        for spec in self.layers:
+            if spec.id == layer_id:
+                return spec
+        raise KeyError(
+            f"layer {layer_id!r} is not declared in {LAYERS_FILE.name}; "
+            f"known: {', '.join(s.id for s in self.layers)}"
+        )
+
+    def group(self, group_id: str) -> Group:
+        for g in self.groups:
+            if g.id == group_id:
+                return g
+        raise KeyError(f"group {group_id!r} is not declared in {LAYERS_FILE.name}")
+
+    def layers_in(self, group_id: str) -> tuple[LayerSpec, ...]:
+        return tuple(s for s in self.layers if s.group == group_id)
+
+
+_GROUP_KEYS = ("id", "name_zh", "name_en", "order")
+_LAYER_REQUIRED = (
+    "id",
+    "group",
+    "name_zh",
+    "name_en",
+    "visible",
+    "order",
+    "color",
+    "fill",
+    "fill_opacity",
+    "weight",
+    "label",
+    "tooltip",
+)
+
+
+def parse_registry(raw: dict[str, Any], *, where: str = "layers.toml") -> Registry:
+    """Validate a parsed layers file and build the :class:`Registry` (pure; no files)."""
+    problems = check_keys(raw, where=where, required=("groups", "layers"))
+    groups: list[Group] = []
+    for i, g in enumerate(raw.get("groups", [])):
+        w = f"{where} groups[{i}] ({g.get('id', '?')})"
+        found = check_keys(g, where=w, required=_GROUP_KEYS)
+        if not found:
+            groups.append(Group(str(g["id"]), g["name_zh"], g["name_en"], int(g["order"])))
+        problems += found
+    group_ids = [g.id for g in groups]
+    layers: list[LayerSpec] = []
+    for i, layer in enumerate(raw.get("layers", [])):
+        w = f"{where} layers[{i}] ({layer.get('id', '?')})"
+        found = check_keys(
+            layer, where=w, required=_LAYER_REQUIRED, optional=("color_by", "colors")
+        )
+        if not found:
+            if not _ID.match(str(layer["id"])):
+                found.append(f"{w}: id must be lower-case ascii letters, digits and _")
+            if layer["group"] not in group_ids:
+                found.append(f"{w}: group {layer['group']!r} is not declared under [[groups]]")
+            colours = [layer["color"], layer["fill"], *layer.get("colors", {}).values()]
+            found += [f"{w}: colour {c!r} is not #rrggbb" for c in colours if not _COLOR.match(c)]
+            if not 0.0 <= float(layer["fill_opacity"]) <= 1.0:
+                found.append(f"{w}: fill_opacity must be between 0 and 1")
+            if ("color_by" in layer) != ("colors" in layer):
+                found.append(f"{w}: give both color_by and colors, or neither")
+        if not found:
+            layers.append(
+                LayerSpec(
+                    id=layer["id"],
+                    group=layer["group"],
+                    name_zh=layer["name_zh"],
+                    name_en=layer["name_en"],
+                    visible=bool(layer["visible"]),
+                    order=int(layer["order"]),
+                    color=layer["color"],
+                    fill=layer["fill"],
+                    fill_opacity=float(layer["fill_opacity"]),
+                    weight=float(layer["weight"]),
+                    label=bool(layer["label"]),
+                    tooltip=tuple(layer["tooltip"]),
+                    color_by=layer.get("color_by"),
+                    colors=dict(layer.get("colors", {})),
+                )
+            )
+        problems += found
+    for kind, ids in (("group", group_ids), ("layer", [s.id for s in layers])):
+        dupes = sorted({x for x in ids if ids.count(x) > 1})
+        problems += [f"{where}: {kind} id {d!r} declared twice" for d in dupes]
+    collect(problems, what=f"layer registry {where}", error=ConfigError)
+    return Registry(
+        groups=tuple(sorted(groups, key=lambda g: g.order)),
+        layers=tuple(sorted(layers, key=lambda s: s.order)),
+    )
+
+
+@cache
+def load_registry(path: Path = LAYERS_FILE) -> Registry:
+    """Load and validate ``config/layers.toml`` (cached: it does not change while running)."""
+    return parse_registry(load_toml(path), where=path.name)
