@@ -1,0 +1,248 @@
+"""Real-browser harness: run a Streamlit script, open it in headless Chromium.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``/usr/bin/chromium``,
+``/usr/bin/chromedriver``). The browser resolves every host except 127.0.0.1 and
+localhost to "not found", so a page that would fetch from the internet fails here
+exactly as it fails on an intranet, whether or not this machine has internet.
+
+Fixtures
+--------
+``streamlit_url``  factory: ``streamlit_url(script_path) -> "http://127.0.0.1:PORT"``;
+                   the server is stopped at the end of the test.
+``browser``        a :class:`BrowserSession` (driver plus console/network checks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+# Streamlit scripts, not test modules: keep --doctest-modules from importing them.
+collect_ignore = ["apps"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+ST_FOLIUM_IFRAME = 'iframe[src*="st_folium"]'
+
+SERVER_START_TIMEOUT_S = 60.0
+PAGE_TIMEOUT_S = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, *, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and anything it started (its own process group)."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def streamlit_url(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
+    """Factory: start ``streamlit run SCRIPT`` on 127.0.0.1 and return its base URL.
+
+    Runs from the repository root (so ``.streamlit/config.toml`` applies and
+    ``geo``/``layers`` import). Streamlit serves ``static/`` from beside the script.
+    """
+    processes: list[subprocess.Popen[bytes]] = []
+    logs: list[Path] = []
+
+    def start(script: Path) -> str:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        log_path = tmp_path / f"streamlit-{port}.log"
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(script),
+            "--server.address=127.0.0.1", f"--server.port={port}",
+            "--server.headless=true", "--browser.gatherUsageStats=false",
+            "--server.enableStaticServing=true", "--server.fileWatcherType=none",
+        ]  # fmt: skip
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        processes.append(process)
+        logs.append(log_path)
+        _wait_healthy(url, process, log_path)
+        return url
+
+    yield start
+    for process in processes:
+        _stop(process)
+
+
+@dataclass
+class BrowserSession:
+    """A headless Chromium with the console and network checks a test asserts on."""
+
+    driver: webdriver.Chrome
+    _requests: dict[str, str] = field(default_factory=dict)  # requestId -> URL
+    failed_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    received_bytes: dict[str, int] = field(default_factory=dict)  # URL -> bytes on the wire
+    websocket_bytes: int = 0  # Streamlit's messages to the page (the map's HTML/JS travels here)
+
+    def collect_logs(self) -> None:
+        """Drain the browser's console and performance logs into the two lists.
+
+        A failed request is one that did not load (DNS, refused, blocked), got an
+        HTTP status >= 400, or went to any host but 127.0.0.1 / localhost.
+        """
+        for entry in self.driver.get_log("browser"):
+            if entry.get("level") == "SEVERE":
+                self.console_errors.append(str(entry.get("message")))
+        for entry in self.driver.get_log("performance"):
+            message: dict[str, Any] = json.loads(entry["message"])["message"]
+            self._record_network_event(message.get("method", ""), message.get("params", {}))
+
+    def _record_network_event(self, method: str, params: dict[str, Any]) -> None:
+        if method == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            self._requests[params["requestId"]] = url
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https", "ws", "wss") and (
+                parts.hostname not in LOCAL_HOSTS
+            ):
+                self.failed_requests.append(f"non-local request: {url}")
+        elif method == "Network.responseReceived":
+            status = params["response"]["status"]
+            if status >= 400:
+                self.failed_requests.append(f"HTTP {status}: {params['response']['url']}")
+        elif method == "Network.loadingFinished":
+            url = self._requests.get(params["requestId"], params["requestId"])
+            self.received_bytes[url] = int(params.get("encodedDataLength", 0))
+        elif method == "Network.webSocketFrameReceived":
+            # payloadData is base64 for binary (protobuf) frames: decoded size is 3/4.
+            self.websocket_bytes += len(params["response"]["payloadData"]) * 3 // 4
+        elif method == "Network.loadingFailed":
+            url = self._requests.get(params["requestId"], params["requestId"])
+            if not params.get("canceled", False):
+                self.failed_requests.append(f"{params.get('errorText')}: {url}")
+
+    def screenshot(self, name: str) -> Path:
+        """Save a PNG of the whole window to tests/browser/artifacts/NAME.png."""
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        path = ARTIFACTS_DIR / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def wait_for_leaflet_paths(
+        self, *, min_count: int = 1, frame_selector: str | None = ST_FOLIUM_IFRAME
+    ) -> list[WebElement]:
+        """Switch into the st_folium iframe and wait for drawn Leaflet vector paths.
+
+        Returns the ``.leaflet-interactive`` SVG elements; the driver stays inside
+        the iframe (call ``driver.switch_to.default_content()`` to leave it). Pass
+        ``frame_selector=None`` for a page that holds the map itself (HTML export).
+        """
+        wait = WebDriverWait(self.driver, PAGE_TIMEOUT_S)
+        if frame_selector is not None:
+            try:
+                frame = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, frame_selector))
+            except TimeoutException:
+                self.collect_logs()
+                pytest.fail(f"no iframe {frame_selector!r}; {self._diagnostics()}")
+            self.driver.switch_to.frame(frame)
+        try:
+            return wait.until(
+                lambda d: (
+                    paths
+                    if len(paths := d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive"))
+                    >= min_count
+                    else False
+                )
+            )
+        except TimeoutException:
+            self.collect_logs()
+            self.screenshot("leaflet-timeout")
+            pytest.fail(f"fewer than {min_count} Leaflet paths drawn; {self._diagnostics()}")
+
+    def _diagnostics(self) -> str:
+        return f"console errors: {self.console_errors}; failed requests: {self.failed_requests}"
+
+
+@pytest.fixture
+def browser() -> Iterator[BrowserSession]:
+    """Headless Chromium (1400x1000) with console and network logging, no internet."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("needs Debian packages: apt-get install chromium chromium-driver")
+    profile_dir = tempfile.mkdtemp(prefix="chromium-profile-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-quic", "--no-first-run", "--disable-default-apps", "--disable-extensions",
+        "--window-size=1400,1000", f"--user-data-dir={profile_dir}",
+        # No internet, even on a machine that has it: every other host is "not found".
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        # Leave Chromium's own start page and drop its log entries: only what the
+        # test opens afterwards is checked.
+        driver.get("about:blank")
+        driver.get_log("browser")
+        driver.get_log("performance")
+        yield BrowserSession(driver=driver)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile_dir, ignore_errors=True)

@@ -1,0 +1,105 @@
+"""Folium maps draw in headless Chromium with no internet: in st_folium and as HTML export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import folium
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from layers.offline import use_local_assets
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import BrowserSession
+
+pytestmark = pytest.mark.browser
+
+APPS_DIR = Path(__file__).resolve().parent / "apps"
+POLYGON_STROKE = "#c0392b"  # the colour tests/browser/apps/minimal_map.py gives the polygon
+
+
+def test_minimal_map_draws_offline_in_streamlit(
+    streamlit_url: Callable[[Path], str], browser: BrowserSession
+) -> None:
+    url = streamlit_url(APPS_DIR / "minimal_map.py")
+    browser.driver.get(url)
+
+    paths = browser.wait_for_leaflet_paths(min_count=1)
+    # The polygon is an SVG path with a real, non-empty outline on screen.
+    polygon = paths[0]
+    assert polygon.tag_name == "path"
+    assert polygon.get_attribute("stroke") == POLYGON_STROKE
+    assert polygon.size["width"] > 50 and polygon.size["height"] > 20, polygon.size
+    # The LayerControl is there and lists the group (collapsed: its icon is
+    # leaflet.css's images/layers.png, which must come from the vendored copy).
+    control = browser.driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
+    assert "zones" in (control.get_attribute("textContent") or "")
+    assert_marker_image_loaded(browser)
+    # Hovering the polygon shows its GeoJsonTooltip (name and id from the properties).
+    ActionChains(browser.driver).move_to_element_with_offset(polygon, 0, 40).perform()
+    tooltip = WebDriverWait(browser.driver, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
+    )
+    assert "T-1" in tooltip.text
+    # Leaflet itself was loaded from this server, not a CDN.
+    leaflet_src = browser.driver.execute_script(
+        "return Array.from(document.scripts).map(s => s.src).filter(s => s.includes('leaflet'));"
+    )
+    assert leaflet_src and all(src.startswith(url) for src in leaflet_src), leaflet_src
+
+    browser.driver.switch_to.default_content()
+    browser.screenshot("offline_minimal_map")
+    browser.collect_logs()
+    assert browser.console_errors == []
+    assert browser.failed_requests == []
+    loaded = list(browser.received_bytes)
+    for vendored in (
+        "leaflet-1.9.3/leaflet.js",
+        "leaflet-1.9.3/images/layers.png",
+        "leaflet-1.9.3/images/marker-icon.png",
+    ):
+        assert any(u.startswith(f"{url}/app/static/vendor/{vendored}") for u in loaded), vendored
+
+
+def test_inline_html_export_opens_offline_from_a_file(
+    tmp_path: Path, browser: BrowserSession
+) -> None:
+    m = folium.Map(location=[24.875, 102.85], zoom_start=12, tiles=None)
+    folium.GeoJson(
+        {"type": "Polygon", "coordinates": [[[102.8, 24.85], [102.9, 24.85], [102.9, 24.9],
+                                              [102.8, 24.85]]]},
+        style_function=lambda _feature: {"color": POLYGON_STROKE},
+    ).add_to(m)  # fmt: skip
+    folium.Marker([24.875, 102.85]).add_to(m)
+    folium.LayerControl().add_to(m)
+    html_path = tmp_path / "export.html"
+    use_local_assets(m, inline=True).save(str(html_path))
+
+    browser.driver.get(html_path.as_uri())
+
+    paths = browser.wait_for_leaflet_paths(min_count=1, frame_selector=None)
+    assert paths[0].get_attribute("stroke") == POLYGON_STROKE
+    assert_marker_image_loaded(browser)
+    browser.screenshot("offline_inline_export")
+    browser.collect_logs()
+    assert browser.console_errors == []
+    assert browser.failed_requests == []
+    # Nothing was fetched over the network: only the file itself and data: URIs.
+    assert any(u.startswith("file:") for u in browser.received_bytes)
+    assert all(u.startswith(("file:", "data:")) for u in browser.received_bytes), list(
+        browser.received_bytes
+    )
+
+
+def assert_marker_image_loaded(browser: BrowserSession) -> None:
+    """The plain Leaflet marker's PNG (vendored or inlined) loaded and has pixels."""
+    image = browser.driver.find_element(By.CSS_SELECTOR, "img.leaflet-marker-icon")
+    natural_width = browser.driver.execute_script(
+        "return arguments[0].complete ? arguments[0].naturalWidth : -1;", image
+    )
+    assert natural_width == 25, (natural_width, (image.get_attribute("src") or "")[:80])
