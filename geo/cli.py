@@ -128,16 +128,16 @@ def cmd_overlaps(args: argparse.Namespace) -> int:
 
 
 def cmd_build_data(args: argparse.Namespace) -> int:
-    from geo import build  # deferred: only this command needs the sources
+    from geo.build import main as build_main  # deferred: only this command needs the sources
 
-    build.main(out_dir=Path(args.out_dir) if args.out_dir else None)
+    build_main(out_dir=Path(args.out_dir) if args.out_dir else None)
     return 0
 
 
 def cmd_plan_check(args: argparse.Namespace) -> int:
-    from geo import plan_check
+    from geo.plan_check import main as plan_check_main
 
-    print(plan_check.main(fmt=args.format))
+    print(plan_check_main(fmt=args.format))
     return 0
 
 

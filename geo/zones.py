@@ -1,0 +1,159 @@
+"""The plan's zones (``data/zones.geojson``): loading, schema, figures and lookups.
+
+Every feature carries its provenance (see ``data/README.md``). The schema check here
+is what the app relies on; the data build (:mod:`geo.build`) writes the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.area import M2_PER_KM2, area_table
+from geo.config import DATA_DIR
+from geo.errors import InputFileError, collect
+from geo.io import read_layer
+from geo.registry import Registry
+
+ZONES_FILE: Final = DATA_DIR / "zones.geojson"
+STREETS_FILE: Final = DATA_DIR / "streets.geojson"
+
+REQUIRED_PROPERTIES: Final = (
+    "id",
+    "name_zh",
+    "name_en",
+    "layer",
+    "group",
+    "level",
+    "tier",
+    "plan_article",
+    "plan_quote_zh",
+    "plan_land_km2",
+    "plan_floor_m2",
+    "geometry_source",
+    "source_detail",
+    "accuracy_m",
+    "assumptions",
+    "schematic",
+)
+GEOMETRY_SOURCES: Final = (
+    "public_boundary",
+    "street_derived",
+    "point_buffer",
+    "calibrated",
+    "sketch",
+)
+
+
+def zone_problems(zones: gpd.GeoDataFrame, *, registry: Registry | None = None) -> list[str]:
+    """Every schema problem in a zones layer (pure): missing properties, repeated ids,
+    unknown geometry sources or layers, invalid geometries."""
+    problems = [f"missing property '{p}'" for p in REQUIRED_PROPERTIES if p not in zones.columns]
+    if problems:
+        return problems
+    dupes = zones["id"][zones["id"].duplicated()]
+    problems += [f"id {i!r} is used more than once" for i in sorted(set(dupes))]
+    bad_source = zones[~zones["geometry_source"].isin(GEOMETRY_SOURCES)]
+    problems += [
+        f"{r.id}: geometry_source {r.geometry_source!r} is not one of {', '.join(GEOMETRY_SOURCES)}"
+        for r in bad_source.itertuples()
+    ]
+    if registry is not None:
+        known = {spec.id for spec in registry.layers}
+        problems += [
+            f"{r.id}: layer {r.layer!r} is not declared in config/layers.toml"
+            for r in zones.itertuples()
+            if r.layer not in known
+        ]
+    invalid = ~zones.geometry.is_valid | zones.geometry.is_empty | zones.geometry.isna()
+    problems += [f"{i}: geometry is missing, empty or invalid" for i in zones.loc[invalid, "id"]]
+    return problems
+
+
+def load_zones(
+    path: str | os.PathLike[str] = ZONES_FILE, *, registry: Registry | None = None
+) -> gpd.GeoDataFrame:
+    """Read the zones file, check its schema and return it indexed by ``id``."""
+    zones = read_layer(path, name=Path(path).name)
+    collect(zone_problems(zones, registry=registry), what=str(path), error=InputFileError)
+    return zones.set_index("id", drop=False).rename_axis(None)
+
+
+def load_plan_layers(
+    zones_path: str | os.PathLike[str] = ZONES_FILE,
+    streets_path: str | os.PathLike[str] | None = STREETS_FILE,
+    *,
+    registry: Registry | None = None,
+) -> gpd.GeoDataFrame:
+    """The zones plus the named boundary streets (a reference layer) in one frame.
+
+    Street features carry no plan figures; their missing plan properties are empty and
+    they are schematic unless they come from public boundary data.
+    """
+    zones = load_zones(zones_path, registry=registry)
+    if streets_path is None or not Path(streets_path).exists():
+        return zones
+    streets = read_layer(streets_path, name=Path(streets_path).name)
+    for column in REQUIRED_PROPERTIES:
+        if column not in streets.columns:
+            streets[column] = None
+    streets["group"] = streets["group"].fillna("reference")
+    streets["level"] = streets["level"].fillna("district")
+    streets["schematic"] = streets["geometry_source"].ne("public_boundary")
+    streets = streets[[*zones.columns.intersection(streets.columns), "geometry"]]
+    streets = streets.loc[:, ~streets.columns.duplicated()]
+    combined = pd.concat([zones, streets.set_index("id", drop=False)], verify_integrity=True)
+    collect(zone_problems(combined, registry=registry), what="plan layers", error=InputFileError)
+    return gpd.GeoDataFrame(combined, geometry="geometry", crs=zones.crs)
+
+
+def zone_figures(zones: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per zone: ellipsoidal and Gauss-Kruger areas, the plan's stated land area and the
+    deviation from it. Aligned to ``zones.index``.
+
+    ``deviation_share`` is (computed − stated) / stated. It is only meaningful for
+    geometries made independently of the stated figure: ``calibrated`` says when the
+    geometry was sized to hit the figure, so agreement proves nothing.
+    """
+    table = area_table(zones)
+    stated = pd.to_numeric(zones["plan_land_km2"], errors="coerce")
+    out = pd.DataFrame(
+        {
+            "area_m2": table["area_m2"],
+            "area_km2": table["area_km2"],
+            "area_ha": table["area_ha"],
+            "area_mu": table["area_mu"],
+            "gk_area_m2": table["gk_area_m2"],
+            "plan_land_km2": stated,
+            "calibrated": zones["geometry_source"].eq("calibrated"),
+        },
+        index=zones.index,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["deviation_share"] = (out["area_m2"] / M2_PER_KM2 - stated) / stated
+    return out
+
+
+def zones_at(
+    zones: gpd.GeoDataFrame, *, lon: float, lat: float, tolerance_deg: float = 0.0002
+) -> list[str]:
+    """Ids of the zones at a clicked point, smallest first (the most specific zone).
+
+    Polygons must contain the point; lines and points count within ``tolerance_deg``
+    (about 20 m) so that a click on a drawn line finds it. Coordinates in EPSG:4326.
+    """
+    point = shapely.Point(lon, lat)
+    geoms = zones.geometry.array
+    hit = np.asarray(shapely.intersects(geoms, point.buffer(tolerance_deg)), dtype=bool)
+    areal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    hit &= ~areal | np.asarray(shapely.contains(geoms, point), dtype=bool)
+    candidates = zones[hit]
+    sizes = shapely.area(candidates.geometry.array)  # degrees², for ordering only
+    order = np.argsort(sizes, kind="stable")
+    return [str(i) for i in candidates.index.to_numpy()[order]]

@@ -1,0 +1,1 @@
+"""Map objects and styles: turns layers into Folium elements. Never imports Streamlit."""

@@ -1,0 +1,69 @@
+"""The Streamlit app, driven headlessly with Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [x.value for x in at.text] + [x.value for x in at.markdown]
+    parts += [x.value for x in at.caption] + [x.value for x in at.title]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_starts_in_chinese_with_the_declared_groups(app: AppTest) -> None:
+    assert app.title[0].value == "呈贡规划一张图"
+    labels = [c.label for c in app.checkbox]
+    assert "金融商务与总部" in labels
+    assert "省级 “1+3+N” 格局" in labels
+    assert app.metric, "the area table shows its totals"
+
+
+def test_switch_language(app: AppTest) -> None:
+    app.radio(key="lang").set_value("English").run()
+    assert not app.exception
+    assert app.title[0].value == "The planning map of Chenggong"
+    assert "Finance, business and headquarters" in [c.label for c in app.checkbox]
+
+
+def test_toggling_a_group_changes_the_area_table(app: AppTest) -> None:
+    before = len(app.dataframe[0].value)
+    app.checkbox(key="group_on__housing").check().run()
+    assert not app.exception
+    after = len(app.dataframe[0].value)
+    assert after > before
+    app.checkbox(key="group_on__housing").uncheck().run()
+    assert len(app.dataframe[0].value) == before
+
+
+def test_selecting_a_zone_shows_its_figures(app: AppTest) -> None:
+    app.selectbox(key="zone_search").set_value("fin_sci_tech_finance_centre").run()
+    assert not app.exception
+    text = _texts(app)
+    assert "第二十五条" in text
+    assert "平方公里" in text and "公顷" in text and "亩" in text
+    assert "5 平方公里" in text  # the plan's stated land area
+    assert "由道路中心线围合推算" in text  # street-derived geometry source
+
+
+def test_overlap_panel_lists_pairs(app: AppTest) -> None:
+    app.multiselect(key="overlap_a").set_value(["layer:finance_business"])
+    app.multiselect(key="overlap_b").set_value(["layer:university_industry"]).run()
+    assert not app.exception
+    headers = [str(m.value) for m in app.markdown]
+    assert any("重叠矩阵" in h for h in headers), headers
+    pairs = app.dataframe[-1].value
+    assert len(pairs) >= 1
