@@ -1,0 +1,83 @@
+"""Declared configuration: validated on load, unknown keys rejected, all problems at once."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from typing import Any
+
+import pytest
+
+from geo.basemaps import available_basemaps, load_basemaps, parse_basemaps
+from geo.config import CONFIG_DIR
+from geo.errors import ConfigError
+from geo.i18n import load_strings, t
+from geo.registry import load_registry, parse_registry
+
+
+def _raw_layers() -> dict[str, Any]:
+    return tomllib.loads((CONFIG_DIR / "layers.toml").read_text(encoding="utf-8"))
+
+
+def test_registry_loads_with_groups_in_order() -> None:
+    reg = load_registry()
+    assert [g.order for g in reg.groups] == sorted(g.order for g in reg.groups)
+    assert all(reg.layers_in(g.id) for g in reg.groups), "every group holds a layer"
+    assert reg.layer("finance_business").group == "finance"
+    with pytest.raises(KeyError, match="not declared"):
+        reg.layer("nope")
+
+
+def test_registry_reports_every_problem_at_once() -> None:
+    raw = copy.deepcopy(_raw_layers())
+    raw["layers"][0]["colour"] = "#ffffff"  # unknown key (British spelling)
+    raw["layers"][1]["group"] = "nowhere"
+    raw["layers"][2]["fill"] = "red"
+    raw["layers"][3]["id"] = raw["layers"][4]["id"]
+    with pytest.raises(ConfigError) as err:
+        parse_registry(raw)
+    message = str(err.value)
+    assert "4 problem(s)" in message
+    assert "unknown key 'colour'" in message
+    assert "group 'nowhere' is not declared" in message
+    assert "colour 'red' is not #rrggbb" in message
+    assert "declared twice" in message
+
+
+def test_basemaps_need_exactly_one_default_and_hide_token_ones() -> None:
+    maps = load_basemaps()
+    assert sum(b.default for b in maps) == 1
+    offered = {b.id for b in available_basemaps(maps, token_for={})}
+    assert "tianditu_vec" not in offered
+    assert "none" in offered
+    with_token = available_basemaps(maps, token_for={"TIANDITU_TOKEN": "abc"})
+    tdt = next(b for b in with_token if b.id == "tianditu_vec")
+    base, overlay = tdt.tiles("abc")
+    assert base is not None and base.endswith("tk=abc")
+    assert overlay is not None and "cva_w" in overlay
+    with pytest.raises(ConfigError, match="exactly one basemap"):
+        parse_basemaps({"basemaps": [{"id": "a", "name_zh": "a", "name_en": "a", "crs": "wgs84"}]})
+    with pytest.raises(ConfigError, match="not an xyzservices provider"):
+        parse_basemaps(
+            {
+                "basemaps": [
+                    {
+                        "id": "a",
+                        "name_zh": "a",
+                        "name_en": "a",
+                        "crs": "wgs84",
+                        "provider": "No.Such",
+                        "default": True,
+                    }
+                ]
+            }
+        )
+
+
+def test_every_text_has_both_languages() -> None:
+    strings = load_strings()
+    assert all(set(v) == {"zh", "en"} for v in strings.values())
+    assert t("legend", "zh") == "图例"
+    assert t("legend", "en") == "Legend"
+    with pytest.raises(KeyError):
+        t("no_such_text", "zh")

@@ -1,0 +1,79 @@
+"""The plan map: styles follow provenance, text is escaped, nothing loads from a CDN."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo.basemaps import load_basemaps
+from geo.plan_views import layer_payload
+from geo.registry import load_registry
+from geo.zones import load_plan_layers
+from layers.plan_map import (
+    SCHEMATIC_DASH,
+    DrawLayer,
+    feature_style,
+    legend_html,
+    plan_map,
+    zoom_for_bounds,
+)
+
+
+@pytest.fixture(scope="module")
+def zones():  # type: ignore[no-untyped-def]
+    return load_plan_layers(registry=load_registry())
+
+
+def test_only_public_boundaries_are_solid() -> None:
+    spec = load_registry().layer("finance_business")
+    dashed = feature_style(spec, {"geometry_source": "street_derived", "schematic": False})
+    solid = feature_style(spec, {"geometry_source": "public_boundary"})
+    assert dashed["dashArray"] == SCHEMATIC_DASH
+    assert "dashArray" not in solid
+
+
+def test_colour_by_tier() -> None:
+    spec = load_registry().layer("city_tiers")
+    assert feature_style(spec, {"tier": "core"})["color"] == spec.colors["core"]
+    assert feature_style(spec, {"tier": "linkage"})["fillColor"] == spec.colors["linkage"]
+    assert feature_style(spec, {"tier": None})["color"] == spec.color
+
+
+def test_legend_escapes_text_and_has_both_languages() -> None:
+    specs = load_registry().layers
+    zh, en = legend_html(specs, lang="zh"), legend_html(specs, lang="en")
+    assert "图例" in zh and "Legend" in en
+    assert "示意范围" in zh and "Schematic" in en
+    # Layer names with quotes (“1+3+N”) or ampersands can never break the HTML.
+    assert "<script" not in zh
+    assert all(
+        spec.name_zh.replace("&", "&amp;") in zh for spec in specs if "<" not in spec.name_zh
+    )
+
+
+@pytest.mark.parametrize(
+    ("bounds", "expected_zoom"),
+    [((102.70, 24.70, 103.00, 24.99), 11), ((102.82, 24.85, 102.84, 24.87), 15)],
+)
+def test_zoom_for_bounds(bounds: tuple[float, float, float, float], expected_zoom: int) -> None:
+    centre, zoom = zoom_for_bounds(bounds, width_px=900, height_px=640)
+    assert centre == pytest.approx(((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2))
+    assert zoom == expected_zoom
+
+
+def test_default_map_is_offline_and_small(zones) -> None:  # type: ignore[no-untyped-def]
+    registry = load_registry()
+    visible = [s.id for s in registry.layers if s.visible]
+    draw = [DrawLayer(registry.layer(i), *layer_payload(zones, i)) for i in visible]
+    base = next(b for b in load_basemaps() if b.default)
+    m = plan_map(
+        draw, registry=registry, lang="zh", basemap=base, bounds=(102.7, 24.7, 103.0, 25.0)
+    )
+    page = m.get_root().render()
+    urls = set(re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", page))
+    assert urls == set(), urls
+    assert "/app/static/vendor/leaflet-1.9.3/leaflet.js" in page
+    assert "科技金融服务中心" in page
+    # The default view's page stays well under a megabyte.
+    assert len(page.encode("utf-8")) < 1_000_000
