@@ -1,0 +1,47 @@
+"""Display copies: lighter and (for Amap tiles) shifted, never used for figures."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo.area import ellipsoidal_area_m2
+from geo.display import display_copy, geojson_dict, to_gcj02_for_display
+from geo.errors import CRSError
+
+
+def _circle() -> gpd.GeoDataFrame:
+    disc = gpd.GeoSeries([shapely.Point(0, 0).buffer(1000, quad_segs=256)], crs="EPSG:4543")
+    frame = gpd.GeoDataFrame({"id": ["c"], "name_zh": ["圆"]}, geometry=disc)
+    return frame.to_crs("EPSG:4326")
+
+
+def test_simplified_copy_has_fewer_vertices_and_nearly_the_same_area() -> None:
+    full = _circle()
+    light = display_copy(full, tolerance_m=5.0)
+    assert shapely.get_num_coordinates(light.geometry.iloc[0]) < shapely.get_num_coordinates(
+        full.geometry.iloc[0]
+    )
+    assert ellipsoidal_area_m2(light).iloc[0] == pytest.approx(
+        ellipsoidal_area_m2(full).iloc[0], rel=0.01
+    )
+    assert full.geometry.iloc[0].equals(_circle().geometry.iloc[0]), "input untouched"
+
+
+def test_gcj02_shift_matches_the_offset_at_chenggong() -> None:
+    point = gpd.GeoDataFrame({"id": ["p"]}, geometry=[shapely.Point(102.83, 24.87)], crs=4326)
+    shifted = to_gcj02_for_display(point).geometry.iloc[0]
+    # Gazetteer: GCJ − WGS ≈ +0.00142° lon, −0.00306° lat at 102.83 E, 24.87 N.
+    assert shifted.x - 102.83 == pytest.approx(0.00142, abs=0.0001)
+    assert shifted.y - 24.87 == pytest.approx(-0.00306, abs=0.0001)
+    with pytest.raises(CRSError, match="expects EPSG:4326"):
+        to_gcj02_for_display(point.to_crs("EPSG:4543"))
+
+
+def test_geojson_dict_keeps_only_the_asked_columns_and_rounds() -> None:
+    data = geojson_dict(_circle(), columns=["id"], precision=5)
+    feature = data["features"][0]
+    assert feature["properties"] == {"id": "c"}
+    x, y = feature["geometry"]["coordinates"][0][0]
+    assert round(x, 5) == x and round(y, 5) == y
