@@ -35,6 +35,9 @@ def read_layer(
 ) -> gpd.GeoDataFrame:
     """Read one vector layer and return it in the storage CRS (EPSG:4326).
 
+    Reads what GDAL reads (GeoJSON, GeoPackage, KML, …) and, like an upload, a zipped
+    Shapefile, KMZ or CSV (see :data:`PACKED_SUFFIXES`; the upload limits of
+    ``config/upload.toml`` apply to those).
     ``layer`` picks a layer in multi-layer files (GeoPackage). ``name`` is how the file is
     called in error messages (defaults to the path). Raises :class:`InputFileError` when
     the file is missing or not a readable spatial file, :class:`CRSError` when it declares
@@ -44,6 +47,8 @@ def read_layer(
     label = name or str(p)
     if not p.exists():
         raise InputFileError(f"{label}: no such file; check the path.")
+    if p.suffix.lower() in PACKED_SUFFIXES:
+        return _read_packed(p, layer=layer, label=label)
     try:
         gdf = gpd.read_file(p, layer=layer, engine=ENGINE)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
@@ -57,6 +62,39 @@ def read_layer(
             "Shapefiles, 'crs' for GeoJSON) or choose one explicitly; it is not guessed."
         )
     return gdf.to_crs(STORAGE_CRS)
+
+
+PACKED_SUFFIXES: Final = (".zip", ".kmz", ".csv")
+"""Suffixes read by :mod:`geo.upload.readers`, as uploads are: zipped Shapefile (with
+its attribute encoding detected), KMZ, CSV with a WKT or lon/lat column."""
+
+
+def _read_packed(p: Path, *, layer: str | None, label: str) -> gpd.GeoDataFrame:
+    """Read a zip/KMZ/CSV file as an upload is read; CRS rules as :func:`read_layer`.
+
+    A CSV of longitude/latitude columns declares no CRS; it is taken as EPSG:4326 only
+    when every point lies in the expected region (``config/upload.toml``), else refused.
+    """
+    from geo.upload.readers import read_raw  # deferred: geo.upload builds on geo/ modules
+    from geo.upload.settings import default_settings
+
+    raw = read_raw(p.read_bytes(), p.name, layer=layer)
+    frame = raw.frame
+    if frame.crs is None:
+        region = default_settings().region
+        geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+        minx, miny, maxx, maxy = geoms.total_bounds if len(geoms) else (0.0, 0.0, 0.0, 0.0)
+        if raw.format == "csv" and region.contains(minx, miny) and region.contains(maxx, maxy):
+            frame = frame.set_crs(STORAGE_CRS)
+        else:
+            raise CRSError(
+                f"{label}: the file declares no coordinate reference system and its "
+                f"coordinates (x {minx:,.6f} … {maxx:,.6f}, y {miny:,.6f} … {maxy:,.6f}) are "
+                f"not longitude/latitude in {region.name_en}; it is not guessed. Add a .prj "
+                "(Shapefile) or an SRID=…; prefix (CSV WKT), or upload it in the app and "
+                "confirm the CRS."
+            )
+    return frame.to_crs(STORAGE_CRS)
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:

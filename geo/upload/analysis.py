@@ -1,0 +1,120 @@
+"""An uploaded layer measured against the plan's zones.
+
+Built on :func:`geo.overlap.overlap_pairs` and :func:`geo.overlap.overlap_totals`
+(ellipsoidal areas on CGCS2000). Both layers must share a CRS (EPSG:4326 for stored and
+uploaded layers) and be repaired (:func:`geo.validate.repair_geometries`). Points and
+lines have no area and appear with 0 m² and no zones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.area import M2_PER_HA, M2_PER_MU
+from geo.overlap import overlap_pairs, overlap_totals
+
+
+@dataclass(frozen=True)
+class ZoneOverlap:
+    """The three views of an upload against zones (all areas ellipsoidal, m² / ha / 亩).
+
+    - ``pairs``: one row per (feature, zone) overlap with the intersection geometry;
+    - ``by_feature``: per uploaded feature, its area, how much lies in any zone and which;
+    - ``by_zone``: per zone, its area and how much of the upload lies inside.
+    """
+
+    pairs: gpd.GeoDataFrame
+    by_feature: pd.DataFrame
+    by_zone: pd.DataFrame
+
+
+def _label(gdf: gpd.GeoDataFrame, column: str | None, *, what: str) -> pd.Series:
+    if column is None:
+        return pd.Series(gdf.index.astype(str), index=gdf.index, dtype=str)
+    if column not in gdf.columns:
+        raise KeyError(
+            f"{what}: no column {column!r}; available: "
+            f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}"
+        )
+    labels: pd.Series = gdf[column].astype(str)
+    return labels
+
+
+def overlap_with_zones(
+    upload: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    *,
+    zone_id_column: str,
+    upload_id_column: str | None = None,
+    threads: int | None = None,
+) -> ZoneOverlap:
+    """Which zones each uploaded feature falls in, and how much of the upload each zone holds.
+
+    ``pairs`` columns: ``feature``, ``zone`` (labels), ``overlap_m2``, ``overlap_ha``,
+    ``overlap_mu``, ``feature_share`` (0–1 of the feature inside the zone), ``zone_share``
+    (0–1 of the zone covered by the feature), ``geometry`` (the intersection, in the
+    layers' CRS). Index: ``upload_index``/``zone_index`` columns keep the original labels.
+
+    ``by_feature`` (aligned to ``upload.index``): ``feature``, ``area_m2``,
+    ``in_zones_m2`` (area inside any zone, overlaps between zones counted once),
+    ``in_zones_ha``, ``in_zones_mu``, ``in_zones_share`` (0–1), ``zone_count``, ``zones``
+    (labels joined by "; ", largest overlap first).
+
+    ``by_zone`` (aligned to ``zones.index``): ``zone``, ``zone_area_m2``,
+    ``upload_inside_m2`` (overlaps between uploaded features counted once),
+    ``upload_inside_ha``, ``upload_inside_mu``, ``zone_covered_share`` (0–1),
+    ``feature_count``.
+    """
+    raw = overlap_pairs(upload, zones, names=("uploaded layer", "zones"), threads=threads)
+    feature_label = _label(upload, upload_id_column, what="uploaded layer")
+    zone_label = _label(zones, zone_id_column, what="zones")
+    pairs = gpd.GeoDataFrame(
+        {
+            "feature": feature_label.loc[raw["a_index"]].to_numpy(),
+            "zone": zone_label.loc[raw["b_index"]].to_numpy(),
+            "overlap_m2": raw["overlap_m2"].to_numpy(),
+            "overlap_ha": raw["overlap_m2"].to_numpy() / M2_PER_HA,
+            "overlap_mu": raw["overlap_m2"].to_numpy() / M2_PER_MU,
+            "feature_share": raw["a_share"].to_numpy(),
+            "zone_share": raw["b_share"].to_numpy(),
+            "upload_index": raw["a_index"].to_numpy(),
+            "zone_index": raw["b_index"].to_numpy(),
+        },
+        geometry=raw.geometry.array,
+        crs=raw.crs,
+    )
+
+    per_a = overlap_totals(raw, upload, side="a")
+    ordered = pairs.sort_values("overlap_m2", ascending=False)
+    names = ordered.groupby("upload_index", sort=False)["zone"].agg(lambda s: "; ".join(s))
+    by_feature = pd.DataFrame(
+        {
+            "feature": feature_label,
+            "area_m2": per_a["area_m2"],
+            "in_zones_m2": per_a["covered_m2"],
+            "in_zones_ha": per_a["covered_m2"] / M2_PER_HA,
+            "in_zones_mu": per_a["covered_m2"] / M2_PER_MU,
+            "in_zones_share": per_a["covered_share"],
+            "zone_count": per_a["pair_count"].astype(int),
+            "zones": names.reindex(upload.index).fillna(""),
+        },
+        index=upload.index,
+    )
+
+    per_b = overlap_totals(raw, zones, side="b")
+    by_zone = pd.DataFrame(
+        {
+            "zone": zone_label,
+            "zone_area_m2": per_b["area_m2"],
+            "upload_inside_m2": per_b["covered_m2"],
+            "upload_inside_ha": per_b["covered_m2"] / M2_PER_HA,
+            "upload_inside_mu": per_b["covered_m2"] / M2_PER_MU,
+            "zone_covered_share": per_b["covered_share"],
+            "feature_count": per_b["pair_count"].astype(int),
+        },
+        index=zones.index,
+    )
+    return ZoneOverlap(pairs=pairs, by_feature=by_feature, by_zone=by_zone)

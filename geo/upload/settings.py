@@ -1,0 +1,130 @@
+"""Settings for uploads, declared in ``config/upload.toml`` and validated on load.
+
+Every key is documented in the file with its unit. Unknown keys, missing keys and values
+of the wrong type or range are reported together as one :class:`~geo.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo.config import CONFIG_DIR, PROJECT_ROOT, check_keys, load_toml
+from geo.errors import ConfigError, collect
+
+UPLOAD_CONFIG = CONFIG_DIR / "upload.toml"
+BYTES_PER_MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Region:
+    """The area data are expected in (degrees, WGS 84) and the point candidates rank by."""
+
+    name_zh: str
+    name_en: str
+    min_lon: float
+    max_lon: float
+    min_lat: float
+    max_lat: float
+    centre_lon: float
+    centre_lat: float
+
+    def contains(self, lon: float, lat: float) -> bool:
+        """True when the point (degrees) lies in the region's box."""
+        return self.min_lon <= lon <= self.max_lon and self.min_lat <= lat <= self.max_lat
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    """Limits for uploads (bytes), the expected region, the workspace and display options."""
+
+    max_file_bytes: int
+    max_uncompressed_bytes: int
+    max_zip_members: int
+    region: Region
+    workspace_dir: Path
+    coordinate_decimals: int
+    simplify_above_features: int
+    simplify_tolerance_m: float
+
+
+_SCHEMA: dict[str, dict[str, Any]] = {
+    "limits": {"max_file_mb": (int, float), "max_uncompressed_mb": (int, float)}
+    | {"max_zip_members": int},
+    "region": {"name_zh": str, "name_en": str}
+    | dict.fromkeys(("min_lon", "max_lon", "min_lat", "max_lat"), (int, float))
+    | {"centre_lon": (int, float), "centre_lat": (int, float)},
+    "workspace": {"dir": str},
+    "display": {
+        "coordinate_decimals": int,
+        "simplify_above_features": int,
+        "simplify_tolerance_m": (int, float),
+    },
+}
+
+
+def _check(raw: dict[str, Any], *, where: str) -> list[str]:
+    problems = check_keys(raw, where=where, required=_SCHEMA)
+    for section, fields in _SCHEMA.items():
+        table = raw.get(section)
+        if not isinstance(table, dict):
+            continue
+        problems += check_keys(table, where=f"{where} [{section}]", required=fields)
+        for key, kind in fields.items():
+            value = table.get(key)
+            if key in table and (isinstance(value, bool) or not isinstance(value, kind)):
+                problems.append(f"{where} [{section}] {key}: expected {kind}, got {value!r}")
+            elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                problems.append(f"{where} [{section}] {key}: must not be negative, got {value}")
+    if not problems:
+        lim, reg = raw["limits"], raw["region"]
+        if lim["max_file_mb"] <= 0 or lim["max_uncompressed_mb"] <= 0:
+            problems.append(f"{where} [limits]: sizes must be positive")
+        if not (reg["min_lon"] < reg["max_lon"] and reg["min_lat"] < reg["max_lat"]):
+            problems.append(f"{where} [region]: min_lon < max_lon and min_lat < max_lat needed")
+        if not -180 <= reg["min_lon"] < reg["max_lon"] <= 180:
+            problems.append(f"{where} [region]: longitudes must lie in -180..180")
+        if not -90 <= reg["min_lat"] < reg["max_lat"] <= 90:
+            problems.append(f"{where} [region]: latitudes must lie in -90..90")
+        if not 0 <= raw["display"]["coordinate_decimals"] <= 15:
+            problems.append(f"{where} [display] coordinate_decimals: use 0..15")
+    return problems
+
+
+def parse_settings(raw: dict[str, Any], *, where: str = "upload settings") -> UploadSettings:
+    """Validate a parsed ``upload.toml`` table and build :class:`UploadSettings`.
+
+    Raises :class:`ConfigError` listing every problem at once.
+    """
+    collect(_check(raw, where=where), what=where, error=ConfigError)
+    lim, reg, disp = raw["limits"], raw["region"], raw["display"]
+    workspace = Path(raw["workspace"]["dir"])
+    return UploadSettings(
+        max_file_bytes=int(lim["max_file_mb"] * BYTES_PER_MB),
+        max_uncompressed_bytes=int(lim["max_uncompressed_mb"] * BYTES_PER_MB),
+        max_zip_members=int(lim["max_zip_members"]),
+        region=Region(
+            name_zh=str(reg["name_zh"]),
+            name_en=str(reg["name_en"]),
+            **{k: float(reg[k]) for k in ("min_lon", "max_lon", "min_lat", "max_lat")},
+            centre_lon=float(reg["centre_lon"]),
+            centre_lat=float(reg["centre_lat"]),
+        ),
+        workspace_dir=workspace if workspace.is_absolute() else PROJECT_ROOT / workspace,
+        coordinate_decimals=int(disp["coordinate_decimals"]),
+        simplify_above_features=int(disp["simplify_above_features"]),
+        simplify_tolerance_m=float(disp["simplify_tolerance_m"]),
+    )
+
+
+def load_settings(path: Path = UPLOAD_CONFIG) -> UploadSettings:
+    """Read and validate ``config/upload.toml`` (or another file of the same form)."""
+    return parse_settings(load_toml(path), where=str(path))
+
+
+@functools.cache
+def default_settings() -> UploadSettings:
+    """The project's settings from ``config/upload.toml``, read once."""
+    return load_settings()

@@ -1,0 +1,186 @@
+"""A folium layer for a user's uploaded layer, its attributes shown as text only.
+
+Attribute names and values come from the user's file and are untrusted. folium's own
+``GeoJsonTooltip``/``GeoJsonPopup`` build an HTML string from them and assign it to
+``innerHTML`` (folium 0.20, ``GeoJsonDetail.base_template``), so a value such as
+``<img src=x onerror=alert(1)>`` would run. This module therefore:
+
+- sends every value as a JSON string under neutral keys (``f0``, ``f1``, …) and the
+  attribute names once, as a JSON list; folium's ``tojson`` writes ``<``, ``>``, ``&``
+  and ``'`` as ``\\u003c``-style escapes, so nothing in the page source is markup;
+- builds the tooltip and popup with DOM calls that set ``textContent`` (:class:`TextDetails`);
+- escapes the layer name with :func:`html.escape`, because Leaflet's layer control
+  inserts layer names as HTML.
+
+To keep the page small, coordinates are rounded (``config/upload.toml``: 6 decimals ≈
+0.1 m) and layers with many features are simplified for display only
+(:func:`display_geometries`: :func:`shapely.coverage_simplify` keeps a tiling of parcels
+gap-free). Figures must always be computed from the full data, never from this layer.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+from geo.crs import GK_CM102, STORAGE_CRS, require_crs
+from geo.upload.settings import UploadSettings, default_settings
+
+MAX_VALUE_CHARS: Final = 300
+"""Longer attribute values are cut (with "…") in tooltips and popups."""
+TOOLTIP_FIELDS: Final = 8
+"""The tooltip shows the first this many attributes; the popup shows all."""
+
+
+class TextDetails(MacroElement):
+    """Tooltip or popup of a :class:`folium.GeoJson` that shows attributes as plain text.
+
+    ``labels`` are the attribute names shown, ``keys`` the property keys holding their
+    values. The content is a table built with ``textContent``: no string from the data
+    is ever parsed as HTML.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            const labels = {{ this.labels|tojson }};
+            const keys = {{ this.keys|tojson }};
+            function content(layer) {
+                const table = document.createElement("table");
+                table.className = "user-layer-details";
+                const props = (layer.feature && layer.feature.properties) || {};
+                keys.forEach(function (key, i) {
+                    const row = table.insertRow();
+                    const th = document.createElement("th");
+                    th.textContent = labels[i];
+                    th.style.textAlign = "left";
+                    th.style.paddingRight = "6px";
+                    row.appendChild(th);
+                    const value = props[key];
+                    row.insertCell().textContent = value == null ? "" : String(value);
+                });
+                return table;
+            }
+            {{ this._parent.get_name() }}.{{ this.method }}(content, {{ this.options|tojson }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        *,
+        labels: Sequence[str],
+        keys: Sequence[str],
+        kind: str = "tooltip",
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        if kind not in ("tooltip", "popup"):
+            raise ValueError(f"kind must be 'tooltip' or 'popup', not {kind!r}")
+        if len(labels) != len(keys):
+            raise ValueError("labels and keys must have the same length")
+        self._name = "TextDetails"
+        self.labels = [str(label) for label in labels]
+        self.keys = [str(key) for key in keys]
+        self.method = "bindTooltip" if kind == "tooltip" else "bindPopup"
+        self.options = options or ({"sticky": True} if kind == "tooltip" else {"maxWidth": 420})
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def display_geometries(
+    gdf: gpd.GeoDataFrame, *, settings: UploadSettings | None = None
+) -> tuple[gpd.GeoSeries, bool]:
+    """The geometries to draw (EPSG:4326), and whether they were simplified.
+
+    Layers with more than ``simplify_above_features`` features are simplified by
+    ``simplify_tolerance_m`` metres in EPSG:4543: polygons that form a valid coverage
+    (no overlaps) with :func:`shapely.coverage_simplify`, so shared edges stay shared
+    and no gaps open; otherwise each geometry with topology-preserving simplification.
+    Points are unchanged. Coordinates are rounded to ``coordinate_decimals``.
+    """
+    settings = settings or default_settings()
+    require_crs(gdf, name="user layer")
+    geoms = gdf.geometry.to_crs(STORAGE_CRS)
+    simplified = len(gdf) > settings.simplify_above_features
+    if simplified:
+        projected = np.asarray(geoms.to_crs(GK_CM102).array, dtype=object)
+        tolerance = settings.simplify_tolerance_m
+        types = shapely.get_type_id(projected)
+        polygonal = np.isin(types, (3, 6))
+        others = ~polygonal & np.isin(types, (1, 2, 5, 7))
+        polys = projected[polygonal]
+        if len(polys) and bool(shapely.coverage_is_valid(polys)):
+            projected[polygonal] = shapely.coverage_simplify(polys, tolerance)
+        else:
+            projected[polygonal] = shapely.simplify(polys, tolerance, preserve_topology=True)
+        projected[others] = shapely.simplify(projected[others], tolerance, preserve_topology=True)
+        geoms = gpd.GeoSeries(projected, index=gdf.index, crs=GK_CM102).to_crs(STORAGE_CRS)
+    decimals = settings.coordinate_decimals
+    rounded = shapely.transform(np.asarray(geoms.array), lambda c: np.round(c, decimals))
+    return gpd.GeoSeries(rounded, index=gdf.index, crs=STORAGE_CRS), simplified
+
+
+def user_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    color: str = "#d62728",
+    fields: Sequence[str] | None = None,
+    show: bool = True,
+    settings: UploadSettings | None = None,
+) -> folium.GeoJson:
+    """A folium layer for an uploaded layer (any CRS; drawn in EPSG:4326).
+
+    ``fields`` chooses the attributes shown (default: all, in column order); the tooltip
+    shows the first :data:`TOOLTIP_FIELDS`, the popup all of them, as text. ``name``
+    appears in the layer control, escaped.
+    """
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    chosen = list(columns if fields is None else fields)
+    unknown = [f for f in chosen if f not in columns]
+    if unknown:
+        raise KeyError(f"no attribute(s) {unknown}; the layer has {columns}")
+    keys = [f"f{i}" for i in range(len(chosen))]
+    geometry, _simplified = display_geometries(gdf, settings=settings)
+    table = {
+        key: [_text(v) for v in gdf[col].tolist()] for key, col in zip(keys, chosen, strict=True)
+    }
+    frame = gpd.GeoDataFrame(table, geometry=geometry.array, crs=STORAGE_CRS)
+    present = frame.geometry.notna() & ~frame.geometry.is_empty
+    data = frame[present].__geo_interface__
+    data.pop("bbox", None)
+    for feature in data["features"]:
+        feature.pop("bbox", None)
+        feature.pop("id", None)
+    style = {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.15}
+    layer = folium.GeoJson(
+        data,
+        name=html.escape(name),
+        show=show,
+        style_function=lambda _feature: style,
+        highlight_function=lambda _feature: {"weight": 4, "fillOpacity": 0.3},
+        marker=folium.CircleMarker(radius=5, color=color, fill=True, fill_opacity=0.6),
+    )
+    if keys:
+        labels = [str(c) for c in chosen]
+        tip = TOOLTIP_FIELDS
+        layer.add_child(TextDetails(labels=labels[:tip], keys=keys[:tip], kind="tooltip"))
+        layer.add_child(TextDetails(labels=labels, keys=keys, kind="popup"))
+    return layer

@@ -1,0 +1,74 @@
+"""An uploaded layer against plan zones: hand-computable rectangles in EPSG:4543 metres."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo.upload import overlap_with_zones
+from tests.conftest import gk_boxes
+
+REL = 1e-3  # ellipsoidal vs Gauss-Kruger near Chenggong: about 0.017 %
+
+
+@pytest.fixture
+def zones() -> gpd.GeoDataFrame:
+    # Zone A: 1 km x 1 km; zone B: the next 1 km x 1 km to the east.
+    return gk_boxes((0, 0, 1000, 1000), (1000, 0, 2000, 1000), ids=["A", "B"])
+
+
+@pytest.fixture
+def upload() -> gpd.GeoDataFrame:
+    layer = gk_boxes(
+        (500, 0, 1500, 500),  # half in A, half in B: 0.25 km² each
+        (0, 0, 200, 200),  # wholly in A
+        (5000, 5000, 5100, 5100),  # in no zone
+        (100, 100, 300, 300),  # overlaps the second parcel: counted once per zone
+        ids=["p1", "p2", "p3", "p4"],
+    )
+    layer["地块编号"] = ["D-1", "D-2", "D-3", "D-4"]
+    return layer
+
+
+def test_pairs(zones: gpd.GeoDataFrame, upload: gpd.GeoDataFrame) -> None:
+    result = overlap_with_zones(upload, zones, zone_id_column="id", upload_id_column="地块编号")
+    pairs = result.pairs.set_index(["feature", "zone"])
+    assert sorted(pairs.index) == [("D-1", "A"), ("D-1", "B"), ("D-2", "A"), ("D-4", "A")]
+    assert pairs.loc[("D-1", "A"), "overlap_m2"] == pytest.approx(250_000, rel=REL)
+    assert pairs.loc[("D-1", "B"), "overlap_ha"] == pytest.approx(25.0, rel=REL)
+    assert pairs.loc[("D-1", "B"), "overlap_mu"] == pytest.approx(375.0, rel=REL)
+    assert pairs.loc[("D-1", "A"), "feature_share"] == pytest.approx(0.5, rel=REL)
+    assert pairs.loc[("D-1", "A"), "zone_share"] == pytest.approx(0.25, rel=REL)
+    assert pairs.loc[("D-2", "A"), "feature_share"] == pytest.approx(1.0)
+    assert result.pairs.crs == upload.crs
+    assert shapely.area(result.pairs.geometry.iloc[0]) > 0
+
+
+def test_by_feature(zones: gpd.GeoDataFrame, upload: gpd.GeoDataFrame) -> None:
+    by = overlap_with_zones(upload, zones, zone_id_column="id").by_feature
+    assert list(by.index) == list(upload.index)
+    assert by["zone_count"].tolist() == [2, 1, 0, 1]
+    assert by["zones"].tolist()[1:] == ["A", "", "A"]
+    assert set(by["zones"].iloc[0].split("; ")) == {"A", "B"}
+    assert by["in_zones_share"].tolist() == pytest.approx([1.0, 1.0, 0.0, 1.0], abs=1e-5)
+    assert by["in_zones_m2"].iloc[0] == pytest.approx(500_000, rel=REL)
+    assert by["feature"].tolist() == ["0", "1", "2", "3"]
+
+
+def test_by_zone_counts_overlapping_uploads_once(
+    zones: gpd.GeoDataFrame, upload: gpd.GeoDataFrame
+) -> None:
+    by = overlap_with_zones(upload, zones, zone_id_column="id").by_zone
+    assert by["zone"].tolist() == ["A", "B"]
+    # A holds half of p1 (250 000) and the union of p2 and p4 (40 000 + 40 000 - 10 000).
+    assert by["upload_inside_m2"].iloc[0] == pytest.approx(250_000 + 70_000, rel=REL)
+    assert by["upload_inside_m2"].iloc[1] == pytest.approx(250_000, rel=REL)
+    assert by["zone_covered_share"].tolist() == pytest.approx([0.32, 0.25], rel=REL)
+    assert by["feature_count"].tolist() == [3, 1]
+    assert by["upload_inside_mu"].iloc[1] == pytest.approx(375.0, rel=REL)
+
+
+def test_unknown_id_column(zones: gpd.GeoDataFrame, upload: gpd.GeoDataFrame) -> None:
+    with pytest.raises(KeyError, match="no column 'name'"):
+        overlap_with_zones(upload, zones, zone_id_column="name")
