@@ -31,27 +31,7 @@ from geo.registry import Registry, load_registry
 from geo.tables import csv_bytes, xlsx_bytes
 from geo.zones import STREETS_FILE, ZONES_FILE, load_plan_layers, zone_figures, zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
-
-# ---------------------------------------------------------------- session-state keys
-K_LANG = "lang"
-K_BASEMAP = "basemap"
-K_UNIT = "unit"
-K_SEARCH = "zone_search"
-K_SELECTED = "selected_zone"
-K_LAST_CLICK = "last_click"
-K_CLICK_HITS = "click_hits"
-K_OVERLAP_A = "overlap_a"
-K_OVERLAP_B = "overlap_b"
-K_OVERLAP_SHOW = "overlap_show"
-
-
-def group_key(group_id: str) -> str:
-    return f"group_on__{group_id}"
-
-
-def layer_key(layer_id: str) -> str:
-    return f"layer_on__{layer_id}"
-
+from ui import state, uploads
 
 UNITS = ("km2", "ha", "mu")
 MAP_HEIGHT_PX = 640
@@ -125,7 +105,7 @@ def secret_or_env(name: str) -> str | None:
 # ---------------------------------------------------------------- sidebar
 def sidebar(reg: Registry) -> tuple[str, Basemap, str, list[str]]:
     sb = st.sidebar
-    lang_label = sb.radio("语言 / Language", ["中文", "English"], horizontal=True, key=K_LANG)
+    lang_label = sb.radio("语言 / Language", ["中文", "English"], horizontal=True, key=state.LANG)
     lang = "zh" if lang_label == "中文" else "en"
 
     sb.subheader(t("layers", lang))
@@ -137,12 +117,14 @@ def sidebar(reg: Registry) -> tuple[str, Basemap, str, list[str]]:
         on = sb.checkbox(
             group.name(lang),
             value=any(s.visible for s in specs),
-            key=group_key(group.id),
+            key=state.group_on(group.id),
         )
         if len(specs) > 1:
             with sb.expander(f"· {group.name(lang)}", expanded=False):
                 for spec in specs:
-                    shown = st.checkbox(spec.name(lang), value=spec.visible, key=layer_key(spec.id))
+                    shown = st.checkbox(
+                        spec.name(lang), value=spec.visible, key=state.layer_on(spec.id)
+                    )
                     if shown and on:
                         visible.append(spec.id)
         elif on:
@@ -154,7 +136,7 @@ def sidebar(reg: Registry) -> tuple[str, Basemap, str, list[str]]:
         bases,
         format_func=lambda b: b.name(lang),
         index=next(i for i, b in enumerate(bases) if b.default),
-        key=K_BASEMAP,
+        key=state.BASEMAP,
     )
     sb.caption(t("basemap_offline_note", lang))
     if base.crs == "gcj02":
@@ -165,7 +147,7 @@ def sidebar(reg: Registry) -> tuple[str, Basemap, str, list[str]]:
         UNITS,
         format_func=lambda u: t(f"unit_{u}", lang),
         horizontal=True,
-        key=K_UNIT,
+        key=state.UNIT,
     )
     return lang, base, unit, visible
 
@@ -176,9 +158,9 @@ def zone_search(zs: gpd.GeoDataFrame, lang: str) -> None:
     names = zs[name_col].to_dict()
 
     def on_pick() -> None:
-        picked = st.session_state.get(K_SEARCH)
+        picked = st.session_state.get(state.SEARCH)
         if picked:
-            st.session_state[K_SELECTED] = picked
+            st.session_state[state.SELECTED] = picked
 
     st.sidebar.selectbox(
         t("search_zone", lang),
@@ -186,7 +168,7 @@ def zone_search(zs: gpd.GeoDataFrame, lang: str) -> None:
         index=None,
         format_func=lambda i: f"{names[i]} ({i})",
         placeholder=t("search_placeholder", lang),
-        key=K_SEARCH,
+        key=state.SEARCH,
         on_change=on_pick,
     )
 
@@ -256,14 +238,14 @@ def zone_panel(
 
 def handle_click(result: dict[str, Any] | None, zs: gpd.GeoDataFrame, visible: list[str]) -> None:
     click = (result or {}).get("last_clicked")
-    if not click or click == st.session_state.get(K_LAST_CLICK):
+    if not click or click == st.session_state.get(state.LAST_CLICK):
         return
-    st.session_state[K_LAST_CLICK] = click
+    st.session_state[state.LAST_CLICK] = click
     shown = zs[zs["layer"].isin(visible)]
     hits = zones_at(shown, lon=float(click["lng"]), lat=float(click["lat"]))
-    st.session_state[K_CLICK_HITS] = hits
+    st.session_state[state.CLICK_HITS] = hits
     if hits:
-        st.session_state[K_SELECTED] = hits[0]
+        st.session_state[state.SELECTED] = hits[0]
         st.rerun(scope="fragment")
 
 
@@ -288,14 +270,14 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
     )
 
     extra = []
-    selected = st.session_state.get(K_SELECTED)
+    selected = st.session_state.get(state.SELECTED)
     centre, zoom = None, None
     if selected in zs.index:
         sel = zs.loc[[selected]]
         sel_json = features_payload(sel, gcj02=gcj)[0]
         extra.append(highlight_group(sel_json, name=t("selected", lang)))
         centre, zoom = zoom_for_bounds(tuple(sel.total_bounds))  # type: ignore[arg-type]
-    if st.session_state.get(K_OVERLAP_SHOW):
+    if st.session_state.get(state.OVERLAP_SHOW):
         pieces = current_overlaps(lang)
         if pieces is not None and not pieces.empty:
             from geo.display import geojson_dict, to_gcj02_for_display
@@ -309,6 +291,11 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
                 )
             )
 
+    user_groups, large = uploads.map_groups(
+        lang, st.session_state.get(state.MAP_VIEW), zs, lambda c: ids_for(c, zs)
+    )
+    extra += user_groups
+
     col_map, col_panel = st.columns([2.3, 1])
     with col_map:
         result = st_folium(
@@ -316,24 +303,31 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
             key="plan_map",
             height=MAP_HEIGHT_PX,
             use_container_width=True,
-            returned_objects=["last_clicked"],
+            # Only what the app reads: panning reruns nothing, unless a large user
+            # layer needs the view to draw what is in it.
+            returned_objects=["last_clicked", "bounds", "zoom"] if large else ["last_clicked"],
             feature_group_to_add=extra or None,
             center=centre,
             zoom=zoom,
         )
         st.caption(t("schematic_note", lang))
+    if large and result and result.get("zoom") is not None:
+        view = {"zoom": result.get("zoom"), "bounds": result.get("bounds")}
+        if view != st.session_state.get(state.MAP_VIEW):
+            st.session_state[state.MAP_VIEW] = view
+            st.rerun(scope="fragment")
     handle_click(result, zs, visible)
     with col_panel:
         st.markdown(f"#### {t('zone_panel', lang)}")
         if selected in zs.index:
             zone_panel(zs, figs, selected, lang, unit)
-            hits = [h for h in st.session_state.get(K_CLICK_HITS, []) if h != selected]
+            hits = [h for h in st.session_state.get(state.CLICK_HITS, []) if h != selected]
             if hits:
                 st.caption(t("clicked_here", lang))
                 for h in hits[:6]:
                     label = zs.loc[h, "name_zh" if lang == "zh" else "name_en"]
                     if st.button(f"{label} ({h})", key=f"hit_{h}"):
-                        st.session_state[K_SELECTED] = h
+                        st.session_state[state.SELECTED] = h
                         st.rerun(scope="fragment")
         else:
             st.info(t("zone_panel_empty", lang))
@@ -405,7 +399,7 @@ def ids_for(choice: list[str], zs: gpd.GeoDataFrame) -> tuple[str, ...]:
 
 
 def current_overlaps(lang: str) -> gpd.GeoDataFrame | None:
-    a, b = st.session_state.get(K_OVERLAP_A) or [], st.session_state.get(K_OVERLAP_B) or []
+    a, b = st.session_state.get(state.OVERLAP_A) or [], st.session_state.get(state.OVERLAP_B) or []
     if not a or not b:
         return None
     path, version = zones_path(), data_version(zones_path())
@@ -417,9 +411,9 @@ def overlap_tab(lang: str, unit: str) -> None:
     reg = registry()
     opts = overlap_options(reg, lang)
     c1, c2 = st.columns(2)
-    c1.multiselect(t("overlap_pick_a", lang), list(opts), format_func=opts.get, key=K_OVERLAP_A)
-    c2.multiselect(t("overlap_pick_b", lang), list(opts), format_func=opts.get, key=K_OVERLAP_B)
-    st.checkbox(t("overlap_show_on_map", lang), key=K_OVERLAP_SHOW)
+    c1.multiselect(t("overlap_pick_a", lang), list(opts), format_func=opts.get, key=state.OVERLAP_A)
+    c2.multiselect(t("overlap_pick_b", lang), list(opts), format_func=opts.get, key=state.OVERLAP_B)
+    st.checkbox(t("overlap_show_on_map", lang), key=state.OVERLAP_SHOW)
     pairs = current_overlaps(lang)
     if pairs is None:
         st.info(t("overlap_pick_hint", lang))
@@ -480,8 +474,13 @@ def main() -> None:
     st.caption(t("app_subtitle", lang))
     map_and_panel(lang, base, unit, visible)
 
-    tab_area, tab_overlap, tab_check = st.tabs(
-        [t("area_table", lang), t("overlap_tab", lang), t("plan_check_tab", lang)]
+    tab_area, tab_overlap, tab_check, tab_upload = st.tabs(
+        [
+            t("area_table", lang),
+            t("overlap_tab", lang),
+            t("plan_check_tab", lang),
+            t("upload_tab", lang),
+        ]
     )
     with tab_area:
         area_tab(lang, unit, visible)
@@ -489,6 +488,12 @@ def main() -> None:
         overlap_tab(lang, unit)
     with tab_check:
         plan_check_tab(lang)
+    with tab_upload:
+        uploads.upload_section(lang, unit)
+        uploads.saved_section(lang)
+        uploads.analysis_section(
+            lang, unit, zs, overlap_options(reg, lang), lambda c: ids_for(c, zs)
+        )
 
 
 main()

@@ -1,0 +1,44 @@
+"""Every session-state key the app uses, in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANG: Final = "lang"
+BASEMAP: Final = "basemap"
+UNIT: Final = "unit"
+SEARCH: Final = "zone_search"
+SELECTED: Final = "selected_zone"
+LAST_CLICK: Final = "last_click"
+CLICK_HITS: Final = "click_hits"
+MAP_VIEW: Final = "map_view"  # last bounds and zoom st_folium reported
+OVERLAP_A: Final = "overlap_a"
+OVERLAP_B: Final = "overlap_b"
+OVERLAP_SHOW: Final = "overlap_show"
+
+UPLOAD_FILE: Final = "upload_file"
+UPLOAD_LAYER: Final = "upload_layer"
+UPLOAD_ENCODING: Final = "upload_encoding"
+UPLOAD_SYSTEM: Final = "upload_coordinate_system"
+UPLOAD_CRS: Final = "upload_crs_confirmed"  # (crs, swap_xy) the user confirmed
+UPLOAD_CRS_PICK: Final = "upload_crs_pick"
+UPLOAD_NAME: Final = "upload_name"
+ANALYSE_LAYER: Final = "analyse_layer"
+ANALYSE_ZONES: Final = "analyse_zones"
+ANALYSE_SHOW: Final = "analyse_show"
+
+
+def group_on(group_id: str) -> str:
+    return f"group_on__{group_id}"
+
+
+def layer_on(layer_id: str) -> str:
+    return f"layer_on__{layer_id}"
+
+
+def user_layer_on(layer_id: str) -> str:
+    return f"user_layer_on__{layer_id}"
+
+
+def user_layer_rename(layer_id: str) -> str:
+    return f"user_layer_rename__{layer_id}"

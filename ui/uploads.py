@@ -1,0 +1,350 @@
+"""The "your layers" tab: upload, confirm the CRS, validate, save, measure against the plan.
+
+Every message about a user's file is shown as plain text (``st.text``), never as
+Markdown or HTML: file names and attribute values are untrusted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.area import M2_PER_UNIT
+from geo.display import geojson_dict, grid_summary, within_view
+from geo.errors import GeoError
+from geo.i18n import t
+from geo.overlap import union_area_m2
+from geo.tables import csv_bytes, xlsx_bytes
+from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones, read_upload
+from geo.workspace import Workspace
+from layers.plan_map import highlight_group
+from layers.user_layer import user_layer
+from ui import state
+
+FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv"]
+ENCODINGS = ["auto", "utf-8", "gbk", "gb18030", "big5"]
+SYSTEMS = ["wgs84", "gcj02", "bd09"]
+LARGE_LAYER_FEATURES = 5_000
+DETAIL_ZOOM = 15
+USER_COLOURS = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+
+
+def workspace() -> Workspace:
+    """The workspace folder (``PLANMAP_WORKSPACE`` overrides config/upload.toml)."""
+    return Workspace(os.environ.get("PLANMAP_WORKSPACE") or None)
+
+
+def show_error(exc: GeoError, lang: str) -> None:
+    st.error(t("upload_error", lang))
+    st.text(str(exc))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _read(
+    data: bytes,
+    filename: str,
+    layer: str | None,
+    encoding: str | None,
+    system: str,
+    crs: str | None,
+    swap_xy: bool,
+) -> LoadedLayer | NeedsCRS:
+    return read_upload(
+        data,
+        filename,
+        layer=layer,
+        encoding=encoding,
+        coordinate_system=system,  # type: ignore[arg-type]
+        crs=crs,
+        swap_xy=swap_xy,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def saved_layer(root: str, layer_id: str, version: str) -> gpd.GeoDataFrame:
+    """A saved layer's features (cached per layer and save/rename time)."""
+    return Workspace(root).read(layer_id)
+
+
+def _area_line(frame: gpd.GeoDataFrame, unit: str, lang: str) -> str:
+    from geo.area import ellipsoidal_area_m2
+
+    total = float(ellipsoidal_area_m2(frame).sum())
+    union = union_area_m2(frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])])
+    u = t(f"unit_{unit}", lang)
+    return (
+        f"{t('feature_count', lang)}: {len(frame):,} · {t('total_sum', lang)} "
+        f"{total / M2_PER_UNIT[unit]:,.4f} {u} · {t('total_union', lang)} "
+        f"{union / M2_PER_UNIT[unit]:,.4f} {u}"
+    )
+
+
+def upload_section(lang: str, unit: str) -> None:
+    file = st.file_uploader(t("upload_file", lang), type=FILE_TYPES, key=state.UPLOAD_FILE)
+    if file is None:
+        st.session_state.pop(state.UPLOAD_CRS, None)
+        return
+    data = file.getvalue()
+    try:
+        inspection = inspect_upload(data, file.name)
+    except GeoError as exc:
+        show_error(exc, lang)
+        return
+
+    c1, c2, c3 = st.columns(3)
+    layer = None
+    if inspection.layers:
+        layer = c1.selectbox(
+            t("upload_pick_layer", lang), inspection.layers, key=state.UPLOAD_LAYER
+        )
+    encoding = c2.selectbox(
+        t("upload_encoding", lang),
+        ENCODINGS,
+        format_func=lambda e: t("upload_encoding_auto", lang) if e == "auto" else e,
+        key=state.UPLOAD_ENCODING,
+    )
+    system = c3.radio(
+        t("upload_system", lang),
+        SYSTEMS,
+        format_func=lambda s: t(f"system_{s}", lang),
+        key=state.UPLOAD_SYSTEM,
+    )
+    confirmed: tuple[str, bool] | None = st.session_state.get(state.UPLOAD_CRS)
+    try:
+        result = _read(
+            data,
+            file.name,
+            layer,
+            None if encoding == "auto" else encoding,
+            system,
+            confirmed[0] if confirmed else None,
+            confirmed[1] if confirmed else False,
+        )
+    except GeoError as exc:
+        show_error(exc, lang)
+        return
+
+    if isinstance(result, NeedsCRS):
+        st.warning(t("needs_crs", lang))
+        st.text(result.message)
+        if result.candidates:
+            pick = st.radio(
+                t("confirm_crs", lang),
+                range(len(result.candidates)),
+                format_func=lambda i: result.candidates[i].describe(),
+                key=state.UPLOAD_CRS_PICK,
+            )
+            if st.button(t("confirm_crs", lang)):
+                chosen = result.candidates[int(pick)]
+                st.session_state[state.UPLOAD_CRS] = (chosen.crs, chosen.swap_xy)
+                st.rerun()
+        return
+
+    with st.expander(t("validation_report", lang), expanded=not result.report.ok):
+        st.text("\n".join(result.messages()) or t("validation_ok", lang))
+    st.text(_area_line(result.frame, unit, lang))
+    preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
+    st.dataframe(preview.astype(str), hide_index=True, width="stretch")
+    name = st.text_input(
+        t("layer_name", lang), value=file.name.rsplit(".", 1)[0], key=state.UPLOAD_NAME
+    )
+    if st.button(t("save_layer", lang), type="primary"):
+        try:
+            saved = workspace().save(result, data, name=name)
+        except GeoError as exc:
+            show_error(exc, lang)
+            return
+        st.success(t("saved", lang))
+        st.text(f"{saved.name} ({saved.feature_count:,})")
+
+
+def saved_section(lang: str) -> None:
+    st.markdown(f"**{t('saved_layers', lang)}**")
+    ws = workspace()
+    layers = ws.list_layers()
+    if not layers:
+        st.caption(t("no_saved_layers", lang))
+        return
+    for meta in layers:
+        c1, c2, c3, c4 = st.columns([3, 1.2, 2.5, 1])
+        c1.checkbox(meta.name, key=state.user_layer_on(meta.layer_id), help=meta.original_filename)
+        c2.text(f"{meta.feature_count:,}")
+        new_name = c3.text_input(
+            t("rename", lang),
+            value=meta.name,
+            key=state.user_layer_rename(meta.layer_id),
+            label_visibility="collapsed",
+        )
+        if new_name != meta.name:
+            try:
+                ws.rename(meta.layer_id, new_name)
+            except GeoError as exc:
+                show_error(exc, lang)
+            else:
+                st.rerun()
+        if c4.button(t("delete", lang), key=f"delete__{meta.layer_id}"):
+            ws.delete(meta.layer_id)
+            st.session_state.pop(state.user_layer_on(meta.layer_id), None)
+            st.rerun()
+
+
+def analysis_section(
+    lang: str,
+    unit: str,
+    zones: gpd.GeoDataFrame,
+    plan_choices: dict[str, str],
+    ids_for: Callable[[list[str]], tuple[str, ...]],
+) -> None:
+    st.markdown(f"**{t('analyse', lang)}**")
+    ws = workspace()
+    layers = {m.layer_id: m for m in ws.list_layers()}
+    if not layers:
+        return
+    c1, c2 = st.columns(2)
+    layer_id = c1.selectbox(
+        t("analyse_layer", lang),
+        list(layers),
+        format_func=lambda i: layers[i].name,
+        key=state.ANALYSE_LAYER,
+    )
+    choice = c2.multiselect(
+        t("analyse_zones", lang),
+        list(plan_choices),
+        format_func=plan_choices.get,
+        key=state.ANALYSE_ZONES,
+    )
+    st.checkbox(t("show_intersections", lang), key=state.ANALYSE_SHOW)
+    if not layer_id or not choice:
+        return
+    result = analysis(lang, zones, ids_for(choice))
+    if result is None:
+        return
+    by_feature, by_zone = result
+    u = t(f"unit_{unit}", lang)
+    st.markdown(f"**{t('by_feature', lang)}**")
+    st.dataframe(by_feature, hide_index=True, width="stretch")
+    st.markdown(f"**{t('by_zone', lang)}** ({u})")
+    st.dataframe(by_zone, hide_index=True, width="stretch")
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        t("download_csv", lang), csv_bytes(by_feature), "upload_by_feature.csv", "text/csv"
+    )
+    d2.download_button(
+        t("download_xlsx", lang),
+        xlsx_bytes(by_zone, sheet="by_zone"),
+        "upload_by_zone.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def analysis(
+    lang: str, zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The overlap of the chosen saved layer with the chosen zones (and the pieces for
+    the map, kept in the cache)."""
+    pieces = analysis_pairs(zones, zone_ids)
+    if pieces is None:
+        return None
+    overlap = pieces
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    by_zone = overlap.by_zone.copy()
+    by_zone.insert(0, "name", zones.loc[by_zone.index, name_col].to_numpy())
+    return overlap.by_feature.reset_index(), by_zone.reset_index()
+
+
+def analysis_pairs(zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]) -> Any:
+    layer_id = st.session_state.get(state.ANALYSE_LAYER)
+    if not layer_id or not zone_ids:
+        return None
+    ws = workspace()
+    meta = ws.get(layer_id)
+    frame = saved_layer(str(ws.root), layer_id, meta.renamed_utc or meta.created_utc)
+    subset = zones.loc[list(zone_ids)]
+    subset = subset[subset.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return _overlap(
+        str(ws.root), layer_id, meta.created_utc, zone_ids, frame, subset, meta.id_column
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
+def _overlap(
+    root: str,
+    layer_id: str,
+    version: str,
+    zone_ids: tuple[str, ...],
+    frame: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    id_column: str | None,
+) -> Any:
+    # Keyed on the layer id, its save time and the zone ids; the frames follow from them.
+    return overlap_with_zones(frame, zones, zone_id_column="id", upload_id_column=id_column)
+
+
+def map_groups(
+    lang: str,
+    view: dict[str, Any] | None,
+    zones: gpd.GeoDataFrame,
+    ids_for: Callable[[list[str]], tuple[str, ...]],
+) -> tuple[list[folium.FeatureGroup], bool]:
+    """Feature groups for the saved layers ticked "show on map", and whether any is large
+    (then the map must report its view so only what is in it is drawn)."""
+    ws = workspace()
+    groups: list[folium.FeatureGroup] = []
+    large = False
+    for k, meta in enumerate(ws.list_layers()):
+        if not st.session_state.get(state.user_layer_on(meta.layer_id)):
+            continue
+        frame = saved_layer(str(ws.root), meta.layer_id, meta.renamed_utc or meta.created_utc)
+        colour = USER_COLOURS[k % len(USER_COLOURS)]
+        group = folium.FeatureGroup(name=f"user_{k}")
+        if len(frame) <= LARGE_LAYER_FEATURES:
+            user_layer(frame, name=meta.name, color=colour).add_to(group)
+        else:
+            large = True
+            zoom = (view or {}).get("zoom") or 0
+            bounds = (view or {}).get("bounds")
+            if zoom >= DETAIL_ZOOM and bounds:
+                box = (
+                    bounds["_southWest"]["lng"],
+                    bounds["_southWest"]["lat"],
+                    bounds["_northEast"]["lng"],
+                    bounds["_northEast"]["lat"],
+                )
+                shown, _cut = within_view(frame, bounds=box, limit=LARGE_LAYER_FEATURES)
+                user_layer(shown, name=meta.name, color=colour).add_to(group)
+            else:
+                cells = _cells(str(ws.root), meta.layer_id, meta.created_utc, frame)
+                folium.GeoJson(
+                    geojson_dict(cells, columns=["count"]),
+                    style_function=lambda _f, c=colour: {
+                        "color": c,
+                        "weight": 0.5,
+                        "fillColor": c,
+                        "fillOpacity": 0.35,
+                    },
+                    tooltip=folium.GeoJsonTooltip(
+                        fields=["count"], aliases=[t("feature_count", lang)]
+                    ),
+                ).add_to(group)
+        groups.append(group)
+    if st.session_state.get(state.ANALYSE_SHOW) and st.session_state.get(state.ANALYSE_ZONES):
+        overlap = analysis_pairs(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))
+        if overlap is not None and len(overlap.pairs):
+            pieces = overlap.pairs[["geometry"]].assign(n=range(len(overlap.pairs)))
+            groups.append(
+                highlight_group(
+                    geojson_dict(pieces, columns=["n"]), name="intersections", color="#ff7f0e"
+                )
+            )
+    return groups, large
+
+
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
+def _cells(root: str, layer_id: str, version: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return grid_summary(frame, cell_m=500.0)
