@@ -4,6 +4,7 @@
     python -m geo overlaps FILE_A FILE_B [--unit ...] [--format ...] [--out PAIRS.geojson]
     python -m geo build-data      # rebuild data/zones.geojson from the sources
     python -m geo plan-check      # the plan's stated land areas against computed ones
+    python -m geo export map|layer|table ...   # briefing maps (PNG/PDF), layers, tables
 
 Errors in the input print one clear message and exit with status 2.
 """
@@ -20,6 +21,7 @@ import pandas as pd
 
 from geo.area import UNIT_LABELS, area_table, convert_area
 from geo.errors import GeoError, GeometryError
+from geo.export.cli import add_parser as add_export_parser
 from geo.io import read_layer, write_geojson_atomic
 from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
 from geo.validate import ValidationReport, repair_geometries
@@ -178,6 +180,8 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("plan-check", help="stated land areas against computed ones")
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.set_defaults(func=cmd_plan_check)
+
+    add_export_parser(sub)
     return p
 
 

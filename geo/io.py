@@ -120,6 +120,7 @@ def atomic_write(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[I
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a layer or export is for sharing
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

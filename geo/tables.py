@@ -11,6 +11,9 @@ import io
 from typing import Any
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,9 +39,49 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return defuse_formulas(table).to_csv(index=False).encode("utf-8-sig")
 
 
-def xlsx_bytes(table: pd.DataFrame, *, sheet: str = "table") -> bytes:
-    """An XLSX workbook (openpyxl) with one sheet holding ``table``."""
+def xlsx_bytes(
+    table: pd.DataFrame, *, sheet: str = "table", notes: dict[str, str] | None = None
+) -> bytes:
+    """An XLSX workbook (openpyxl): the table on sheet ``sheet`` with a bold, frozen
+    header, figures at full precision (shown with 4 decimals, shares as percentages),
+    and a ``notes`` sheet of key/value rows (method, CRS, date, data fingerprint)."""
+    frame = defuse_formulas(table)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = sheet[:31]
+    ws.append([str(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for j, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(j)
+        fmt = None
+        if str(column).endswith("share"):
+            fmt = "0.00%"
+        elif pd.api.types.is_float_dtype(frame[column]):
+            fmt = "#,##0.0000"
+        if fmt:
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+        width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
+        ws.column_dimensions[letter].width = min(60, max(8, width + 2))
+    if notes:
+        info = wb.create_sheet("notes")
+        info.append(["key", "value"])
+        for key, value in notes.items():
+            info.append([key, _defuse(value)])
+        info.column_dimensions["A"].width = 18
+        info.column_dimensions["B"].width = 100
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        defuse_formulas(table).to_excel(writer, sheet_name=sheet[:31], index=False)
+    wb.save(buffer)
     return buffer.getvalue()
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,118 @@
+"""Named map views declared in ``config/export_presets.toml``.
+
+A preset says which layers a printed map shows, how it is framed and its default
+title. Validated on load against the layer registry: unknown keys, unknown layer ids
+and duplicates are reported together (:func:`geo.errors.collect`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.errors import ConfigError, collect
+from geo.registry import Registry, load_registry
+
+PRESETS_FILE: Final[Path] = CONFIG_DIR / "export_presets.toml"
+DEFAULT_PAD_SHARE: Final = 0.06
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_REQUIRED = ("id", "title_zh", "title_en", "subtitle_zh", "subtitle_en", "layers")
+_OPTIONAL = ("zoom_layers", "zoom_ids", "pad_share")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named view: layers to draw, what to frame, default title and subtitle."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    subtitle_zh: str
+    subtitle_en: str
+    layers: tuple[str, ...]
+    zoom_layers: tuple[str, ...] = ()
+    zoom_ids: tuple[str, ...] = ()
+    pad_share: float = DEFAULT_PAD_SHARE
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def subtitle(self, lang: str) -> str:
+        return self.subtitle_zh if lang == "zh" else self.subtitle_en
+
+
+def parse_presets(
+    raw: dict[str, Any], *, registry: Registry, where: str = "export_presets.toml"
+) -> dict[str, Preset]:
+    """Validate a parsed presets file (pure; no files) and return presets by id."""
+    problems = check_keys(raw, where=where, required=("presets",), optional=("sources",))
+    problems += check_keys(
+        raw.get("sources", {}),
+        where=f"{where} [sources]",
+        required=(),
+        optional=("note_zh", "note_en"),
+    )
+    known_layers = {spec.id for spec in registry.layers}
+    presets: dict[str, Preset] = {}
+    for i, table in enumerate(raw.get("presets", [])):
+        w = f"{where} presets[{i}] ({table.get('id', '?')})"
+        found = check_keys(table, where=w, required=_REQUIRED, optional=_OPTIONAL)
+        if found:
+            problems += found
+            continue
+        if not _ID.match(str(table["id"])):
+            found.append(f"{w}: id must be lower-case ascii letters, digits and _")
+        if table["id"] in presets:
+            found.append(f"{w}: id {table['id']!r} declared twice")
+        for key in ("layers", "zoom_layers"):
+            unknown = [x for x in table.get(key, []) if x not in known_layers]
+            found += [f"{w}: {key} names {x!r}, not a layer in layers.toml" for x in unknown]
+        if not table["layers"]:
+            found.append(f"{w}: layers is empty; name at least one layer")
+        if not set(table.get("zoom_layers", [])) <= set(table["layers"]):
+            found.append(f"{w}: zoom_layers must be among the preset's layers")
+        pad = table.get("pad_share", DEFAULT_PAD_SHARE)
+        if not isinstance(pad, int | float) or not 0.0 <= float(pad) <= 1.0:
+            found.append(f"{w}: pad_share must be a number between 0 and 1")
+        problems += found
+        if not found:
+            presets[table["id"]] = Preset(
+                id=table["id"],
+                title_zh=table["title_zh"],
+                title_en=table["title_en"],
+                subtitle_zh=table["subtitle_zh"],
+                subtitle_en=table["subtitle_en"],
+                layers=tuple(table["layers"]),
+                zoom_layers=tuple(table.get("zoom_layers", ())),
+                zoom_ids=tuple(table.get("zoom_ids", ())),
+                pad_share=float(pad),
+            )
+    collect(problems, what=f"export presets {where}", error=ConfigError)
+    return presets
+
+
+def source_note(lang: str, *, path: Path = PRESETS_FILE) -> str:
+    """The data-source line for maps of the project's own data (``[sources]``), or ''."""
+    load_presets(path)  # validates the file
+    return str(load_toml(path).get("sources", {}).get(f"note_{lang}", ""))
+
+
+@cache
+def load_presets(path: Path = PRESETS_FILE) -> dict[str, Preset]:
+    """Load and validate ``config/export_presets.toml`` (cached)."""
+    return parse_presets(load_toml(path), registry=load_registry(), where=path.name)
+
+
+def get_preset(preset_id: str) -> Preset:
+    """The preset called ``preset_id``; :class:`ConfigError` naming the known ones if none."""
+    presets = load_presets()
+    if preset_id not in presets:
+        raise ConfigError(
+            f"map preset {preset_id!r} is not declared in {PRESETS_FILE.name}; "
+            f"choose one of: {', '.join(presets)}"
+        )
+    return presets[preset_id]
