@@ -31,7 +31,7 @@ from geo.registry import Registry, load_registry
 from geo.tables import csv_bytes, xlsx_bytes
 from geo.zones import STREETS_FILE, ZONES_FILE, load_plan_layers, zone_figures, zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
-from ui import state, uploads
+from ui import exports, state, uploads
 
 UNITS = ("km2", "ha", "mu")
 MAP_HEIGHT_PX = 640
@@ -474,12 +474,13 @@ def main() -> None:
     st.caption(t("app_subtitle", lang))
     map_and_panel(lang, base, unit, visible)
 
-    tab_area, tab_overlap, tab_check, tab_upload = st.tabs(
+    tab_area, tab_overlap, tab_check, tab_upload, tab_export = st.tabs(
         [
             t("area_table", lang),
             t("overlap_tab", lang),
             t("plan_check_tab", lang),
             t("upload_tab", lang),
+            t("export_tab", lang),
         ]
     )
     with tab_area:
@@ -494,6 +495,8 @@ def main() -> None:
         uploads.analysis_section(
             lang, unit, zs, overlap_options(reg, lang), lambda c: ids_for(c, zs)
         )
+    with tab_export:
+        exports.export_tab(lang, zs, visible, data_version(path))
 
 
 main()

@@ -11,7 +11,8 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 @pytest.fixture
-def app() -> AppTest:
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -67,3 +68,21 @@ def test_overlap_panel_lists_pairs(app: AppTest) -> None:
     assert any("重叠矩阵" in h for h in headers), headers
     pairs = app.dataframe[-1].value
     assert len(pairs) >= 1
+
+
+def test_export_a_printed_map_from_a_preset(app: AppTest) -> None:
+    app.selectbox(key="export_preset").set_value("financial_district")
+    app.selectbox(key="export_fmt").set_value("png")
+    app.button(key="export_make").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    downloads = app.get("download_button")
+    labels = [d.proto.label for d in downloads]
+    assert "下载 PNG" in labels
+
+
+def test_export_layer_data(app: AppTest) -> None:
+    app.selectbox(key="export_layer_fmt").set_value("gpkg")
+    app.button(key="export_layer_make").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    labels = [d.proto.label for d in app.get("download_button")]
+    assert "下载 GeoPackage" in labels

@@ -1,0 +1,163 @@
+"""The export tab: printed maps (PNG/PDF), a standalone HTML map, and layer files.
+
+Everything is rendered on the server, offline; the functions live in ``geo.export``
+and ``layers.export_html``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.crs import GK_CM102, STORAGE_CRS
+from geo.export.layers import layer_bytes
+from geo.export.maps import MapRequest, map_bytes
+from geo.export.presets import load_presets, source_note
+from geo.export.sheet import DPI_CHOICES, PAPER_MM
+from geo.i18n import t
+from geo.zones import STREETS_FILE, ZONES_FILE
+from layers.export_html import standalone_html
+
+VISIBLE = "__visible__"
+LAYER_FORMATS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shp": "Shapefile (zip)", "kml": "KML"}
+MIME = {"png": "image/png", "pdf": "application/pdf"}
+
+
+@st.cache_data(show_spinner=False, max_entries=6, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
+def _map(
+    version: float,
+    layers: tuple[str, ...],
+    title: str,
+    subtitle: str,
+    lang: str,
+    preset: str,
+    paper: str,
+    orientation: str,
+    dpi: int,
+    fmt: str,
+    features: gpd.GeoDataFrame,
+) -> bytes:
+    if preset != VISIBLE:
+        request = MapRequest.from_preset(
+            load_presets()[preset],
+            lang=lang,  # type: ignore[arg-type]
+            title=title,
+            subtitle=subtitle,
+            source_note=source_note(lang),
+            date=dt.date.today(),
+        )
+    else:
+        request = MapRequest(
+            layers=layers,
+            title=title,
+            subtitle=subtitle,
+            lang=lang,  # type: ignore[arg-type]
+            source_note=source_note(lang),
+            date=dt.date.today(),
+        )
+    return map_bytes(
+        features,
+        request=request,
+        fmt=fmt,
+        paper=paper,
+        orientation=orientation,
+        dpi=dpi,
+        files=[ZONES_FILE, STREETS_FILE],
+    )
+
+
+def export_tab(lang: str, features: gpd.GeoDataFrame, visible: list[str], version: float) -> None:
+    presets = load_presets()
+    st.markdown(f"**{t('export_map', lang)}**")
+    options = [VISIBLE, *presets]
+    preset = st.selectbox(
+        t("export_view", lang),
+        options,
+        format_func=lambda p: t("export_visible", lang) if p == VISIBLE else presets[p].title(lang),
+        key="export_preset",
+    )
+    default_title = (
+        t("visible_map_title", lang) if preset == VISIBLE else presets[preset].title(lang)
+    )
+    default_sub = "" if preset == VISIBLE else presets[preset].subtitle(lang)
+    c1, c2 = st.columns(2)
+    title = c1.text_input(
+        t("export_title", lang), value=default_title, key=f"export_title_{preset}_{lang}"
+    )
+    subtitle = c2.text_input(
+        t("export_subtitle", lang), value=default_sub, key=f"export_subtitle_{preset}_{lang}"
+    )
+    c1, c2, c3, c4 = st.columns(4)
+    paper = c1.selectbox(t("export_paper", lang), list(PAPER_MM), key="export_paper")
+    orientation = c2.selectbox(
+        t("export_orientation", lang),
+        ["landscape", "portrait"],
+        format_func=lambda o: t(o, lang),
+        key="export_orientation",
+    )
+    dpi = c3.selectbox(t("export_dpi", lang), list(DPI_CHOICES), key="export_dpi")
+    fmt = c4.selectbox(
+        t("export_format", lang), ["pdf", "png"], format_func=str.upper, key="export_fmt"
+    )
+    if st.button(t("export_make", lang), key="export_make"):
+        data = _map(
+            version,
+            tuple(visible),
+            title,
+            subtitle,
+            lang,
+            preset,
+            paper,
+            orientation,
+            int(dpi),
+            fmt,
+            features,
+        )
+        st.download_button(
+            f"{t('export_download', lang)} {fmt.upper()}",
+            data,
+            f"chenggong_map_{preset.strip('_')}_{paper}.{fmt}",
+            MIME[fmt],
+            key="export_map_download",
+        )
+
+    st.markdown(f"**{t('export_html', lang)}**")
+    if st.button(t("export_make", lang), key="export_html_make"):
+        page = standalone_html(
+            features,
+            layers=visible,
+            title=t("visible_map_title", lang),
+            lang=lang,
+            files=[ZONES_FILE, STREETS_FILE],
+        )
+        st.download_button(
+            f"{t('export_download', lang)} HTML",
+            page.encode("utf-8"),
+            "chenggong_map.html",
+            "text/html",
+            key="export_html_download",
+        )
+
+    st.markdown(f"**{t('export_layers', lang)}**")
+    c1, c2, c3 = st.columns([2, 2, 1])
+    layer_fmt = c1.selectbox(
+        t("export_format", lang),
+        list(LAYER_FORMATS),
+        format_func=LAYER_FORMATS.get,
+        key="export_layer_fmt",
+    )
+    crs = c2.selectbox(
+        t("export_layers_crs", lang), [STORAGE_CRS, GK_CM102], key="export_layer_crs"
+    )
+    if c3.button(t("export_make", lang), key="export_layer_make"):
+        subset = features[features["layer"].isin(visible)]
+        data = layer_bytes(subset, fmt=layer_fmt, name="chenggong_plan", crs=crs)  # type: ignore[arg-type]
+        ext = {"shp": "zip"}.get(layer_fmt, layer_fmt)
+        st.download_button(
+            f"{t('export_download', lang)} {LAYER_FORMATS[layer_fmt]}",
+            data,
+            f"chenggong_plan.{ext}",
+            key="export_layer_download",
+        )
