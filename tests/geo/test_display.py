@@ -7,7 +7,13 @@ import pytest
 import shapely
 
 from geo.area import ellipsoidal_area_m2
-from geo.display import display_copy, geojson_dict, to_gcj02_for_display
+from geo.display import (
+    display_copy,
+    geojson_dict,
+    grid_summary,
+    to_gcj02_for_display,
+    within_view,
+)
 from geo.errors import CRSError
 
 
@@ -45,3 +51,29 @@ def test_geojson_dict_keeps_only_the_asked_columns_and_rounds() -> None:
     assert feature["properties"] == {"id": "c"}
     x, y = feature["geometry"]["coordinates"][0][0]
     assert round(x, 5) == x and round(y, 5) == y
+
+
+def test_grid_summary_counts_every_feature_once_and_keeps_the_area() -> None:
+    from tests.conftest import gk_boxes
+
+    parcels = gk_boxes(
+        *[(x * 100, y * 100, x * 100 + 80, y * 100 + 80) for x in range(20) for y in range(20)]
+    )
+    cells = grid_summary(parcels, cell_m=500.0)
+    assert cells["count"].sum() == len(parcels)
+    assert cells["area_m2"].sum() == pytest.approx(ellipsoidal_area_m2(parcels).sum(), rel=1e-6)
+    assert len(cells) < len(parcels) / 10
+    assert cells.crs == parcels.crs
+
+
+def test_within_view_caps_and_says_so() -> None:
+    from tests.conftest import gk_boxes
+
+    parcels = gk_boxes(*[(x * 100, 0, x * 100 + 80, 80) for x in range(50)])
+    view = tuple(parcels.iloc[:10].total_bounds)
+    shown, cut = within_view(parcels, bounds=view, limit=100)  # type: ignore[arg-type]
+    assert set(shown.index) >= set(parcels.index[:10])
+    assert not cut
+    few, cut = within_view(parcels, bounds=view, limit=3)  # type: ignore[arg-type]
+    assert len(few) == 3
+    assert cut

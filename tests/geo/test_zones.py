@@ -96,3 +96,18 @@ def test_tables_open_in_excel_with_chinese() -> None:
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table, sheet="areas")))
     assert book["areas"]["A2"].value == "七步场村"
     assert book["areas"]["B2"].value == 12.5
+
+
+def test_tables_keep_formula_like_text_as_text() -> None:
+    table = pd.DataFrame(
+        {"name": ['=HYPERLINK("http://x")', "+1", "normal"], "n": [-1.5, 2.0, 3.0]}
+    )
+    text = csv_bytes(table).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert "'+1" in text
+    assert "-1.5" in text  # numbers are numbers, not text
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table, notes={"method": "CGCS2000"})))
+    sheet = book["table"]
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x")'
+    assert sheet["A2"].data_type == "s"
+    assert book["notes"]["B2"].value == "CGCS2000"
