@@ -105,10 +105,11 @@ class Legend(MacroElement):
         """
         {% macro header(this, kwargs) %}
         <style>
-          .cg-legend { position: absolute; z-index: 1000; right: 10px; bottom: 24px;
+          .cg-legend { position: absolute; z-index: 1000; right: 10px; top: 10px;
             background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
-            font: 12px/1.35 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
-            box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 230px; }
+            font: 11px/1.3 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+            box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 210px;
+            max-height: 70%; overflow-y: auto; }
           .cg-legend b { display: block; margin-bottom: 3px; }
           .cg-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
           .cg-legend .sw { width: 18px; height: 11px; border: 2px solid; flex: none; }
@@ -164,7 +165,8 @@ def legend_html(specs: Sequence[LayerSpec], *, lang: str) -> str:
     for spec in specs:
         entries: Iterable[tuple[str, str, str]]
         if spec.color_by and spec.colors:
-            entries = [(f"{spec.name(lang)}: {k}", c, c) for k, c in spec.colors.items()]
+            rows.append(f'<div class="row"><i>{html.escape(spec.name(lang))}</i></div>')
+            entries = [(_tier_label(k, lang), c, c) for k, c in spec.colors.items()]
         else:
             entries = [(spec.name(lang), spec.color, spec.fill)]
         for label, stroke, fill in entries:
@@ -183,6 +185,13 @@ def legend_html(specs: Sequence[LayerSpec], *, lang: str) -> str:
     )
     rows.append(f'<div class="note">{html.escape(t("schematic_note", lang))}</div>')
     return "\n".join(rows)
+
+
+def _tier_label(value: str, lang: str) -> str:
+    try:
+        return t(f"tier_{value}", lang)
+    except KeyError:
+        return value
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
