@@ -50,34 +50,16 @@ from geo.gcj02 import gcj02_to_wgs84
 from geo.io import atomic_write
 from geo.registry import parse_registry
 from geo.streets import enclosed_polygon, missing_boundary_streets
+from geo.zones import GEOMETRY_SOURCES, REQUIRED_PROPERTIES
 
-SOURCE_KINDS: Final = ("public_boundary", "street_derived", "point_buffer", "calibrated", "sketch")
+SOURCE_KINDS: Final = GEOMETRY_SOURCES
 """Geometry sources from strongest to weakest; a union takes its weakest member's."""
 
 LAND_FIGURE_CHECKS: Final = ("independent", "partly_fitted", "calibrated", "schematic")
 """How a computed land area may be read against the plan's figure (see plan_check)."""
 
-PROPERTY_ORDER: Final = (
-    "id",
-    "name_zh",
-    "name_en",
-    "layer",
-    "group",
-    "level",
-    "tier",
-    "plan_article",
-    "plan_quote_zh",
-    "plan_land_km2",
-    "plan_floor_m2",
-    "geometry_source",
-    "source_detail",
-    "accuracy_m",
-    "assumptions",
-    "schematic",
-    "land_figure_check",
-    "members_zh",
-    "brief_section",
-)
+PROPERTY_ORDER: Final = (*REQUIRED_PROPERTIES, "land_figure_check", "members_zh", "brief_section")
+"""The zones schema the app relies on (geo.zones), then the build's extra properties."""
 STREET_PROPERTY_ORDER: Final = (
     "id",
     "name_zh",

@@ -42,6 +42,7 @@ REQUIRED_PROPERTIES: Final = (
     "assumptions",
     "schematic",
 )
+# Strongest first: a union of features takes its weakest member's source (geo.build).
 GEOMETRY_SOURCES: Final = (
     "public_boundary",
     "street_derived",
