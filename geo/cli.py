@@ -21,7 +21,6 @@ import pandas as pd
 
 from geo.area import UNIT_LABELS, area_table, convert_area
 from geo.errors import GeoError, GeometryError
-from geo.export.cli import add_parser as add_export_parser
 from geo.io import read_layer, write_geojson_atomic
 from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
 from geo.validate import ValidationReport, repair_geometries
@@ -143,8 +142,12 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests and for ``--help`` documentation)."""
+def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and for ``--help`` documentation).
+
+    ``with_export=False`` lists ``export`` without loading it: the export commands pull
+    in matplotlib (0.4 s), which the other commands do not need.
+    """
     p = argparse.ArgumentParser(prog="python -m geo", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -181,12 +184,18 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.set_defaults(func=cmd_plan_check)
 
-    add_export_parser(sub)
+    if with_export:
+        from geo.export.cli import add_parser as add_export_parser
+
+        add_export_parser(sub)
+    else:
+        sub.add_parser("export", help="print-ready maps (PNG/PDF), layers, tables")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser(with_export=bool(words) and words[0] == "export").parse_args(words)
     try:
         return int(args.func(args))
     except GeoError as exc:
