@@ -2,12 +2,13 @@
 
 Official figures are **ellipsoidal areas on CGCS2000**: the area of the polygon on the
 surface of the CGCS2000 ellipsoid (a = 6 378 137 m, 1/f = 298.257222101, the GRS80
-shape). This module computes them two ways that agree to about 1e-9 relative:
+shape). This module computes them two ways that agree to about 1e-8 relative (1e-9 near
+the centre of Chenggong, 2e-8 for parcels 30 km away):
 
 - ``method="geod"``: pyproj's :class:`~pyproj.Geod` on that ellipsoid, edge by
   geodesic edge. The reference; used for the plan's zones.
 - ``method="equal_area"``: project once to a Lambert azimuthal equal-area projection on
-  the same ellipsoid (exactly area-preserving) and take the planar area. About 7x faster;
+  the same ellipsoid (exactly area-preserving) and take the planar area. About 5x faster;
   used for bulk work such as 100 000 parcels.
 
 Beside it, :func:`gauss_kruger_area_m2` gives the planar area in CGCS2000 / 3-degree
@@ -28,12 +29,14 @@ from typing import Final, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import CGCS2000_GEOGRAPHIC, EQUAL_AREA, GK_CM102, require_crs
+from geo.projection import ProjectedCoordinates
 
 M2_PER_KM2: Final = 1_000_000.0
 M2_PER_HA: Final = 10_000.0
@@ -89,11 +92,37 @@ def _geod_area_m2(geom: BaseGeometry | None) -> float:
     return float(area)
 
 
-def _geographic(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The geometries as CGCS2000 longitude/latitude (a no-op for EPSG:4326/4490 data)."""
-    if CRS(gdf.crs).is_geographic:
-        return gdf.geometry
-    return gdf.geometry.to_crs(CGCS2000_GEOGRAPHIC)
+def _geometry(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoSeries:
+    """The geometry column (no copy), after checking it has a CRS."""
+    series = gdf if isinstance(gdf, gpd.GeoSeries) else gdf.geometry
+    require_crs(series, name="layer")
+    return series
+
+
+def _coordinates(series: gpd.GeoSeries, target: str | CRS) -> ProjectedCoordinates:
+    geoms = np.asarray(series.array, dtype=object)
+    return ProjectedCoordinates(geoms, source=series.crs, target=target)
+
+
+def _geod_areas_m2(series: gpd.GeoSeries) -> npt.NDArray[np.float64]:
+    """Geodesic areas; coordinates used as CGCS2000 longitude/latitude (no-op for
+    EPSG:4326/4490 data, transformed otherwise)."""
+    crs = CRS(series.crs)
+    coords = _coordinates(series, crs if crs.is_geographic else CGCS2000_GEOGRAPHIC)
+    everything = np.arange(len(coords), dtype=np.intp)
+    simple = coords.single_ring_polygons(everything)
+    out = np.zeros(len(coords))
+    # Single-ring polygons straight from the coordinate arrays: |signed area| is the area
+    # of the smaller region the ring bounds (every real parcel and zone).
+    lon, lat = coords.xy[:, 0], coords.xy[:, 1]
+    for pos in np.flatnonzero(simple):
+        lo, hi = coords.starts[pos], coords.starts[pos] + coords.counts[pos]
+        out[pos] = abs(_GEOD.polygon_area_perimeter(lon[lo:hi], lat[lo:hi])[0])
+    rest = np.flatnonzero(~simple)
+    if len(rest):
+        geoms = coords.geometries(rest) if not crs.is_geographic else coords.source_geometries[rest]
+        out[rest] = [_geod_area_m2(g) for g in geoms]
+    return out
 
 
 def ellipsoidal_area_m2(
@@ -101,8 +130,8 @@ def ellipsoidal_area_m2(
 ) -> pd.Series:
     """Area of each feature on the CGCS2000 ellipsoid, in square metres.
 
-    Takes any CRS (it must be set). Points, lines and empty geometries have area 0.
-    Geometries are assumed valid: repair them first with
+    Takes any CRS (it must be set). Points, lines, empty and missing geometries have
+    area 0. Geometries are assumed valid: repair them first with
     :func:`geo.validate.repair_geometries`. Returns a float Series aligned to the input
     index, named ``area_m2``.
 
@@ -111,16 +140,14 @@ def ellipsoidal_area_m2(
     >>> round(ellipsoidal_area_m2(square).iloc[0] / 1e6)  # one degree square at the equator
     12309
     """
-    frame = gdf.to_frame("geometry") if isinstance(gdf, gpd.GeoSeries) else gdf
-    require_crs(frame, name="layer")
+    series = _geometry(gdf)
     if method == "geod":
-        geoms = _geographic(frame)
-        values = np.fromiter((_geod_area_m2(g) for g in geoms.array), float, len(geoms))
+        values = _geod_areas_m2(series)
     elif method == "equal_area":
-        values = np.asarray(frame.geometry.to_crs(EQUAL_AREA).area, dtype=float)
+        values = _coordinates(series, EQUAL_AREA).areas()
     else:
         raise ValueError(f"unknown area method {method!r}; use 'geod' or 'equal_area'")
-    return pd.Series(values, index=frame.index, name="area_m2")
+    return pd.Series(values, index=series.index, name="area_m2")
 
 
 def gauss_kruger_area_m2(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
@@ -129,10 +156,9 @@ def gauss_kruger_area_m2(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
     The figure a local survey in that projection reports. Returns a Series aligned to
     the input index, named ``gk_area_m2``.
     """
-    frame = gdf.to_frame("geometry") if isinstance(gdf, gpd.GeoSeries) else gdf
-    require_crs(frame, name="layer")
-    values = np.asarray(frame.geometry.to_crs(GK_CM102).area, dtype=float)
-    return pd.Series(values, index=frame.index, name="gk_area_m2")
+    series = _geometry(gdf)
+    values = _coordinates(series, GK_CM102).areas()
+    return pd.Series(values, index=series.index, name="gk_area_m2")
 
 
 def area_table(

@@ -4,14 +4,18 @@ All areas are ellipsoidal on CGCS2000, computed in the Lambert azimuthal equal-a
 projection declared in ``config/crs.toml`` (exact on the ellipsoid; see
 :mod:`geo.area`). The method:
 
-1. project both layers once to the equal-area CRS;
-2. find candidate pairs with a shapely 2 :class:`~shapely.STRtree` (one bulk query, the
+1. transform both layers' coordinates once to the equal-area CRS, as flat arrays
+   (:mod:`geo.projection`);
+2. keep only the features whose box meets a box of the other layer, and rebuild only
+   those as equal-area geometries (parcels far from every zone cost next to nothing);
+3. find candidate pairs with a shapely 2 :class:`~shapely.STRtree` (one bulk query, the
    query side's geometries prepared);
-3. a feature of A wholly inside a feature of B needs no intersection: its own area is the
+4. a feature of A wholly inside a feature of B needs no intersection: its own area is the
    overlap (on parcel data this is 80–86 % of the pairs);
-4. intersect only the remaining pairs, vectorised, split over threads (shapely releases
+5. intersect only the remaining pairs, vectorised, split over threads (shapely releases
    the GIL; prepared geometries are never shared between threads);
-5. project the intersection geometries back for display.
+6. for display, a feature wholly inside is its own intersection (its stored geometry is
+   reused); only the pieces that were cut are projected back.
 
 Pairs that only touch (shared edge or corner, zero area) are not listed.
 """
@@ -30,6 +34,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import EQUAL_AREA, require_crs, require_same_crs
+from geo.projection import FloatArray, GeometryArray, ProjectedCoordinates, project_geometries
 
 PAIR_COLUMNS = (
     "a_index",
@@ -40,6 +45,13 @@ PAIR_COLUMNS = (
     "a_share",
     "b_share",
 )
+
+
+Engine = Literal["geopandas", "dask"]
+
+# Box pre-filter: worth it while the other layer is small (zones, a drawn polygon);
+# beyond this many features its n x m box comparison costs more than it saves.
+_BOX_FILTER_MAX = 512
 
 
 def _threads(threads: int | None) -> int:
@@ -62,8 +74,41 @@ def _chunked(
         return np.concatenate(list(parts))
 
 
-def _project(gdf: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
-    return np.asarray(gdf.geometry.to_crs(EQUAL_AREA).array, dtype=object)
+def _geometries(gdf: gpd.GeoDataFrame) -> GeometryArray:
+    return np.asarray(gdf.geometry.array, dtype=object)
+
+
+def _equal_area(gdf: gpd.GeoDataFrame) -> ProjectedCoordinates:
+    return ProjectedCoordinates(_geometries(gdf), source=gdf.crs, target=EQUAL_AREA)
+
+
+def _near(boxes: FloatArray, others: FloatArray) -> npt.NDArray[np.bool_]:
+    """Which of ``boxes`` meet (share at least a point with) any of ``others``."""
+    out = np.zeros(len(boxes), dtype=bool)
+    if len(others) == 0:
+        return out
+    ox0, oy0, ox1, oy1 = (others[:, k][np.newaxis, :] for k in range(4))
+    step = max(1, 4_000_000 // len(others))  # keeps the temporary matrices small
+    for lo in range(0, len(boxes), step):
+        x0, y0, x1, y1 = (boxes[lo : lo + step, k][:, np.newaxis] for k in range(4))
+        meet = (x0 <= ox1) & (ox0 <= x1) & (y0 <= oy1) & (oy0 <= y1)
+        out[lo : lo + step] = meet.any(axis=1)
+    return out
+
+
+def _candidates(boxes: FloatArray, others: FloatArray) -> npt.NDArray[np.intp]:
+    """Positions of ``boxes`` that meet one of ``others`` (all non-empty positions when
+    there are too many ``others`` for this pre-filter to pay)."""
+    present = ~np.isnan(boxes[:, 0])
+    if len(others) > _BOX_FILTER_MAX or not present.any():
+        return np.flatnonzero(present)
+    x0, y0 = np.min(boxes[present, :2], axis=0)
+    x1, y1 = np.max(boxes[present, 2:], axis=0)
+    covers_all = (others[:, 0] <= x0) & (others[:, 1] <= y0)
+    covers_all &= (others[:, 2] >= x1) & (others[:, 3] >= y1)
+    if covers_all.any():  # one box of the other layer spans them all: nothing to drop
+        return np.flatnonzero(present)
+    return np.flatnonzero(_near(boxes, others))
 
 
 def overlap_pairs(
@@ -73,6 +118,7 @@ def overlap_pairs(
     names: tuple[str, str] = ("A", "B"),
     keep_geometry: bool = True,
     threads: int | None = None,
+    engine: Engine = "geopandas",
 ) -> gpd.GeoDataFrame:
     """Every pair of features (one of ``a``, one of ``b``) whose interiors overlap.
 
@@ -87,51 +133,73 @@ def overlap_pairs(
       ``keep_geometry=False``, which is faster).
 
     Rows are sorted by ``a`` then ``b`` position.
+
+    ``engine="dask"`` runs the same computation on dask-geopandas partitions of ``a``
+    (see :mod:`geo.overlap_dask`; needs the optional packages in
+    ``requirements-dask.txt``); ``a`` may then also be a ``dask_geopandas.GeoDataFrame``.
     """
+    if engine == "dask":
+        from geo.overlap_dask import overlap_pairs_dask  # optional dependency
+
+        return overlap_pairs_dask(a, b, names=names, keep_geometry=keep_geometry)
+    if engine != "geopandas":
+        raise ValueError(f"unknown overlap engine {engine!r}; use 'geopandas' or 'dask'")
     require_same_crs(a, b, names=names)
-    pa, pb = _project(a), _project(b)
-    area_a, area_b = shapely.area(pa), shapely.area(pb)
     n_threads = _threads(threads)
+    ca, cb = _equal_area(a), _equal_area(b)
+
+    # Only features whose box meets a box of the other layer can overlap it: the rest
+    # are never rebuilt in the equal-area CRS (e.g. parcels outside every zone).
+    boxes_a, boxes_b = ca.bounds(), cb.bounds()
+    cand_a = _candidates(boxes_a, boxes_b)
+    cand_b = _candidates(boxes_b, boxes_a[cand_a])
+    pa, pb = ca.geometries(cand_a), cb.geometries(cand_b)
+    area_a = np.zeros(len(ca))
+    area_b = np.zeros(len(cb))
+    area_a[cand_a], area_b[cand_b] = shapely.area(pa), shapely.area(pb)
 
     tree = shapely.STRtree(pa)
     shapely.prepare(pb)
-    ib, ia = tree.query(pb, predicate="intersects")
-    order = np.lexsort((ib, ia))
-    ia, ib = ia[order], ib[order]
+    jb, ja = tree.query(pb, predicate="intersects")
+    order = np.lexsort((jb, ja))
+    ja, jb = ja[order], jb[order]
+    ia, ib = cand_a[ja], cand_b[jb]
 
     # Not threaded: a prepared geometry builds its index lazily and is not safe to share
-    # between threads. The intersections below, the costly part, are.
-    inside = np.asarray(shapely.contains(pb[ib], pa[ia]), dtype=bool)
+    # between threads. The intersections below, the costly part, are. "Properly" (not
+    # touching b's boundary from inside) is the test prepared geometries answer fastest;
+    # a feature inside but touching the boundary is simply intersected.
+    inside = np.asarray(shapely.contains_properly(pb[jb], pa[ja]), dtype=bool)
     overlap = np.where(inside, area_a[ia], 0.0)
     rest = np.flatnonzero(~inside)
-    pieces = np.empty(len(ia), dtype=object)
-    pieces[inside] = pa[ia[inside]]
+    cut = np.empty(0, dtype=object)
     if len(rest):
-        cut = _chunked(shapely.intersection, (pa[ia[rest]], pb[ib[rest]]), threads=n_threads)
-        pieces[rest] = cut
+        cut = _chunked(shapely.intersection, (pa[ja[rest]], pb[jb[rest]]), threads=n_threads)
         overlap[rest] = shapely.area(cut)
 
     keep = overlap > 0.0
-    ia, ib, overlap, pieces = ia[keep], ib[keep], overlap[keep], pieces[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
         a_share = np.minimum(1.0, overlap / area_a[ia])
         b_share = np.minimum(1.0, overlap / area_b[ib])
 
-    if keep_geometry and len(pieces):
-        geometry = gpd.GeoSeries(pieces, crs=EQUAL_AREA).to_crs(a.crs).array
-    else:
-        geometry = gpd.GeoSeries([None] * len(ia), crs=a.crs).array
+    pieces = np.full(len(ia), None, dtype=object)
+    if keep_geometry and keep.any():
+        # A feature wholly inside is its own intersection: reuse it as stored, and bring
+        # back from the equal-area CRS only the pieces that were cut.
+        pieces[inside] = _geometries(a)[ia[inside]]
+        if len(cut):
+            pieces[rest] = project_geometries(cut, source=EQUAL_AREA, target=a.crs)
     return gpd.GeoDataFrame(
         {
-            "a_index": a.index.to_numpy()[ia],
-            "b_index": b.index.to_numpy()[ib],
-            "overlap_m2": overlap,
-            "a_area_m2": area_a[ia],
-            "b_area_m2": area_b[ib],
-            "a_share": a_share,
-            "b_share": b_share,
+            "a_index": a.index.to_numpy()[ia[keep]],
+            "b_index": b.index.to_numpy()[ib[keep]],
+            "overlap_m2": overlap[keep],
+            "a_area_m2": area_a[ia[keep]],
+            "b_area_m2": area_b[ib[keep]],
+            "a_share": a_share[keep],
+            "b_share": b_share[keep],
         },
-        geometry=geometry,
+        geometry=gpd.GeoSeries(pieces[keep], crs=a.crs).array,
         crs=a.crs,
     )
 
@@ -152,7 +220,7 @@ def overlap_totals(
     """
     require_crs(layer, name="layer")
     key = f"{side}_index"
-    areas = shapely.area(_project(layer))
+    areas = _equal_area(layer).areas()
     out = pd.DataFrame(
         {"area_m2": areas, "overlap_sum_m2": 0.0, "covered_m2": 0.0, "pair_count": 0},
         index=layer.index,
@@ -165,7 +233,7 @@ def overlap_totals(
         multi = out.index[out["pair_count"] > 1]
         if len(multi):
             subset = pairs[pairs[key].isin(multi)]
-            projected = subset.geometry.to_crs(EQUAL_AREA)
+            projected = pd.Series(_equal_area(subset).geometries(), index=subset.index)
             unions = projected.groupby(subset[key].to_numpy()).agg(shapely.union_all)
             out.loc[unions.index, "covered_m2"] = shapely.area(np.asarray(unions, dtype=object))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -201,4 +269,4 @@ def union_area_m2(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> float:
     require_crs(frame, name="layer")
     if frame.empty:
         return 0.0
-    return float(shapely.area(shapely.union_all(_project(frame))))
+    return float(shapely.area(shapely.union_all(_equal_area(frame).geometries())))
