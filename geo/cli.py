@@ -25,6 +25,9 @@ from geo.io import read_layer, write_geojson_atomic
 from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
 from geo.validate import ValidationReport, repair_geometries
 
+TABLE_MAX_ROWS = 500
+"""The table format is for reading: longer results print their first rows and a count."""
+
 
 def _label_column(gdf: gpd.GeoDataFrame, requested: str | None) -> str | None:
     if requested is not None:
@@ -57,8 +60,14 @@ def _emit(frame: pd.DataFrame, fmt: str, out: Callable[[str], object]) -> None:
     elif fmt == "json":
         out(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:
+        shown = frame.head(TABLE_MAX_ROWS)
         with pd.option_context("display.max_rows", None, "display.width", 200):
-            out(frame.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+            out(shown.to_string(index=False, float_format=lambda v: f"{v:,.4f}"))
+        if len(frame) > TABLE_MAX_ROWS:
+            out(
+                f"… {len(frame) - TABLE_MAX_ROWS:,} more rows not shown; "
+                "use --format csv or json for all of them"
+            )
 
 
 def _warn(report: ValidationReport, *, path: str) -> None:

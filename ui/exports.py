@@ -1,7 +1,8 @@
 """The export tab: printed maps (PNG/PDF), a standalone HTML map, and layer files.
 
 Everything is rendered on the server, offline; the functions live in ``geo.export``
-and ``layers.export_html``.
+and ``layers.export_html``, imported only when something is made (matplotlib takes
+0.3 s to import, which the first page load should not pay).
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ import geopandas as gpd
 import streamlit as st
 
 from geo.crs import GK_CM102, STORAGE_CRS
-from geo.export.layers import layer_bytes
-from geo.export.maps import MapRequest, map_bytes
 from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
 from geo.i18n import t
 from geo.zones import STREETS_FILE, ZONES_FILE
-from layers.export_html import standalone_html
 
 VISIBLE = "__visible__"
 LAYER_FORMATS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shp": "Shapefile (zip)", "kml": "KML"}
@@ -39,6 +37,8 @@ def _map(
     fmt: str,
     features: gpd.GeoDataFrame,
 ) -> bytes:
+    from geo.export.maps import MapRequest, map_bytes
+
     if preset != VISIBLE:
         request = MapRequest.from_preset(
             load_presets()[preset],
@@ -125,6 +125,8 @@ def export_tab(lang: str, features: gpd.GeoDataFrame, visible: list[str], versio
 
     st.markdown(f"**{t('export_html', lang)}**")
     if st.button(t("export_make", lang), key="export_html_make"):
+        from layers.export_html import standalone_html
+
         page = standalone_html(
             features,
             layers=visible,
@@ -152,6 +154,8 @@ def export_tab(lang: str, features: gpd.GeoDataFrame, visible: list[str], versio
         t("export_layers_crs", lang), [STORAGE_CRS, GK_CM102], key="export_layer_crs"
     )
     if c3.button(t("export_make", lang), key="export_layer_make"):
+        from geo.export.layers import layer_bytes
+
         subset = features[features["layer"].isin(visible)]
         data = layer_bytes(subset, fmt=layer_fmt, name="chenggong_plan", crs=crs)  # type: ignore[arg-type]
         ext = {"shp": "zip"}.get(layer_fmt, layer_fmt)

@@ -88,3 +88,18 @@ def test_clear_errors(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_long_tables_are_cut_with_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geo import cli
+
+    layer = gk_boxes(*[(x * 10, 0, x * 10 + 8, 8) for x in range(cli.TABLE_MAX_ROWS + 5)])
+    path = tmp_path / "many.geojson"
+    write_geojson_atomic(layer, path)
+    assert main(["areas", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "… 5 more rows not shown" in out
+    assert main(["areas", str(path), "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == cli.TABLE_MAX_ROWS + 5 + 1
