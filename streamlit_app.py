@@ -18,7 +18,10 @@ from streamlit_folium import st_folium
 
 from geo.area import M2_PER_UNIT
 from geo.basemaps import Basemap, available_basemaps, load_basemaps
+from geo.display import geojson_dict, to_gcj02_for_display
+from geo.gcj02 import gcj02_to_wgs84
 from geo.i18n import t
+from geo.plan_check import plan_figure_table
 from geo.plan_views import (
     features_payload,
     layer_payload,
@@ -89,6 +92,11 @@ def overlap_rows(
     path: str, version: float, ids_a: tuple[str, ...], ids_b: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
     return overlaps_between(zones(path, version), ids_a=ids_a, ids_b=ids_b)
+
+
+@st.cache_data(show_spinner=False)
+def plan_check(path: str, version: float) -> pd.DataFrame:
+    return plan_figure_table(zones(path, version))
 
 
 def secret_or_env(name: str) -> str | None:
@@ -236,13 +244,19 @@ def zone_panel(
             st.dataframe(shown, hide_index=True, width="stretch")
 
 
-def handle_click(result: dict[str, Any] | None, zs: gpd.GeoDataFrame, visible: list[str]) -> None:
+def handle_click(
+    result: dict[str, Any] | None, zs: gpd.GeoDataFrame, visible: list[str], *, gcj02: bool
+) -> None:
     click = (result or {}).get("last_clicked")
     if not click or click == st.session_state.get(state.LAST_CLICK):
         return
     st.session_state[state.LAST_CLICK] = click
     shown = zs[zs["layer"].isin(visible)]
-    hits = zones_at(shown, lon=float(click["lng"]), lat=float(click["lat"]))
+    lon, lat = float(click["lng"]), float(click["lat"])
+    if gcj02:  # the overlays were shifted onto Amap tiles: shift the click back
+        lons, lats = gcj02_to_wgs84([lon], [lat])
+        lon, lat = float(lons[0]), float(lats[0])
+    hits = zones_at(shown, lon=lon, lat=lat)
     st.session_state[state.CLICK_HITS] = hits
     if hits:
         st.session_state[state.SELECTED] = hits[0]
@@ -278,10 +292,8 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
         extra.append(highlight_group(sel_json, name=t("selected", lang)))
         centre, zoom = zoom_for_bounds(tuple(sel.total_bounds))  # type: ignore[arg-type]
     if st.session_state.get(state.OVERLAP_SHOW):
-        pieces = current_overlaps(lang)
+        pieces = current_overlaps()
         if pieces is not None and not pieces.empty:
-            from geo.display import geojson_dict, to_gcj02_for_display
-
             geo = to_gcj02_for_display(pieces) if gcj else pieces
             extra.append(
                 highlight_group(
@@ -316,7 +328,7 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
         if view != st.session_state.get(state.MAP_VIEW):
             st.session_state[state.MAP_VIEW] = view
             st.rerun(scope="fragment")
-    handle_click(result, zs, visible)
+    handle_click(result, zs, visible, gcj02=gcj)
     with col_panel:
         st.markdown(f"#### {t('zone_panel', lang)}")
         if selected in zs.index:
@@ -398,7 +410,7 @@ def ids_for(choice: list[str], zs: gpd.GeoDataFrame) -> tuple[str, ...]:
     return tuple(sorted(zs.index[zs["layer"].isin(layer_ids)]))
 
 
-def current_overlaps(lang: str) -> gpd.GeoDataFrame | None:
+def current_overlaps() -> gpd.GeoDataFrame | None:
     a, b = st.session_state.get(state.OVERLAP_A) or [], st.session_state.get(state.OVERLAP_B) or []
     if not a or not b:
         return None
@@ -414,7 +426,7 @@ def overlap_tab(lang: str, unit: str) -> None:
     c1.multiselect(t("overlap_pick_a", lang), list(opts), format_func=opts.get, key=state.OVERLAP_A)
     c2.multiselect(t("overlap_pick_b", lang), list(opts), format_func=opts.get, key=state.OVERLAP_B)
     st.checkbox(t("overlap_show_on_map", lang), key=state.OVERLAP_SHOW)
-    pairs = current_overlaps(lang)
+    pairs = current_overlaps()
     if pairs is None:
         st.info(t("overlap_pick_hint", lang))
         return
@@ -453,11 +465,9 @@ def overlap_tab(lang: str, unit: str) -> None:
 
 
 def plan_check_tab(lang: str) -> None:
-    from geo.plan_check import plan_figure_table
-
     path, version = zones_path(), data_version(zones_path())
     st.caption(t("plan_check_note", lang))
-    table = plan_figure_table(zones(path, version))
+    table = plan_check(path, version)
     st.dataframe(table, hide_index=True, width="stretch")
 
 
