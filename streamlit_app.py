@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
 from geo.area import M2_PER_UNIT
@@ -244,6 +245,15 @@ def zone_panel(
             st.dataframe(shown, hide_index=True, width="stretch")
 
 
+def rerun_map() -> None:
+    """Rerun just the map fragment, or the whole page when this run is not a fragment
+    rerun (Streamlit refuses a fragment-scoped rerun there)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitInvalidLayoutContextError:
+        st.rerun()
+
+
 def handle_click(
     result: dict[str, Any] | None, zs: gpd.GeoDataFrame, visible: list[str], *, gcj02: bool
 ) -> None:
@@ -260,7 +270,7 @@ def handle_click(
     st.session_state[state.CLICK_HITS] = hits
     if hits:
         st.session_state[state.SELECTED] = hits[0]
-        st.rerun(scope="fragment")
+        rerun_map()
 
 
 @st.fragment
@@ -327,7 +337,7 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
         view = {"zoom": result.get("zoom"), "bounds": result.get("bounds")}
         if view != st.session_state.get(state.MAP_VIEW):
             st.session_state[state.MAP_VIEW] = view
-            st.rerun(scope="fragment")
+            rerun_map()
     handle_click(result, zs, visible, gcj02=gcj)
     with col_panel:
         st.markdown(f"#### {t('zone_panel', lang)}")
@@ -340,7 +350,7 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
                     label = zs.loc[h, "name_zh" if lang == "zh" else "name_en"]
                     if st.button(f"{label} ({h})", key=f"hit_{h}"):
                         st.session_state[state.SELECTED] = h
-                        st.rerun(scope="fragment")
+                        rerun_map()
         else:
             st.info(t("zone_panel_empty", lang))
 

@@ -86,3 +86,34 @@ def test_export_layer_data(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
     labels = [d.proto.label for d in app.get("download_button")]
     assert "下载 GeoPackage" in labels
+
+
+def test_a_large_saved_layer_is_shown_and_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """6,000 parcels (over the 5,000 drawn one by one) saved in the workspace: the app
+    draws them as grid cells and measures them against the financial district."""
+    from geo.io import geojson_text
+    from geo.upload import LoadedLayer, read_upload
+    from geo.workspace import Workspace
+    from tests.conftest import gk_boxes
+
+    parcels = gk_boxes(
+        *[(x * 60.0, y * 60.0, x * 60.0 + 50, y * 60.0 + 50) for x in range(80) for y in range(75)]
+    )
+    data = geojson_text(parcels).encode("utf-8")
+    loaded = read_upload(data, "parcels.geojson")
+    assert isinstance(loaded, LoadedLayer)
+    root = tmp_path / "workspace"
+    saved = Workspace(root).save(loaded, data, name="地块")
+    monkeypatch.setenv("PLANMAP_WORKSPACE", str(root))
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.checkbox(key=f"user_layer_on__{saved.layer_id}").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="analyse_layer").set_value(saved.layer_id)
+    at.multiselect(key="analyse_zones").set_value(["layer:finance_business"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    by_zone = at.dataframe[-1].value
+    assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
