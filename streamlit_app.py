@@ -478,7 +478,7 @@ def plan_check_tab(lang: str) -> None:
     path, version = zones_path(), data_version(zones_path())
     st.caption(t("plan_check_note", lang))
     table = plan_check(path, version)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(localise_columns(table, lang, "km2"), hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------- page
