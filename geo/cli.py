@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.area import UNIT_LABELS, area_table, convert_area
-from geo.errors import GeoError, GeometryError
+from geo.errors import CRSError, GeoError, GeometryError, InputFileError
 from geo.io import read_layer, write_geojson_atomic
 from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
 from geo.validate import ValidationReport, repair_geometries
@@ -40,8 +40,35 @@ def _label_column(gdf: gpd.GeoDataFrame, requested: str | None) -> str | None:
     return "id" if "id" in gdf.columns else None
 
 
-def _load_polygons(path: str, *, layer: str | None) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    gdf = read_layer(path, layer=layer)
+def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
+    """Read a file; with --crs, --coordinates or --encoding, read it exactly as the app
+    reads an upload (same formats, limits, CRS candidates and conversions)."""
+    if not (args.crs or args.coordinates != "wgs84" or args.encoding):
+        return read_layer(path, layer=layer)
+    from geo.upload import NeedsCRS, read_upload  # deferred: only these options need it
+
+    source = Path(path)
+    if not source.exists():
+        raise InputFileError(f"{path}: no such file; check the path.")
+    result = read_upload(
+        source.read_bytes(),
+        source.name,
+        layer=layer,
+        crs=args.crs,
+        encoding=args.encoding,
+        coordinate_system=args.coordinates,
+    )
+    if isinstance(result, NeedsCRS):
+        raise CRSError(result.message + "\nGive one with --crs EPSG:NNNN.")
+    for note in result.notes:
+        print(f"{path}: {note}", file=sys.stderr)
+    return result.frame
+
+
+def _load_polygons(
+    path: str, *, layer: str | None, args: argparse.Namespace
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    gdf = _read(path, layer=layer, args=args)
     fixed, report = repair_geometries(gdf)
     areal = fixed.geometry.notna() & ~fixed.geometry.is_empty
     areal &= fixed.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
@@ -76,7 +103,7 @@ def _warn(report: ValidationReport, *, path: str) -> None:
 
 
 def cmd_areas(args: argparse.Namespace) -> int:
-    gdf, report = _load_polygons(args.file, layer=args.layer)
+    gdf, report = _load_polygons(args.file, layer=args.layer, args=args)
     _warn(report, path=args.file)
     unit = args.unit
     table = area_table(gdf, by=args.by, method=args.method)
@@ -104,8 +131,8 @@ def cmd_areas(args: argparse.Namespace) -> int:
 
 
 def cmd_overlaps(args: argparse.Namespace) -> int:
-    a, report_a = _load_polygons(args.file_a, layer=args.layer_a)
-    b, report_b = _load_polygons(args.file_b, layer=args.layer_b)
+    a, report_a = _load_polygons(args.file_a, layer=args.layer_a, args=args)
+    b, report_b = _load_polygons(args.file_b, layer=args.layer_b, args=args)
     _warn(report_a, path=args.file_a)
     _warn(report_b, path=args.file_b)
     label_a = _label_column(a, args.a_id)
@@ -163,6 +190,16 @@ def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--unit", choices=["km2", "ha", "mu", "m2"], default="km2")
         sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        sp.add_argument(
+            "--crs", help="the CRS of files that declare none, e.g. EPSG:4543 (never guessed)"
+        )
+        sp.add_argument(
+            "--coordinates",
+            choices=["wgs84", "gcj02", "bd09"],
+            default="wgs84",
+            help="convert coordinates picked from Amap/Tencent (gcj02) or Baidu (bd09) maps",
+        )
+        sp.add_argument("--encoding", help="attribute encoding of a Shapefile, e.g. gbk")
 
     sp = sub.add_parser("areas", help="ellipsoidal (CGCS2000) and Gauss-Kruger areas of a layer")
     sp.add_argument("file")

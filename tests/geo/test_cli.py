@@ -9,7 +9,7 @@ import pytest
 
 from geo.area import ellipsoidal_area_m2
 from geo.cli import main
-from geo.io import write_geojson_atomic
+from geo.io import read_layer, write_geojson_atomic
 from tests.conftest import gk_boxes
 
 
@@ -103,3 +103,47 @@ def test_long_tables_are_cut_with_a_count(
     assert "… 5 more rows not shown" in out
     assert main(["areas", str(path), "--format", "csv"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == cli.TABLE_MAX_ROWS + 5 + 1
+
+
+def test_file_without_crs_needs_crs_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A GBK Shapefile with no .prj: refused with the candidates, read with --crs."""
+    from tests.geo.upload_samples import AREAS_M2, shapefile_zip
+
+    path = tmp_path / "parcels.zip"
+    path.write_bytes(shapefile_zip(tmp_path, encoding="GBK", cpg=False, prj=False))
+    assert main(["areas", str(path)]) == 2
+    assert "declares no coordinate reference system" in capsys.readouterr().err
+    # With the CRS given, the GBK attributes are detected without a .cpg, or named.
+    for extra in ([], ["--encoding", "gbk"]):
+        code = main(
+            ["areas", str(path), "--crs", "EPSG:4543", "--format", "json", "--unit", "m2",
+             "--label", "name", *extra]
+        )  # fmt: skip
+        assert code == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert [r["name"] for r in rows] == ["七步场村", "万溪冲"]
+    # Gauss-Kruger areas are the rectangles' own, by hand.
+    assert [r["gk_area_m2"] for r in rows] == pytest.approx(AREAS_M2, rel=1e-9)
+
+
+def test_gcj02_coordinates_are_converted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    square = gk_boxes((0, 0, 1000, 1000))
+    path = tmp_path / "square.geojson"
+    write_geojson_atomic(square, path)
+    out_file = tmp_path / "pairs.geojson"
+    args = ["--coordinates", "gcj02", "--format", "json", "--out", str(out_file)]
+    assert main(["overlaps", str(path), str(path), *args]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    # GCJ-02 → WGS-84 moves the square about 145 m west and 340 m north here, and
+    # changes its area by about 0.1 % (the offset varies across the square).
+    assert rows[0]["overlap_km2"] == pytest.approx(
+        ellipsoidal_area_m2(square).iloc[0] / 1e6, rel=5e-3
+    )
+    moved = read_layer(out_file).geometry.iloc[0].centroid
+    before = square.geometry.iloc[0].centroid
+    assert moved.x - before.x == pytest.approx(-0.00142, abs=0.0002)
+    assert moved.y - before.y == pytest.approx(0.00306, abs=0.0002)
