@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod
 
 from geo.area import (
@@ -163,3 +165,32 @@ def test_area_table_units_and_grouping() -> None:
     assert (grouped["gk_minus_ellipsoidal_share"].abs() < 5e-4).all()
     with pytest.raises(KeyError, match="not in the layer"):
         area_table(layer, by="nope")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lon=st.floats(min_value=100.6, max_value=103.4),
+    lat=st.floats(min_value=21.5, max_value=29.0),
+    width_m=st.floats(min_value=50, max_value=5000),
+    height_m=st.floats(min_value=50, max_value=5000),
+)
+def test_gauss_kruger_differs_from_ellipsoidal_by_its_scale_factor(
+    lon: float, lat: float, width_m: float, height_m: float
+) -> None:
+    """Anywhere in the 3° zone around 102°E the GK area is the ellipsoidal area times the
+    square of the projection's point scale, k ≈ 1 + (Δλ·cos φ)²/2 (Δλ in radians from the
+    central meridian) — a property derived from the projection, not from the code."""
+    geod = Geod(ellps="GRS80")
+    lon_e, lat_e, _ = geod.fwd(lon, lat, 90, width_m)
+    lon_n, lat_n, _ = geod.fwd(lon, lat, 0, height_m)
+    lon_ne, lat_ne, _ = geod.fwd(lon_n, lat_n, 90, width_m)
+    poly = shapely.Polygon([(lon, lat), (lon_e, lat_e), (lon_ne, lat_ne), (lon_n, lat_n)])
+    layer = gpd.GeoSeries([poly], crs="EPSG:4326")
+    ellipsoidal = ellipsoidal_area_m2(layer).iloc[0]
+    gk = gauss_kruger_area_m2(layer).iloc[0]
+    dlam = math.radians(poly.centroid.x - 102.0)
+    expected_ratio = (1 + (dlam * math.cos(math.radians(poly.centroid.y))) ** 2 / 2) ** 2
+    assert gk / ellipsoidal == pytest.approx(expected_ratio, abs=2e-5)
+    assert ellipsoidal_area_m2(layer, method="equal_area").iloc[0] == pytest.approx(
+        ellipsoidal, rel=1e-7
+    )
