@@ -22,6 +22,7 @@ from geo.basemaps import Basemap, available_basemaps, load_basemaps
 from geo.display import geojson_dict, to_gcj02_for_display
 from geo.gcj02 import gcj02_to_wgs84
 from geo.i18n import t
+from geo.indicators import indicator_table, load_indicators
 from geo.plan_check import plan_figure_table
 from geo.plan_views import (
     features_payload,
@@ -494,11 +495,12 @@ def main() -> None:
     st.caption(t("app_subtitle", lang))
     map_and_panel(lang, base, unit, visible)
 
-    tab_area, tab_overlap, tab_check, tab_upload, tab_export = st.tabs(
+    tab_area, tab_overlap, tab_check, tab_targets, tab_upload, tab_export = st.tabs(
         [
             t("area_table", lang),
             t("overlap_tab", lang),
             t("plan_check_tab", lang),
+            t("indicators_tab", lang),
             t("upload_tab", lang),
             t("export_tab", lang),
         ]
@@ -509,6 +511,10 @@ def main() -> None:
         overlap_tab(lang, unit)
     with tab_check:
         plan_check_tab(lang)
+    with tab_targets:
+        st.caption(t("indicators_note", lang))
+        targets = indicator_table(load_indicators(), registry=reg, lang=lang)
+        st.dataframe(localise_columns(targets, lang, unit), hide_index=True, width="stretch")
     with tab_upload:
         uploads.upload_section(lang, unit)
         uploads.saved_section(lang)

@@ -117,3 +117,9 @@ def test_a_large_saved_layer_is_shown_and_measured(
     assert not at.exception, [e.value for e in at.exception]
     by_zone = at.dataframe[-1].value
     assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
+
+
+def test_plan_targets_tab(app: AppTest) -> None:
+    tables = [d.value for d in app.dataframe]
+    targets = next(t for t in tables if "2025年目标" in t.columns)
+    assert "创业孵化区面积" in set(targets["指标"])
