@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import folium
 from branca.element import MacroElement
+from folium.plugins import Fullscreen
 from jinja2 import Template
 
 from geo.basemaps import Basemap
@@ -280,6 +281,11 @@ def plan_map(
         plan_feature_group(layer, lang=lang).add_to(m)
     Legend(legend_html([d.spec for d in ordered], lang=lang)).add_to(m)
     LabelZoom(label_min_zoom).add_to(m)
+    Fullscreen(  # type: ignore[no-untyped-call]
+        position="topleft",
+        title="全屏" if lang == "zh" else "Full screen",
+        title_cancel="退出全屏" if lang == "zh" else "Exit full screen",
+    ).add_to(m)
     kwargs: dict[str, Any] = {"inline": inline_assets}
     if static_base_url is not None:
         kwargs["base_url"] = static_base_url
