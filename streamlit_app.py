@@ -113,10 +113,11 @@ def secret_or_env(name: str) -> str | None:
 
 
 # ---------------------------------------------------------------- sidebar
-def sidebar(reg: Registry) -> tuple[str, Basemap, str, list[str]]:
+def sidebar(reg: Registry, zs: gpd.GeoDataFrame) -> tuple[str, Basemap, str, list[str]]:
     sb = st.sidebar
     lang_label = sb.radio("语言 / Language", ["中文", "English"], horizontal=True, key=state.LANG)
     lang = "zh" if lang_label == "中文" else "en"
+    zone_search(zs, lang)
 
     sb.subheader(t("layers", lang))
     visible: list[str] = []
@@ -486,10 +487,9 @@ def plan_check_tab(lang: str) -> None:
 def main() -> None:
     st.set_page_config(page_title="呈贡规划一张图 · Chenggong plan map", layout="wide")
     reg = registry()
-    lang, base, unit, visible = sidebar(reg)
     path = zones_path()
     zs = zones(path, data_version(path))
-    zone_search(zs, lang)
+    lang, base, unit, visible = sidebar(reg, zs)
 
     st.title(t("app_title", lang))
     st.caption(t("app_subtitle", lang))
