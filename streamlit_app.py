@@ -522,7 +522,9 @@ def main() -> None:
             lang, unit, zs, overlap_options(reg, lang), lambda c: ids_for(c, zs)
         )
     with tab_export:
-        exports.export_tab(lang, zs, visible, data_version(path))
+        exports.export_tab(
+            lang, zs, visible, data_version(path), selected=st.session_state.get(state.SELECTED)
+        )
 
 
 main()

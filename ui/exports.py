@@ -7,12 +7,14 @@ and ``layers.export_html``, imported only when something is made (matplotlib tak
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import geopandas as gpd
 import streamlit as st
 
 from geo.crs import GK_CM102, STORAGE_CRS
+from geo.errors import GeoError
 from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
 from geo.i18n import t
@@ -35,6 +37,7 @@ def _map(
     orientation: str,
     dpi: int,
     fmt: str,
+    zoom_ids: tuple[str, ...],
     features: gpd.GeoDataFrame,
 ) -> bytes:
     from geo.export.maps import MapRequest, map_bytes
@@ -48,12 +51,15 @@ def _map(
             source_note=source_note(lang),
             date=dt.date.today(),
         )
+        if zoom_ids:
+            request = dataclasses.replace(request, zoom_ids=zoom_ids)
     else:
         request = MapRequest(
             layers=layers,
             title=title,
             subtitle=subtitle,
             lang=lang,  # type: ignore[arg-type]
+            zoom_ids=zoom_ids,
             source_note=source_note(lang),
             date=dt.date.today(),
         )
@@ -68,7 +74,14 @@ def _map(
     )
 
 
-def export_tab(lang: str, features: gpd.GeoDataFrame, visible: list[str], version: float) -> None:
+def export_tab(
+    lang: str,
+    features: gpd.GeoDataFrame,
+    visible: list[str],
+    version: float,
+    *,
+    selected: str | None = None,
+) -> None:
     presets = load_presets()
     st.markdown(f"**{t('export_map', lang)}**")
     options = [VISIBLE, *presets]
@@ -101,20 +114,30 @@ def export_tab(lang: str, features: gpd.GeoDataFrame, visible: list[str], versio
     fmt = c4.selectbox(
         t("export_format", lang), ["pdf", "png"], format_func=str.upper, key="export_fmt"
     )
+    frame_selected = bool(selected) and st.checkbox(
+        f"{t('export_zoom_selected', lang)}: {selected}", key="export_zoom_selected"
+    )
     if st.button(t("export_make", lang), key="export_make"):
-        data = _map(
-            version,
-            tuple(visible),
-            title,
-            subtitle,
-            lang,
-            preset,
-            paper,
-            orientation,
-            int(dpi),
-            fmt,
-            features,
-        )
+        zoom_ids = (str(selected),) if frame_selected else ()
+        try:
+            data = _map(
+                version,
+                tuple(visible),
+                title,
+                subtitle,
+                lang,
+                preset,
+                paper,
+                orientation,
+                int(dpi),
+                fmt,
+                zoom_ids,
+                features,
+            )
+        except GeoError as exc:  # e.g. the zone to frame is not in the drawn layers
+            st.error(t("export_failed", lang))
+            st.text(str(exc))
+            return
         st.download_button(
             f"{t('export_download', lang)} {fmt.upper()}",
             data,

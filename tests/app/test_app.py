@@ -123,3 +123,18 @@ def test_plan_targets_tab(app: AppTest) -> None:
     tables = [d.value for d in app.dataframe]
     targets = next(t for t in tables if "2025年目标" in t.columns)
     assert "创业孵化区面积" in set(targets["指标"])
+
+
+def test_export_frames_the_selected_zone_or_says_why_not(app: AppTest) -> None:
+    app.selectbox(key="zone_search").set_value("fin_enterprise_rd_cluster").run()
+    app.selectbox(key="export_fmt").set_value("png")
+    app.checkbox(key="export_zoom_selected").check()
+    app.button(key="export_make").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "下载 PNG" in [d.proto.label for d in app.get("download_button")]
+    # A preset whose layers do not hold the zone: a clear message, no crash.
+    app.selectbox(key="export_preset").set_value("overview_1_3_n")
+    app.button(key="export_make").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [e.value for e in app.error] == ["无法生成地图："]
+    assert any("fin_enterprise_rd_cluster" in x.value for x in app.text)
