@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import time
 import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, replace
@@ -42,6 +43,8 @@ LAYER_FILE: Final = "layer.geojson"
 META_FILE: Final = "meta.json"
 MAX_NAME_CHARS: Final = 100
 COORDINATE_DECIMALS: Final = 7  # about 1 cm: stored data stay survey-grade
+STALE_STAGING_S: Final = 3600.0
+"""A staging folder older than this (seconds) is a crash's leftover, not a save under way."""
 _LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 _SUFFIX: Final = re.compile(r"^[a-z0-9]{1,10}$")
 
@@ -167,6 +170,7 @@ class Workspace:
             created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.root.mkdir(parents=True, exist_ok=True)
+        self.remove_stale_staging()
         staging = self.root / f".tmp-{layer_id}"
         staging.mkdir()
         try:
@@ -180,6 +184,18 @@ class Workspace:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return meta
+
+    def remove_stale_staging(self, *, older_than_s: float = STALE_STAGING_S) -> list[str]:
+        """Remove half-written ``.tmp-*`` folders that a crash (not an error: those are
+        cleaned at once) left behind; recent ones may be a save in progress and stay.
+        Returns the names removed."""
+        removed = []
+        cutoff = time.time() - older_than_s
+        for folder in self.root.glob(".tmp-*"):
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder.name)
+        return sorted(removed)
 
     @staticmethod
     def _write_meta(folder: Path, meta: WorkspaceLayer) -> None:

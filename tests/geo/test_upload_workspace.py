@@ -4,6 +4,8 @@ its folder whatever names it is given."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,20 @@ def test_default_root_is_the_configured_workspace() -> None:
     from geo.upload import default_settings
 
     assert Workspace().root == default_settings().workspace_dir.resolve()
+
+
+def test_a_crash_leftover_is_cleaned_but_a_save_under_way_is_not(
+    box: Path, upload: tuple[bytes, LoadedLayer]
+) -> None:
+    data, layer = upload
+    box.mkdir(parents=True, exist_ok=True)
+    old, fresh = box / ".tmp-crashed", box / ".tmp-saving"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "layer.geojson").write_text("{", encoding="utf-8")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    Workspace(box).save(layer, data, name="地块")
+    assert not old.exists()
+    assert fresh.exists()
+    assert len(Workspace(box).list_layers()) == 1
