@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.area import M2_PER_HA, M2_PER_MU
 from geo.overlap import overlap_pairs, overlap_totals
@@ -66,7 +68,11 @@ def overlap_with_zones(
     ``by_zone`` (aligned to ``zones.index``): ``zone``, ``zone_area_m2``,
     ``upload_inside_m2`` (overlaps between uploaded features counted once),
     ``upload_inside_ha``, ``upload_inside_mu``, ``zone_covered_share`` (0–1),
-    ``feature_count``.
+    ``feature_count`` (polygons overlapping it), ``point_line_count`` (uploaded points and
+    lines touching it).
+
+    Points and lines have no area: their ``zones`` and ``zone_count`` say which zones
+    they lie in or cross, and they add nothing to the areas.
     """
     raw = overlap_pairs(upload, zones, names=("uploaded layer", "zones"), threads=threads)
     feature_label = _label(upload, upload_id_column, what="uploaded layer")
@@ -117,4 +123,34 @@ def overlap_with_zones(
         },
         index=zones.index,
     )
+    by_zone["point_line_count"] = 0
+    _add_points_and_lines(upload, zones, by_feature, by_zone, zone_label)
     return ZoneOverlap(pairs=pairs, by_feature=by_feature, by_zone=by_zone)
+
+
+def _add_points_and_lines(
+    upload: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    by_feature: pd.DataFrame,
+    by_zone: pd.DataFrame,
+    zone_label: pd.Series,
+) -> None:
+    """Fill in, in place, the zones that uploaded points and lines lie in or cross."""
+    geoms = upload.geometry
+    other = geoms.notna() & ~geoms.is_empty & ~geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not other.any():
+        return
+    subset = upload[other]
+    tree = shapely.STRtree(np.asarray(zones.geometry.array, dtype=object))
+    iu, iz = tree.query(np.asarray(subset.geometry.array, dtype=object), predicate="intersects")
+    hits = pd.DataFrame(
+        {"feature": subset.index.to_numpy()[iu], "zone": zones.index.to_numpy()[iz]}
+    )
+    if hits.empty:
+        return
+    hits["label"] = zone_label.loc[hits["zone"]].to_numpy()
+    per_feature = hits.groupby("feature", sort=False)["label"]
+    by_feature.loc[per_feature.size().index, "zone_count"] = per_feature.size().to_numpy()
+    by_feature.loc[per_feature.size().index, "zones"] = per_feature.agg("; ".join).to_numpy()
+    per_zone = hits.groupby("zone", sort=False).size()
+    by_zone.loc[per_zone.index, "point_line_count"] = per_zone.to_numpy()

@@ -72,3 +72,30 @@ def test_by_zone_counts_overlapping_uploads_once(
 def test_unknown_id_column(zones: gpd.GeoDataFrame, upload: gpd.GeoDataFrame) -> None:
     with pytest.raises(KeyError, match="no column 'name'"):
         overlap_with_zones(upload, zones, zone_id_column="name")
+
+
+def test_points_and_lines_are_placed_in_zones_without_area(zones: gpd.GeoDataFrame) -> None:
+    from tests.conftest import X0, Y0
+
+    geoms = gpd.GeoSeries(
+        [
+            shapely.Point(X0 + 250, Y0 + 250),  # in A
+            shapely.Point(X0 + 9000, Y0 + 9000),  # in no zone
+            shapely.LineString([(X0 + 500, Y0 + 500), (X0 + 1500, Y0 + 500)]),  # crosses A, B
+        ],
+        crs="EPSG:4543",
+    ).to_crs("EPSG:4326")
+    upload = gpd.GeoDataFrame({"name": ["pt-in", "pt-out", "road"]}, geometry=geoms.array)
+    upload = upload.set_crs("EPSG:4326")
+    result = overlap_with_zones(upload, zones, zone_id_column="id", upload_id_column="name")
+    assert result.pairs.empty, "points and lines have no area to share"
+    by_feature = result.by_feature.set_index("feature")
+    assert by_feature.loc["pt-in", "zones"] == "A"
+    assert by_feature.loc["pt-out", "zones"] == ""
+    assert by_feature.loc["pt-out", "zone_count"] == 0
+    assert sorted(by_feature.loc["road", "zones"].split("; ")) == ["A", "B"]
+    assert (by_feature["area_m2"] == 0).all()
+    by_zone = result.by_zone.set_index("zone")
+    assert by_zone.loc["A", "point_line_count"] == 2
+    assert by_zone.loc["B", "point_line_count"] == 1
+    assert (by_zone["upload_inside_m2"] == 0).all()
