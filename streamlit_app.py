@@ -20,6 +20,7 @@ from streamlit_folium import st_folium
 from geo.area import M2_PER_UNIT
 from geo.basemaps import Basemap, available_basemaps, load_basemaps
 from geo.display import geojson_dict, to_gcj02_for_display
+from geo.export.tables import AREA_METHOD, OVERLAP_METHOD
 from geo.gcj02 import gcj02_to_wgs84
 from geo.i18n import t
 from geo.indicators import indicator_table, load_indicators
@@ -33,10 +34,10 @@ from geo.plan_views import (
     zone_neighbours,
 )
 from geo.registry import Registry, load_registry
-from geo.tables import csv_bytes, xlsx_bytes
 from geo.zones import STREETS_FILE, ZONES_FILE, load_plan_layers, zone_figures, zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
 from ui import exports, state, uploads
+from ui.downloads import table_downloads
 
 UNITS = ("km2", "ha", "mu")
 MAP_HEIGHT_PX = 640
@@ -389,18 +390,8 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     c2.metric(t("total_union", lang), f"{totals['union']:,.3f} {t('unit_' + unit, lang)}")
     shown = localise_columns(table, lang, unit)
     st.dataframe(shown, hide_index=True, width="stretch")
-    export = table.assign(
-        unit=unit, area_method="ellipsoidal CGCS2000 (pyproj Geod)", crs="EPSG:4490"
-    )
-    d1, d2 = st.columns(2)
-    d1.download_button(
-        t("download_csv", lang), csv_bytes(export), "chenggong_areas.csv", "text/csv"
-    )
-    d2.download_button(
-        t("download_xlsx", lang),
-        xlsx_bytes(export, sheet="areas"),
-        "chenggong_areas.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    table_downloads(
+        table, lang=lang, stem="chenggong_areas", sheet="areas", unit=unit, method=AREA_METHOD
     )
 
 
@@ -468,11 +459,13 @@ def overlap_tab(lang: str, unit: str) -> None:
     st.dataframe(matrix, width="stretch")
     st.markdown(f"**{t('overlap_pairs', lang)}**")
     st.dataframe(localise_columns(table, lang, unit), hide_index=True, width="stretch")
-    st.download_button(
-        t("download_csv", lang),
-        csv_bytes(table.assign(unit=unit, area_method="ellipsoidal CGCS2000", crs="EPSG:4490")),
-        "chenggong_overlaps.csv",
-        "text/csv",
+    table_downloads(
+        table,
+        lang=lang,
+        stem="chenggong_overlaps",
+        sheet="overlaps",
+        unit=unit,
+        method=OVERLAP_METHOD,
     )
 
 

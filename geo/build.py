@@ -38,7 +38,7 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -48,6 +48,7 @@ from geo.crs import GK_CM102, STORAGE_CRS
 from geo.errors import ConfigError, GeometryError, InputFileError, collect
 from geo.gcj02 import gcj02_to_wgs84
 from geo.io import atomic_write
+from geo.projection import transformer
 from geo.registry import parse_registry
 from geo.streets import enclosed_polygon, missing_boundary_streets
 from geo.zones import GEOMETRY_SOURCES, REQUIRED_PROPERTIES
@@ -144,8 +145,8 @@ class Inputs:
     boundaries: dict[str, tuple[dict[str, Any], BaseGeometry]]
 
 
-_TO_GK: Final = Transformer.from_crs(STORAGE_CRS, GK_CM102, always_xy=True)
-_TO_WGS: Final = Transformer.from_crs(GK_CM102, STORAGE_CRS, always_xy=True)
+_TO_GK: Final = transformer(CRS(STORAGE_CRS), CRS(GK_CM102))  # shared, cached
+_TO_WGS: Final = transformer(CRS(GK_CM102), CRS(STORAGE_CRS))
 
 
 def _to_gk(geom: BaseGeometry) -> BaseGeometry:

@@ -18,14 +18,15 @@ import streamlit as st
 from geo.area import M2_PER_UNIT
 from geo.display import geojson_dict, grid_summary, within_view
 from geo.errors import GeoError
+from geo.export.tables import OVERLAP_METHOD
 from geo.i18n import t
 from geo.overlap import union_area_m2
-from geo.tables import csv_bytes, xlsx_bytes
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones, read_upload
 from geo.workspace import Workspace
 from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
+from ui.downloads import table_downloads
 
 FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv"]
 ENCODINGS = ["auto", "utf-8", "gbk", "gb18030", "big5"]
@@ -231,15 +232,16 @@ def analysis_section(
     st.dataframe(by_feature, hide_index=True, width="stretch")
     st.markdown(f"**{t('by_zone', lang)}** ({u})")
     st.dataframe(by_zone, hide_index=True, width="stretch")
-    d1, d2 = st.columns(2)
-    d1.download_button(
-        t("download_csv", lang), csv_bytes(by_feature), "upload_by_feature.csv", "text/csv"
+    table_downloads(
+        by_feature,
+        lang=lang,
+        stem="upload_by_feature",
+        sheet="by_feature",
+        unit="m2",
+        method=OVERLAP_METHOD,
     )
-    d2.download_button(
-        t("download_xlsx", lang),
-        xlsx_bytes(by_zone, sheet="by_zone"),
-        "upload_by_zone.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    table_downloads(
+        by_zone, lang=lang, stem="upload_by_zone", sheet="by_zone", unit="m2", method=OVERLAP_METHOD
     )
 
 

@@ -31,7 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from pyproj import Transformer
+from pyproj import CRS
 
 from geo import __version__
 from geo.crs import GK_CM102, STORAGE_CRS
@@ -44,6 +44,7 @@ from geo.export.provenance import (
     source_counts,
     today_in_china,
 )
+from geo.projection import transformer
 from geo.registry import Registry
 
 Lang = Literal["zh", "en"]
@@ -224,8 +225,8 @@ def draw_scale_bar(ax: Axes, *, lang: Lang, k: float, map_width_mm: float) -> No
     )
 
 
-_TO_GK: Final = Transformer.from_crs(STORAGE_CRS, GK_CM102, always_xy=True)
-_TO_LONLAT: Final = Transformer.from_crs(GK_CM102, STORAGE_CRS, always_xy=True)
+_TO_GK: Final = transformer(CRS(STORAGE_CRS), CRS(GK_CM102))  # shared, cached
+_TO_LONLAT: Final = transformer(CRS(GK_CM102), CRS(STORAGE_CRS))
 
 
 def true_north_angle_deg(x: float, y: float) -> float:

@@ -138,3 +138,22 @@ def test_export_frames_the_selected_zone_or_says_why_not(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
     assert [e.value for e in app.error] == ["无法生成地图："]
     assert any("fin_enterprise_rd_cluster" in x.value for x in app.text)
+
+
+def test_downloaded_tables_say_unit_method_and_crs() -> None:
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from geo.export.tables import AREA_METHOD
+    from ui.downloads import _file
+
+    table = pd.DataFrame({"id": ["z1"], "area_ha": [12.5]}).assign(
+        unit="ha", method=AREA_METHOD, crs="EPSG:4490"
+    )
+    book = openpyxl.load_workbook(io.BytesIO(_file(table, "xlsx", "areas")))
+    notes = {row[0]: row[1] for row in book["notes"].iter_rows(min_row=2, values_only=True)}
+    assert notes == {"unit": "ha", "method": AREA_METHOD, "crs": "EPSG:4490"}
+    csv = _file(table, "csv", "areas").decode("utf-8-sig")
+    assert csv.splitlines()[0] == "id,area_ha,unit,method,crs"
