@@ -82,7 +82,3 @@ def require_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, names: tuple[s
             f"reproject one with .to_crs() before comparing them."
         )
 
-
-def is_geographic_degrees(gdf: gpd.GeoDataFrame) -> bool:
-    """True when the layer's coordinates are longitude/latitude in degrees."""
-    return gdf.crs is not None and CRS(gdf.crs).is_geographic
