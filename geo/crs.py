@@ -81,4 +81,3 @@ def require_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, names: tuple[s
             f"{names[0]} is in {a.crs.to_string()} but {names[1]} is in {b.crs.to_string()}; "
             f"reproject one with .to_crs() before comparing them."
         )
-
