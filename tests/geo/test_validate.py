@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import Any
+
 import geopandas as gpd
 import pytest
 import shapely
+from pyproj import Geod
 
 from geo.area import ellipsoidal_area_m2
-from geo.validate import repair_geometries
+from geo.validate import Repair, ValidationReport, repair_geometries
 from tests.conftest import gk_boxes
 
 LON, LAT = 102.82, 24.88
@@ -62,3 +68,129 @@ def test_valid_layer_passes_untouched() -> None:
     assert report.ok
     assert report.messages() == []
     assert fixed.geometry.equals(layer.geometry)
+
+
+# --------------------------------------------------------------------------------------
+# The signed area change of a repair, against areas computed independently.
+# --------------------------------------------------------------------------------------
+
+# The CGCS2000 ellipsoid, given by its defining constants (not through geo.area).
+GEOD = Geod(a=6378137.0, rf=298.257222101)
+D = 0.001  # one unit of the hand-drawn shapes below: 0.001° (about 100 m by 111 m)
+
+
+def _ll(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Hand-drawn unit coordinates to longitude/latitude near Chenggong."""
+    return [(LON + x * D, LAT + y * D) for x, y in points]
+
+
+def _ring_signed_m2(points: list[tuple[float, float]]) -> float:
+    """Geod's signed area of a ring (anticlockwise positive), i.e. the naive shoelace
+    sum on the ellipsoid: lobes that run the other way count negative, a region the
+    ring goes round twice counts twice."""
+    lons, lats = zip(*_ll(points), strict=True)
+    area, _perimeter = GEOD.polygon_area_perimeter(lons, lats)
+    return float(area)
+
+
+def _valid_m2(
+    *polygons: list[tuple[float, float]], holes: Sequence[list[tuple[float, float]]] = ()
+) -> float:
+    """Geod area of valid, non-overlapping hand-built rings minus hole rings."""
+    return sum(abs(_ring_signed_m2(p)) for p in polygons) - sum(
+        abs(_ring_signed_m2(h)) for h in holes
+    )
+
+
+SQUARE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
+
+# Each case: the invalid geometry, its "before" area (what a shoelace formula gives for
+# the invalid rings) and its "after" area (the valid shape make_valid must produce),
+# both computed here with Geod from hand-built rings.
+REPAIR_CASES = {
+    # Bow-tie with unequal lobes: edge (0,0)-(3,3) crosses edge (3,0)-(0,1) where
+    # y = x = 1 - x/3, at (0.75, 0.75). The lobe (0.75,0.75),(3,3),(3,0) (3.375 units)
+    # runs clockwise, the lobe (0.75,0.75),(0,1),(0,0) (0.375 units) anticlockwise, so
+    # the shoelace gives |0.375 - 3.375| = 3 units and the repair 3.75: the area grows.
+    "unequal bow-tie": (
+        shapely.Polygon(_ll([(0, 0), (3, 3), (3, 0), (0, 1)])),
+        abs(_ring_signed_m2([(0, 0), (3, 3), (3, 0), (0, 1)])),
+        _valid_m2([(0, 0), (0.75, 0.75), (0, 1)], [(0.75, 0.75), (3, 3), (3, 0)]),
+    ),
+    # A ring that goes round the unit square twice: the shoelace counts it twice, the
+    # repair keeps the square once. The area shrinks by one square.
+    "ring traced twice": (
+        shapely.Polygon(_ll(SQUARE + SQUARE)),
+        2 * abs(_ring_signed_m2(SQUARE)),
+        _valid_m2(SQUARE),
+    ),
+    # The same polygon twice in one MultiPolygon: parts are summed before, merged after.
+    "duplicated part": (
+        shapely.MultiPolygon([shapely.Polygon(_ll(SQUARE))] * 2),
+        2 * abs(_ring_signed_m2(SQUARE)),
+        _valid_m2(SQUARE),
+    ),
+    # A 2 x 2 hole that sticks out of a 4 x 4 shell: the naive area subtracts all of
+    # it (16 - 4); the repair subtracts only the half inside the shell (16 - 2).
+    "hole crossing the shell": (
+        shapely.Polygon(
+            _ll([(0, 0), (4, 0), (4, 4), (0, 4)]), [_ll([(3, 1), (5, 1), (5, 3), (3, 3)])]
+        ),
+        _valid_m2([(0, 0), (4, 0), (4, 4), (0, 4)], holes=([(3, 1), (5, 1), (5, 3), (3, 3)],)),
+        _valid_m2([(0, 0), (4, 0), (4, 4), (0, 4)], holes=([(3, 1), (4, 1), (4, 3), (3, 3)],)),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPAIR_CASES))
+def test_repair_reports_the_signed_area_change(case: str) -> None:
+    geom, before_m2, after_m2 = REPAIR_CASES[case]
+    assert not geom.is_valid
+    layer = gpd.GeoDataFrame({"id": [case]}, geometry=[geom], crs="EPSG:4326")
+    _fixed, report = repair_geometries(layer)
+    (repair,) = report.repairs
+    # The engine measures in a Lambert equal-area projection with straight edges, Geod
+    # along geodesics: on shapes of a few hundred metres the two agree to ~1e-8, so
+    # rel=1e-6 is loose for the method and far tighter than any sign or term error.
+    assert repair.area_before_m2 == pytest.approx(before_m2, rel=1e-6)
+    assert repair.area_after_m2 == pytest.approx(after_m2, rel=1e-6)
+    expected_change = after_m2 - before_m2
+    assert abs(expected_change) > 0.1 * min(before_m2, after_m2), "each case changes the area"
+    assert repair.area_change_m2 == pytest.approx(expected_change, rel=1e-5)
+    # The message prints the same signed figure (one decimal, with its sign).
+    printed = re.search(r"area changed by ([+-][\d,]+\.\d) m²", report.messages()[0])
+    assert printed is not None, report.messages()[0]
+    assert float(printed.group(1).replace(",", "")) == pytest.approx(expected_change, abs=0.2)
+
+
+def test_growing_and_shrinking_repairs_have_opposite_signs() -> None:
+    grows = REPAIR_CASES["unequal bow-tie"][0]
+    shrinks = REPAIR_CASES["ring traced twice"][0]
+    layer = gpd.GeoDataFrame({"id": ["g", "s"]}, geometry=[grows, shrinks], crs="EPSG:4326")
+    _fixed, report = repair_geometries(layer)
+    changes = {r.index: r.area_change_m2 for r in report.repairs}
+    assert changes[0] > 0 > changes[1]
+    assert "area changed by +" in report.messages()[0]
+    assert "area changed by -" in report.messages()[1]
+
+
+# --------------------------------------------------------------------------------------
+# ok means: nothing was repaired, dropped or found missing.
+# --------------------------------------------------------------------------------------
+
+
+def test_a_report_with_only_a_repair_is_not_ok() -> None:
+    layer = gpd.GeoDataFrame(
+        {"id": ["bow"]}, geometry=[REPAIR_CASES["unequal bow-tie"][0]], crs="EPSG:4326"
+    )
+    _fixed, report = repair_geometries(layer)
+    assert report.repairs and not (report.empty or report.missing or report.z_dropped)
+    assert report.ok is False
+
+
+@pytest.mark.parametrize("finding", ["repairs", "empty", "missing", "z_dropped"])
+def test_each_kind_of_change_alone_makes_the_report_not_ok(finding: str) -> None:
+    repair = Repair(index=0, problem="Self-intersection", area_before_m2=1.0, area_after_m2=2.0)
+    value: tuple[Any, ...] = (repair,) if finding == "repairs" else (0,)
+    assert ValidationReport().ok is True
+    assert dataclasses.replace(ValidationReport(), **{finding: value}).ok is False
