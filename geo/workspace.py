@@ -10,13 +10,24 @@ by default, from ``config/upload.toml``; git-ignored)::
 ``layer_id`` is a random 32-digit hex string made here; the user's layer name and file
 name are only ever stored as text inside ``meta.json``, never used as paths, so nothing
 can be written outside the workspace. Ids given back by callers are checked against that
-form. A layer appears whole or not at all: it is written into a hidden temporary folder
-that is then renamed into place; metadata updates use :func:`geo.io.atomic_write`;
-deletion renames the folder away before removing it.
+form. A layer appears whole or not at all: it is written into a hidden staging folder
+(``.tmp-<layer_id>``) that is then renamed into place; metadata updates use
+:func:`geo.io.atomic_write`; deletion renames the folder away (``.trash-<layer_id>-…``)
+before removing it.
+
+Several sessions (threads or processes) may use one workspace at once. Every operation on
+a layer holds that layer's lock, an ``fcntl.flock`` on ``.locks/<layer_id>.lock``:
+exclusive for save, rename and delete, shared for reading. So a rename never meets a
+half-done delete, and a layer that is gone raises :class:`LayerGoneError` (a project error),
+never ``FileNotFoundError``. A rename never creates a folder. :meth:`Workspace.recover`,
+called once when the app starts, removes what crashed saves and deletes left behind;
+a staging folder whose lock is held belongs to a save under way and stays.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -24,6 +35,7 @@ import shutil
 import time
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,9 +55,12 @@ LAYER_FILE: Final = "layer.geojson"
 META_FILE: Final = "meta.json"
 MAX_NAME_CHARS: Final = 100
 COORDINATE_DECIMALS: Final = 7  # about 1 cm: stored data stay survey-grade
+LOCK_DIR: Final = ".locks"
 STALE_STAGING_S: Final = 3600.0
-"""A staging folder older than this (seconds) is a crash's leftover, not a save under way."""
+"""A hidden folder not named after a layer id (so with no lock to ask) is taken for a
+crash's leftover once it is older than this (seconds)."""
 _LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+_LEFTOVER: Final = re.compile(r"^\.(?:tmp|trash)-([0-9a-f]{32})(?:-[0-9a-f]+)?$")
 _SUFFIX: Final = re.compile(r"^[a-z0-9]{1,10}$")
 
 
@@ -71,6 +86,17 @@ class WorkspaceLayer:
     messages: tuple[str, ...]
     created_utc: str
     renamed_utc: str | None = None
+
+
+class LayerGoneError(InputFileError):
+    """The layer was deleted (by another session, or in another tab) while in use."""
+
+    def __init__(self, layer_id: str) -> None:
+        super().__init__(
+            f"workspace layer {layer_id} was deleted (by another session); choose another "
+            "layer from the list."
+        )
+        self.layer_id = layer_id
 
 
 def clean_name(name: str) -> str:
@@ -116,7 +142,7 @@ def _geojson_text(frame: gpd.GeoDataFrame) -> str:
 
 
 class Workspace:
-    """Saved user layers in one folder (see the module doc for the layout)."""
+    """Saved user layers in one folder (see the module doc for the layout and locking)."""
 
     def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         self.root = Path(root if root is not None else default_settings().workspace_dir)
@@ -134,17 +160,56 @@ class Workspace:
         return folder
 
     def _existing(self, layer_id: str) -> Path:
+        """The folder of a whole saved layer; call with the layer's lock held."""
         folder = self._folder(layer_id)
-        if not (folder / META_FILE).is_file():
-            raise InputFileError(f"no workspace layer {layer_id}; it may have been deleted.")
+        if not (folder / META_FILE).is_file() or not (folder / LAYER_FILE).is_file():
+            raise LayerGoneError(layer_id)
         return folder
+
+    @contextlib.contextmanager
+    def _lock(self, layer_id: str, *, exclusive: bool, wait: bool = True) -> Iterator[bool]:
+        """Hold ``layer_id``'s lock (an ``flock`` on ``.locks/<layer_id>.lock``).
+
+        Yields False, holding nothing, if ``wait`` is False and another holds it. A lock
+        file is removed, under the lock, once its layer is gone; whoever opened the removed
+        file finds it is no longer the one at that path and opens the new one.
+        """
+        locks = self.root / LOCK_DIR
+        path = locks / f"{layer_id}.lock"
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        while True:
+            locks.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, mode if wait else mode | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                yield False
+                return
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # removed (or replaced) while we waited: lock the current one
+        try:
+            yield True
+        finally:
+            try:
+                if exclusive and not self._folder(layer_id).exists():
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+            finally:
+                os.close(fd)
 
     def save(
         self, layer: LoadedLayer, original: bytes, *, name: str | None = None
     ) -> WorkspaceLayer:
         """Save a loaded layer with its original file; returns its metadata.
 
-        ``name`` defaults to the original file name without extension.
+        ``name`` defaults to the original file name without extension. The layer is
+        written in a hidden staging folder and appears in the list only when whole.
         """
         src = layer.source
         display = clean_name(name if name is not None else Path(_original_name(src.filename)).stem)
@@ -170,32 +235,64 @@ class Workspace:
             created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.root.mkdir(parents=True, exist_ok=True)
-        self.remove_stale_staging()
-        staging = self.root / f".tmp-{layer_id}"
-        staging.mkdir()
-        try:
-            with atomic_write(staging / original_file, mode="wb") as fh:
-                fh.write(original)
-            with atomic_write(staging / LAYER_FILE) as fh:
-                fh.write(_geojson_text(layer.frame))
-            self._write_meta(staging, meta)
-            os.rename(staging, self._folder(layer_id))
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        self.recover()
+        with self._lock(layer_id, exclusive=True):
+            # The lock is taken before the staging folder exists: recovery, which removes
+            # only staging folders whose lock it can take, never removes this one.
+            staging = self.root / f".tmp-{layer_id}"
+            staging.mkdir()
+            try:
+                with atomic_write(staging / original_file, mode="wb") as fh:
+                    fh.write(original)
+                with atomic_write(staging / LAYER_FILE) as fh:
+                    fh.write(_geojson_text(layer.frame))
+                self._write_meta(staging, meta)
+                os.rename(staging, self._folder(layer_id))
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
         return meta
 
-    def remove_stale_staging(self, *, older_than_s: float = STALE_STAGING_S) -> list[str]:
-        """Remove half-written ``.tmp-*`` folders that a crash (not an error: those are
-        cleaned at once) left behind; recent ones may be a save in progress and stay.
-        Returns the names removed."""
+    def recover(self, *, older_than_s: float = STALE_STAGING_S) -> list[str]:
+        """Remove what crashed saves and deletes left behind; returns the names removed.
+
+        ``.tmp-<id>`` (a save's staging folder) and ``.trash-<id>-…`` (a delete's) are
+        removed when their layer's lock can be taken at once: a process that holds it is
+        still working on them, a crashed one holds nothing. Other hidden ``.tmp-*`` or
+        ``.trash-*`` folders are removed once older than ``older_than_s``. Lock files of
+        layers that no longer exist are removed too. Safe to call while other sessions
+        use the workspace; the app calls it once at start-up.
+        """
+        if not self.root.is_dir():
+            return []
         removed = []
         cutoff = time.time() - older_than_s
-        for folder in self.root.glob(".tmp-*"):
-            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder.name)
+        for folder in sorted([*self.root.glob(".tmp-*"), *self.root.glob(".trash-*")]):
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            match = _LEFTOVER.match(folder.name)
+            if match is None:
+                with contextlib.suppress(FileNotFoundError):
+                    if folder.stat().st_mtime < cutoff:
+                        shutil.rmtree(folder, ignore_errors=True)
+                        removed.append(folder.name)
+                continue
+            with self._lock(match.group(1), exclusive=True, wait=False) as held:
+                if held and folder.is_dir():
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder.name)
+        locks = self.root / LOCK_DIR
+        for lock in sorted(locks.glob("*.lock")) if locks.is_dir() else []:
+            layer_id = lock.name.removesuffix(".lock")
+            if _LAYER_ID.match(layer_id) and not (self.root / layer_id).exists():
+                # Taking it exclusively removes it if the layer is still absent.
+                with self._lock(layer_id, exclusive=True, wait=False):
+                    pass
         return sorted(removed)
+
+    def remove_stale_staging(self, *, older_than_s: float = STALE_STAGING_S) -> list[str]:
+        """Former name of :meth:`recover`."""
+        return self.recover(older_than_s=older_than_s)
 
     @staticmethod
     def _write_meta(folder: Path, meta: WorkspaceLayer) -> None:
@@ -203,21 +300,30 @@ class Workspace:
             json.dump(asdict(meta), fh, ensure_ascii=False, indent=1)
             fh.write("\n")
 
-    def get(self, layer_id: str) -> WorkspaceLayer:
-        """The metadata of a saved layer."""
+    def _read_meta(self, layer_id: str) -> WorkspaceLayer:
+        """The metadata of a saved layer; call with the layer's lock held."""
         path = self._existing(layer_id) / META_FILE
         try:
             raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             raw["messages"] = tuple(raw["messages"])
             return WorkspaceLayer(**raw)
+        except FileNotFoundError as exc:  # removed by hand, not through this class
+            raise LayerGoneError(layer_id) from exc
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise InputFileError(
                 f"workspace layer {layer_id}: its {META_FILE} is damaged ({exc}); delete the "
                 "layer and upload it again."
             ) from exc
 
+    def get(self, layer_id: str) -> WorkspaceLayer:
+        """The metadata of a saved layer; :class:`LayerGoneError` if it was deleted."""
+        self._folder(layer_id)
+        with self._lock(layer_id, exclusive=False):
+            return self._read_meta(layer_id)
+
     def list_layers(self) -> list[WorkspaceLayer]:
-        """Every saved layer, oldest first (folders with damaged metadata are skipped)."""
+        """Every whole saved layer, oldest first (layers deleted meanwhile, folders with
+        damaged metadata or without their layer file are skipped)."""
         if not self.root.is_dir():
             return []
         found = []
@@ -231,25 +337,44 @@ class Workspace:
 
     def read(self, layer_id: str) -> gpd.GeoDataFrame:
         """The saved layer as a GeoDataFrame in EPSG:4326."""
-        return read_layer(self._existing(layer_id) / LAYER_FILE, name=self.get(layer_id).name)
+        self._folder(layer_id)
+        with self._lock(layer_id, exclusive=False):
+            meta = self._read_meta(layer_id)
+            return read_layer(self._existing(layer_id) / LAYER_FILE, name=meta.name)
 
     def original_path(self, layer_id: str) -> Path:
         """Path of the uploaded file as it was received."""
-        return self._existing(layer_id) / self.get(layer_id).original_file
+        self._folder(layer_id)
+        with self._lock(layer_id, exclusive=False):
+            return self._existing(layer_id) / self._read_meta(layer_id).original_file
 
     def rename(self, layer_id: str, new_name: str) -> WorkspaceLayer:
-        """Give a saved layer a new display name (files and id unchanged)."""
-        meta = replace(
-            self.get(layer_id),
-            name=clean_name(new_name),
-            renamed_utc=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-        self._write_meta(self._existing(layer_id), meta)
+        """Give a saved layer a new display name (files and id unchanged).
+
+        Raises :class:`LayerGoneError` if the layer was deleted; never recreates its folder.
+        """
+        self._folder(layer_id)
+        name = clean_name(new_name)
+        with self._lock(layer_id, exclusive=True):
+            meta = replace(
+                self._read_meta(layer_id),
+                name=name,
+                renamed_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            # The folder exists (checked under the lock, which every delete takes).
+            self._write_meta(self._existing(layer_id), meta)
         return meta
 
     def delete(self, layer_id: str) -> None:
-        """Remove a saved layer: its folder is renamed away at once, then removed."""
-        folder = self._existing(layer_id)
-        trash = self.root / f".trash-{layer_id}-{uuid.uuid4().hex[:8]}"
-        os.rename(folder, trash)
-        shutil.rmtree(trash)
+        """Remove a saved layer: its folder is renamed away at once, then removed.
+
+        Raises :class:`LayerGoneError` if it was already deleted.
+        """
+        self._folder(layer_id)
+        with self._lock(layer_id, exclusive=True):
+            folder = self._folder(layer_id)
+            if not folder.is_dir():
+                raise LayerGoneError(layer_id)
+            trash = self.root / f".trash-{layer_id}-{uuid.uuid4().hex[:8]}"
+            os.rename(folder, trash)
+            shutil.rmtree(trash)

@@ -19,7 +19,8 @@ from tests.geo import upload_samples as s
 
 
 def _files(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*")}
+    """Every file and folder under ``root`` but the workspace's lock files (``.locks/``)."""
+    return {str(p.relative_to(root)) for p in root.rglob("*") if ".locks" not in p.parts}
 
 
 @pytest.fixture
@@ -76,7 +77,8 @@ def test_rename_and_delete(box: Path, upload: tuple[bytes, LoadedLayer]) -> None
     ws.delete(meta.layer_id)
     assert ws.list_layers() == []
     assert _files(box) == {"ws"}
-    with pytest.raises(InputFileError, match="no workspace layer"):
+    assert list((box / "ws" / ".locks").iterdir()) == [], "the lock file goes with the layer"
+    with pytest.raises(InputFileError, match="was deleted"):
         ws.get(meta.layer_id)
 
 
@@ -136,7 +138,7 @@ def test_failed_save_leaves_nothing(
     with pytest.raises(OSError, match="disk full"):
         ws.save(loaded, data, name="lost")
     assert [m.name for m in ws.list_layers()] == ["kept"]
-    assert {p.name for p in (box / "ws").iterdir()} == {kept.layer_id}
+    assert {p.name for p in (box / "ws").iterdir()} == {kept.layer_id, ".locks"}
 
 
 def test_failed_rename_keeps_the_old_metadata(
