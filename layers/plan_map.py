@@ -66,9 +66,9 @@ def plan_feature_group(layer: DrawLayer, *, lang: str, show: bool = True) -> fol
     if not layer.geojson.get("features"):
         return group
     fields = [f for f in spec.tooltip if f in layer.geojson["features"][0]["properties"]]
-    aliases = [_field_alias(f, lang) for f in fields]
+    aliases = [html.escape(_field_alias(f, lang)) for f in fields]
     folium.GeoJson(
-        layer.geojson,
+        _escaped_for_tooltip(layer.geojson, fields),
         name=spec.name(lang),
         style_function=lambda feature: feature_style(spec, feature["properties"]),
         highlight_function=_highlight,
@@ -88,6 +88,25 @@ def plan_feature_group(layer: DrawLayer, *, lang: str, show: bool = True) -> fol
             interactive=False,
         ).add_to(group)
     return group
+
+
+def _escaped_for_tooltip(geojson: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``geojson`` whose text in the tooltip ``fields`` is HTML-escaped.
+
+    folium's ``GeoJsonTooltip`` (0.20) puts property values into ``innerHTML`` as they
+    are, so a zone named ``<img src=x onerror=...>`` would become an element and run.
+    Escaped, the browser shows the text itself. Only the tooltip's fields are touched
+    (the styles read ``geometry_source`` and ``tier``, declared slugs that escaping
+    leaves as they are); the input is not modified.
+    """
+    features = []
+    for feature in geojson.get("features", []):
+        props = dict(feature.get("properties") or {})
+        for name in fields:
+            if isinstance(props.get(name), str):
+                props[name] = html.escape(props[name])
+        features.append({**feature, "properties": props})
+    return {**geojson, "features": features}
 
 
 def _field_alias(field: str, lang: str) -> str:
