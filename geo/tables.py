@@ -1,8 +1,13 @@
 """Tables as files people open in Excel: CSV in UTF-8 with a BOM, and XLSX.
 
-Text cells that begin with ``=``, ``+``, ``-`` or ``@`` are prefixed with an apostrophe
-so that Excel shows them as text instead of running them as formulas (attribute values
-from uploaded files are untrusted).
+Text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
+with an apostrophe so that Excel and LibreOffice show it as text instead of running it
+as a formula (attribute values, attribute names and layer names from uploaded files are
+untrusted). This applies to every text cell, the header row and the notes sheet; numbers
+(``-12.5`` in a numeric column) are written as numbers.
+
+CSV rows end in CRLF (RFC 4180), so a value holding a carriage return is quoted and
+cannot start a new row in Excel.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ def defuse_formulas(table: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """CSV, UTF-8 with a byte-order mark so that Excel shows Chinese text correctly."""
-    return defuse_formulas(table).to_csv(index=False).encode("utf-8-sig")
+    text = defuse_formulas(table).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
 
 
 def xlsx_bytes(
@@ -72,7 +78,7 @@ def xlsx_bytes(
         info = wb.create_sheet("notes")
         info.append(["key", "value"])
         for key, value in notes.items():
-            info.append([key, _defuse(value)])
+            info.append([_defuse(key), _defuse(value)])
         info.column_dimensions["A"].width = 18
         info.column_dimensions["B"].width = 100
     buffer = io.BytesIO()

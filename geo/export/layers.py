@@ -17,7 +17,8 @@ written in a temporary folder, then renamed over the target.
     ``fields.csv`` maps every short name back to the original;
   * text values are at most 254 bytes (about 84 Chinese characters): longer ones are cut
     at a character boundary and end in ``…``; ``attributes.csv`` (UTF-8 with BOM) holds
-    every attribute in full, keyed by ``id``.
+    every attribute in full, keyed by ``id`` (text that a spreadsheet would run as a
+    formula gets a leading apostrophe there, as in every table: :mod:`geo.tables`).
 
 - **KML**: EPSG:4326 as KML requires, GDAL's LIBKML driver; each placemark's name is
   ``name_zh`` (or ``name_en``), every attribute is kept as ExtendedData.
@@ -25,8 +26,6 @@ written in a temporary folder, then renamed over the target.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import tempfile
@@ -42,6 +41,7 @@ import pyogrio
 from geo.crs import STORAGE_CRS, require_crs
 from geo.errors import GeometryError
 from geo.io import atomic_write, write_geojson_atomic
+from geo.tables import csv_bytes
 
 LayerFormat = Literal["geojson", "gpkg", "shp", "kml"]
 FORMATS: Final[dict[str, str]] = {
@@ -180,13 +180,11 @@ def _readme(stem: str, parts: list[str], renamed: dict[str, str], cut: list[str]
             "in these fields: " + ", ".join(cut) + "."
         )
     lines.append("attributes.csv (UTF-8 with BOM) holds every attribute in full, keyed by id.")
+    lines.append(
+        "In both CSV files, text starting with = + - @, a tab or a carriage return has a "
+        "leading ' so that spreadsheets show it as text, not as a formula."
+    )
     return "\n".join(lines) + "\n"
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, crs: str = STORAGE_CRS) -> Path:
@@ -232,8 +230,8 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, crs: str = S
         ):
             for file in sorted(Path(tmp).iterdir()):
                 zf.write(file, arcname=file.name)
-            zf.writestr("fields.csv", _csv_bytes(fields))
-            zf.writestr("attributes.csv", _csv_bytes(full))
+            zf.writestr("fields.csv", csv_bytes(fields))
+            zf.writestr("attributes.csv", csv_bytes(full))
             zf.writestr("README.txt", _readme(stem, sorted(names.values()), renamed, cut, crs))
     return target
 
