@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import shape
 
 from geo import build
-from geo.errors import ConfigError
+from geo.errors import ConfigError, GeometryError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,3 +107,31 @@ def test_dangling_references_are_reported_together() -> None:
         build.build_features(dataclasses.replace(inputs, elements=bad))
     assert "street 'no_such_street' is not declared" in str(err.value)
     assert "element 'no_such_element' is not declared" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("street", "name_zh"),
+    [
+        # 彩云路 runs through the middle of the university area: its line splits the
+        # enclosed area into faces that are merged again, so the polygon alone looks
+        # fine; only the check that each named street lies on the outline refuses it.
+        ("caiyun_lu_axis", "彩云路"),
+        # 仕林街 is a cross street away from the area: named, but not on its outline.
+        ("shilin_jie", "仕林街"),
+    ],
+)
+def test_a_named_street_that_does_not_bound_the_area_is_refused(street: str, name_zh: str) -> None:
+    inputs = build.load_inputs()
+    elements = [dict(e) for e in inputs.elements]
+    uni = next(i for i, e in enumerate(elements) if e["id"] == "uni_innovation_area")
+    geometry = dict(elements[uni]["geometry"])
+    assert geometry["method"] == "streets_enclosed" and street not in geometry["streets"]
+    geometry["streets"] = [*geometry["streets"], street]
+    elements[uni]["geometry"] = geometry
+    with pytest.raises(GeometryError) as err:
+        build.build_features(dataclasses.replace(inputs, elements=elements))
+    message = str(err.value)
+    assert "uni_innovation_area" in message
+    assert "not bounded by" in message and name_zh in message
+    # The streets that do bound it are not blamed.
+    assert "联大街" not in message and "梁王路" not in message
