@@ -14,6 +14,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from PIL import Image
+from PIL.PngImagePlugin import PngImageFile
 
 from geo.export import provenance
 from geo.export.maps import MapRequest, map_bytes
@@ -91,6 +92,7 @@ def test_data_and_files_are_both_hashed_when_both_are_given(tmp_path: Path) -> N
 
 def _png_description(data: bytes) -> str:
     with Image.open(io.BytesIO(data)) as image:
+        assert isinstance(image, PngImageFile)
         return str(image.text["Description"])
 
 
