@@ -13,13 +13,18 @@ import contextlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Final
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
+import shapely.errors
 
 from geo.crs import STORAGE_CRS
 from geo.errors import CRSError, InputFileError
@@ -62,6 +67,183 @@ def read_layer(
             "Shapefiles, 'crs' for GeoJSON) or choose one explicitly; it is not guessed."
         )
     return gdf.to_crs(STORAGE_CRS)
+
+
+EXACT_INT_LIMIT: Final = 2**53
+"""Integers above this in magnitude do not survive a float64: such columns are re-read
+with nullable integers instead (pyogrio turns integer columns with gaps into floats)."""
+
+
+def read_vector(
+    path: str | os.PathLike[str],
+    *,
+    drivers: frozenset[str],
+    name: str,
+    layer: str | None = None,
+    encoding: str | None = None,
+    max_features: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one layer of an untrusted file with one of ``drivers`` only.
+
+    The file is first opened for its description alone (:func:`pyogrio.read_info`):
+    GDAL names the driver that recognised it, and a driver outside ``drivers`` is
+    refused before a single feature is read (only the drivers of :mod:`geo.gdal` are
+    registered at all). A declared feature count above ``max_features`` is refused
+    before parsing. Integer columns with gaps keep integers beyond 2**53 exact.
+    GDAL's warnings go into ``frame.attrs["gdal_warnings"]``.
+
+    Raises :class:`InputFileError` naming ``name``, what was found and what to do.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # reported when the layer is read
+            info = pyogrio.read_info(path, layer=layer, encoding=encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputFileError(
+            f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it "
+            "again from the program that made it."
+        ) from exc
+    driver = str(info.get("driver"))
+    if driver not in drivers:
+        raise InputFileError(
+            f"{name}: GDAL would open this file as {driver}, not as "
+            f"{' or '.join(sorted(drivers))}; it is refused. Export the layer again in the "
+            "format its name says."
+        )
+    count = int(info.get("features", -1))
+    if max_features is not None and count > max_features:
+        raise InputFileError(
+            f"{name}: {count:,} features; the limit is {max_features:,} (max_features in "
+            "config/upload.toml). Split the layer or keep only the area you need."
+        )
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            try:
+                frame = gpd.read_file(
+                    path, layer=layer, engine=ENGINE, encoding=encoding, max_features=max_features
+                )
+            except shapely.errors.GEOSException:
+                # Typically a ring whose last point is not its first (or has < 4 points):
+                # shapely closes such rings when asked to, and the report says so. A
+                # geometry that cannot be built even then is refused, never dropped.
+                _refuse_unbuildable(path, layer=layer, encoding=encoding, name=name)
+                frame = gpd.read_file(
+                    path, layer=layer, engine=ENGINE, encoding=encoding,
+                    max_features=max_features, on_invalid="fix",
+                )  # fmt: skip
+                notes.append(
+                    "some rings were not closed (the last point is not the first, or a ring "
+                    "has fewer than 4 points); they were closed by repeating the first point. "
+                    "Check those shapes in the program that made the file."
+                )
+    except shapely.errors.GEOSException as exc:
+        raise InputFileError(
+            f"{name}: some geometries cannot be built ({exc}). Check them in the program that "
+            "made the file (unclosed rings, too few points, coordinates that are not "
+            "numbers) and export the layer again."
+        ) from exc
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputFileError(
+            f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it "
+            "again from the program that made it."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name}: attribute text is not valid {encoding}: {exc.reason}; choose another "
+            "encoding."
+        ) from exc
+    frame = _exact_integers(frame, path, layer=layer, encoding=encoding, info=info)
+    frame.attrs["gdal_warnings"] = [*notes, *(f"GDAL: {w.message}" for w in caught)]
+    return frame
+
+
+def _refuse_unbuildable(
+    path: str | os.PathLike[str], *, layer: str | None, encoding: str | None, name: str
+) -> None:
+    """Raise when some stored geometries cannot be built even with rings closed."""
+    from pyogrio.raw import read as read_raw_arrays
+
+    _meta, _fids, wkb, _fields = read_raw_arrays(
+        path, layer=layer, encoding=encoding, columns=[], read_geometry=True
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        built = shapely.from_wkb(wkb, on_invalid="fix")
+    stored = np.array([w is not None for w in wkb], dtype=bool)
+    lost = np.flatnonzero(stored & shapely.is_missing(built))
+    if lost.size:
+        listed = ", ".join(f"#{i + 1}" for i in lost[:10]) + (" …" if lost.size > 10 else "")
+        raise InputFileError(
+            f"{name}: {lost.size} feature(s) have geometries that cannot be built even with "
+            f"their rings closed (coordinates that are not numbers, or too few points): "
+            f"features {listed}. Fix or remove them in the program that made the file and "
+            "upload again."
+        )
+
+
+def spatial_layers(
+    path: str | os.PathLike[str], *, drivers: frozenset[str], name: str
+) -> tuple[list[str], list[str]]:
+    """(layers with geometry, attribute-only tables) of an untrusted multi-layer file,
+    after checking that GDAL opens it with one of ``drivers``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # reported when the layer is read
+            driver = str(pyogrio.read_info(path).get("driver"))
+            rows = pyogrio.list_layers(path) if driver in drivers else []
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputFileError(
+            f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it again."
+        ) from exc
+    if driver not in drivers:
+        raise InputFileError(
+            f"{name}: GDAL would open this file as {driver}, not as "
+            f"{' or '.join(sorted(drivers))}; it is refused. Export the layer again in the "
+            "format its name says."
+        )
+    spatial = [str(r[0]) for r in rows if r[1] is not None]
+    tables = [str(r[0]) for r in rows if r[1] is None]
+    if not spatial:
+        extra = f" (only attribute tables: {', '.join(tables)})" if tables else ""
+        raise InputFileError(f"{name}: the file has no layer with geometries{extra}.")
+    return spatial, tables
+
+
+def _exact_integers(
+    frame: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None,
+    encoding: str | None,
+    info: dict[str, Any],
+) -> gpd.GeoDataFrame:
+    """Re-read 64-bit integer columns that became floats and hold values beyond 2**53."""
+    fields = dict(zip(info.get("fields", ()), info.get("dtypes", ()), strict=False))
+    lossy = []
+    for column, dtype in fields.items():
+        if column in frame.columns and str(dtype) == "int64" and frame[column].dtype.kind == "f":
+            values = frame[column].to_numpy(dtype=float)
+            if np.any(np.abs(values[np.isfinite(values)]) >= EXACT_INT_LIMIT):
+                lossy.append(str(column))
+    if not lossy:
+        return frame
+    import pyarrow as pa
+
+    exact = pyogrio.read_dataframe(
+        path,
+        layer=layer,
+        encoding=encoding,
+        columns=lossy,
+        read_geometry=False,
+        use_arrow=True,
+        arrow_to_pandas_kwargs={"types_mapper": {pa.int64(): pd.Int64Dtype()}.get},
+    )
+    out = frame.copy()
+    for column in lossy:
+        out[column] = exact[column].array
+    return out
 
 
 PACKED_SUFFIXES: Final = (".zip", ".kmz", ".csv")

@@ -211,6 +211,16 @@ def parse_crs(crs: str, *, name: str) -> str:
     return parsed.to_string()
 
 
+class OutsideRegionError(CRSError):
+    """The layer, read in the CRS used, lies wholly outside the expected region.
+
+    ``where`` says where it lies instead ("centre 120.1 E, 30.2 N, 1,500 km from …")."""
+
+    def __init__(self, message: str, *, where: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
 def check_location(
     frame: gpd.GeoDataFrame, *, region: Region, name: str, allow_outside: bool = False
 ) -> list[str]:
@@ -240,10 +250,12 @@ def check_location(
         if allow_outside:
             return [f"the whole layer lies outside {region.name_en} (allowed by the user)"]
         far = _distance_km(region, cx, cy) if math.isfinite(cx + cy) else math.inf
-        raise CRSError(
-            f"{name}: the data lie far outside {region.name_en}: centre {cx:.4f} E, {cy:.4f} N, "
-            f"{far:,.0f} km from the region centre. Check the coordinate system (another "
-            "Gauss-Kruger zone? projected metres read as degrees?) and choose the right one."
+        where = f"centre {cx:.4f} E, {cy:.4f} N, {far:,.0f} km from the region centre"
+        raise OutsideRegionError(
+            f"{name}: the data lie far outside {region.name_en}: {where}. Check the coordinate "
+            "system (another Gauss-Kruger zone? projected metres read as degrees?) and choose "
+            "the right one.",
+            where=where,
         )
     notes = []
     if not hits.all():

@@ -30,6 +30,7 @@ from geo.upload.coords import (
     SYSTEM_NAMES,
     CoordinateSystem,
     CRSCandidate,
+    OutsideRegionError,
     check_location,
     crs_candidates,
     describe_magnitudes,
@@ -102,15 +103,23 @@ class NeedsCRS:
     magnitudes: str
     candidates: tuple[CRSCandidate, ...]
     notes: tuple[str, ...] = field(default=())
+    declared: str | None = None
+    """The CRS the file declares when that CRS cannot be right (see ``notes``)."""
 
     @property
     def message(self) -> str:
         """Plain-language explanation and the candidates, best first."""
         why = f" ({'; '.join(self.notes)})" if self.notes else ""
-        head = (
-            f"{self.filename}: the file declares no coordinate reference system{why} "
-            f"(coordinates: {self.magnitudes}). Confirm which one it is"
-        )
+        if self.declared is not None:
+            head = (
+                f"{self.filename}: the file declares {self.declared}, but that cannot be "
+                f"right{why} (coordinates: {self.magnitudes}). Confirm which CRS it really is"
+            )
+        else:
+            head = (
+                f"{self.filename}: the file declares no coordinate reference system{why} "
+                f"(coordinates: {self.magnitudes}). Confirm which one it is"
+            )
         if not self.candidates:
             return head + "; none of the usual ones puts the data in China, give its EPSG code."
         lines = "\n".join(f"  {i + 1}. {c.describe()}" for i, c in enumerate(self.candidates))
@@ -198,14 +207,29 @@ def read_upload(
     else:
         assert declared is not None
         used, crs_source = declared, raw.crs_source
+
+    def wrong_declared(why: str) -> NeedsCRS:
+        """The declared CRS cannot be right: ask, as for a file that declares none."""
+        bare = raw.frame.set_crs(None, allow_override=True)
+        return NeedsCRS(
+            filename, raw.format, raw.layer, describe_magnitudes(bare),
+            crs_candidates(bare, region=settings.region), (why,), declared,
+        )  # fmt: skip
+
     if CRS(used).is_geographic and not swap_xy:
-        _check_degrees(frame, name=name, used=used, settings=settings)
+        problem = _degrees_problem(frame)
+        if problem is not None:
+            if crs is None:
+                return wrong_declared(problem)
+            _raise_degrees(frame, name=name, used=used, problem=problem, settings=settings)
     if swap_xy:
         frame = swap_axes(frame)
         notes.append("X and Y swapped as chosen")
     frame = frame.to_crs(STORAGE_CRS)
     coords = shapely.get_coordinates(np.asarray(frame.geometry.array))
     if not np.all(np.isfinite(coords)):
+        if crs is None:
+            return wrong_declared(f"the coordinates cannot be placed on the earth in {used}")
         raise CRSError(
             f"{name}: the coordinates cannot be placed on the earth in {used}; the CRS is "
             f"wrong ({describe_magnitudes(raw.frame)}). Choose the right one."
@@ -218,9 +242,16 @@ def read_upload(
             )
         frame = to_wgs84(frame, system=coordinate_system)
         notes.append(f"converted from {SYSTEM_NAMES[coordinate_system]} to WGS-84")
-    notes += check_location(
-        frame, region=settings.region, name=name, allow_outside=allow_outside_region
-    )
+    try:
+        notes += check_location(
+            frame, region=settings.region, name=name, allow_outside=allow_outside_region
+        )
+    except OutsideRegionError as exc:
+        if crs is not None or swap_xy or coordinate_system != "wgs84":
+            raise
+        return wrong_declared(
+            f"read in {used} the data lie far outside {settings.region.name_en}: {exc.where}"
+        )
     present = frame.geometry.notna() & ~frame.geometry.is_empty
     if not present.any():
         raise InputFileError(
@@ -245,22 +276,28 @@ def read_upload(
     return LoadedLayer(fixed, source, report, tuple(notes))
 
 
-def _check_degrees(
-    frame: gpd.GeoDataFrame, *, name: str, used: str, settings: UploadSettings
-) -> None:
+def _degrees_problem(frame: gpd.GeoDataFrame) -> str | None:
     """A CRS in degrees with coordinates beyond ±180/±90: metres mislabelled as degrees."""
     geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
     if geoms.empty:
-        return
+        return None
     minx, miny, maxx, maxy = geoms.total_bounds
     if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
-        return
+        return None
     if minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180:
-        return  # latitude/longitude the wrong way round: check_location explains that
+        return None  # latitude/longitude the wrong way round: check_location explains that
+    return (
+        f"the coordinates ({describe_magnitudes(frame)}) are far beyond ±180/±90, so they are "
+        "projected metres, not degrees"
+    )
+
+
+def _raise_degrees(
+    frame: gpd.GeoDataFrame, *, name: str, used: str, problem: str, settings: UploadSettings
+) -> None:
     candidates = crs_candidates(frame.set_crs(None, allow_override=True), region=settings.region)
     listed = "; ".join(c.describe() for c in candidates[:3]) or "none of the usual ones fits"
     raise CRSError(
-        f"{name}: the CRS {used} is in degrees but the coordinates ({describe_magnitudes(frame)}) "
-        f"are far beyond ±180/±90: they are projected metres and the declared CRS is wrong. "
+        f"{name}: the CRS {used} is in degrees but {problem}: the CRS is wrong. "
         f"Candidates: {listed}. Choose one."
     )

@@ -43,6 +43,8 @@ class UploadSettings:
     max_file_bytes: int
     max_uncompressed_bytes: int
     max_zip_members: int
+    max_features: int
+    max_vertices: int
     region: Region
     workspace_dir: Path
     coordinate_decimals: int
@@ -52,7 +54,7 @@ class UploadSettings:
 
 _SCHEMA: dict[str, dict[str, Any]] = {
     "limits": {"max_file_mb": (int, float), "max_uncompressed_mb": (int, float)}
-    | {"max_zip_members": int},
+    | {"max_zip_members": int, "max_features": int, "max_vertices": int},
     "region": {"name_zh": str, "name_en": str}
     | dict.fromkeys(("min_lon", "max_lon", "min_lat", "max_lat"), (int, float))
     | {"centre_lon": (int, float), "centre_lat": (int, float)},
@@ -82,6 +84,8 @@ def _check(raw: dict[str, Any], *, where: str) -> list[str]:
         lim, reg = raw["limits"], raw["region"]
         if lim["max_file_mb"] <= 0 or lim["max_uncompressed_mb"] <= 0:
             problems.append(f"{where} [limits]: sizes must be positive")
+        if lim["max_features"] <= 0 or lim["max_vertices"] <= 0:
+            problems.append(f"{where} [limits]: max_features and max_vertices must be positive")
         if not (reg["min_lon"] < reg["max_lon"] and reg["min_lat"] < reg["max_lat"]):
             problems.append(f"{where} [region]: min_lon < max_lon and min_lat < max_lat needed")
         if not -180 <= reg["min_lon"] < reg["max_lon"] <= 180:
@@ -105,6 +109,8 @@ def parse_settings(raw: dict[str, Any], *, where: str = "upload settings") -> Up
         max_file_bytes=int(lim["max_file_mb"] * BYTES_PER_MB),
         max_uncompressed_bytes=int(lim["max_uncompressed_mb"] * BYTES_PER_MB),
         max_zip_members=int(lim["max_zip_members"]),
+        max_features=int(lim["max_features"]),
+        max_vertices=int(lim["max_vertices"]),
         region=Region(
             name_zh=str(reg["name_zh"]),
             name_en=str(reg["name_en"]),

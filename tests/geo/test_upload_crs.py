@@ -109,8 +109,15 @@ def test_degrees_crs_with_metre_values_is_caught(tmp_path: Path) -> None:
     parcels = s.parcels_gk().set_crs("EPSG:4326", allow_override=True)  # mislabelled
     path = tmp_path / "wrong.gpkg"
     parcels.to_file(path, engine="pyogrio")
-    with pytest.raises(CRSError, match="are projected metres and the declared CRS is wrong") as e:
-        read_upload(path.read_bytes(), "wrong.gpkg")
+    # The declared CRS cannot be right: the user is asked, with candidates, as for a file
+    # that declares none (and a CRS they choose explicitly is still checked: below).
+    result = read_upload(path.read_bytes(), "wrong.gpkg")
+    assert isinstance(result, NeedsCRS)
+    assert result.declared == "EPSG:4326"
+    assert "projected metres, not degrees" in result.message
+    assert result.candidates[0].crs == "EPSG:4543"
+    with pytest.raises(CRSError, match="projected metres, not degrees: the CRS is wrong") as e:
+        read_upload(path.read_bytes(), "wrong.gpkg", crs="EPSG:4326")
     assert "EPSG:4543" in str(e.value)
 
 

@@ -169,7 +169,12 @@ def test_several_layers_need_a_choice(tmp_path: Path) -> None:
 
 
 def test_damaged_geopackage() -> None:
-    _fails(b"SQLite format 3\x00" + b"\x00" * 200, "bad.gpkg", "damaged or not a readable")
+    # An SQLite header without the GeoPackage application id is not a GeoPackage at all;
+    # with it ("GPKG" at byte 68) but nothing behind, it is a damaged one.
+    _fails(b"SQLite format 3\x00" + b"\x00" * 200, "bad.gpkg", "not a GeoPackage")
+    header = bytearray(b"SQLite format 3\x00" + b"\x00" * 200)
+    header[68:72] = b"GPKG"
+    _fails(bytes(header), "bad.gpkg", "damaged or not a readable")
 
 
 def test_csv_without_geometry_columns() -> None:

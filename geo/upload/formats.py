@@ -1,0 +1,228 @@
+"""The upload formats: what each is called, its file names, and the one GDAL driver that
+may open it; the raw layer every reader returns; and the sniffing that decides a file's
+format from its content and refuses content that disagrees with the file name.
+
+Readers are looked up in :data:`geo.upload.readers.READERS` by the format decided here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+import geopandas as gpd
+
+from geo.errors import InputFileError
+
+FileFormat = Literal["geojson", "shapefile_zip", "geopackage", "kml", "kmz", "csv"]
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """One upload format: its name, the file name endings it comes with, and the GDAL
+    drivers allowed to open it (empty: read without GDAL)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    drivers: frozenset[str]
+
+
+FORMATS: Final[dict[FileFormat, FormatSpec]] = {
+    "geojson": FormatSpec("GeoJSON", (".geojson", ".json"), frozenset({"GeoJSON"})),
+    "shapefile_zip": FormatSpec("zipped Shapefile", (".zip",), frozenset({"ESRI Shapefile"})),
+    "geopackage": FormatSpec("GeoPackage", (".gpkg",), frozenset({"GPKG"})),
+    # GDAL picks LIBKML when present, KML (expat) otherwise; both read only the document.
+    "kml": FormatSpec("KML", (".kml",), frozenset({"LIBKML", "KML"})),
+    "kmz": FormatSpec("KMZ", (".kmz",), frozenset({"LIBKML", "KML"})),
+    "csv": FormatSpec("CSV", (".csv", ".txt", ".tsv"), frozenset()),
+}
+FORMAT_NAMES: Final[dict[str, str]] = {k: v.name for k, v in FORMATS.items()}
+SUPPORTED: Final = (
+    "GeoJSON (.geojson/.json), a zipped Shapefile (.zip holding .shp, .shx, .dbf, .prj), "
+    "GeoPackage (.gpkg), KML/KMZ, or CSV with a WKT column or longitude/latitude columns"
+)
+KML_NAMESPACES: Final = frozenset(
+    {
+        "http://www.opengis.net/kml/2.2",
+        "http://earth.google.com/kml/2.0",
+        "http://earth.google.com/kml/2.1",
+        "http://earth.google.com/kml/2.2",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RawLayer:
+    """One layer as the file holds it. ``frame.crs`` is ``None`` when the file has none."""
+
+    frame: gpd.GeoDataFrame
+    format: FileFormat
+    layer: str | None
+    layers: tuple[str, ...]
+    encoding: str | None
+    encoding_source: str
+    crs_source: str
+    notes: tuple[str, ...] = field(default=())
+
+
+def choose_layer(layers: Iterable[str], layer: str | None, name: str) -> str:
+    """The layer to read: ``layer`` if given (and present), else the only one."""
+    options = list(layers)
+    if layer is not None:
+        if layer not in options:
+            raise InputFileError(
+                f"{name}: no layer {layer!r}; the file has: {', '.join(options)}. Choose one."
+            )
+        return layer
+    if len(options) != 1:
+        raise InputFileError(
+            f"{name}: the file has {len(options)} layers ({', '.join(options)}); choose one."
+        )
+    return options[0]
+
+
+def codec_for(encoding: str, name: str) -> str:
+    """The Python codec for an encoding the user named (InputFileError if unknown)."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise InputFileError(
+            f"{name}: unknown encoding {encoding!r}; use e.g. utf-8, gbk, gb18030 or big5."
+        ) from exc
+
+
+# ---------------------------------------------------------------------------- content
+
+_NOT_SPATIAL: Final = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (.xls/.doc)"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+_SQLITE: Final = b"SQLite format 3\x00"
+_GPKG_APPLICATION_IDS: Final = (b"GPKG", b"GP10", b"GP11")
+
+
+def text_head(data: bytes, size: int = 4096) -> str:
+    """The start of the file as text (BOM and leading blanks removed)."""
+    return data[:size].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+
+
+def xml_root(data: bytes) -> str | None:
+    """The name of the first element of an XML document (``'{ns}kml'``), or None.
+
+    Reads only the prolog and the first start tag (a bounded prefix), so any XML is
+    classified by what its root element is, not by a string somewhere near the top.
+    """
+    import xml.etree.ElementTree as ET
+
+    parser = ET.XMLPullParser(events=("start",))
+    try:
+        for start in range(0, min(len(data), 1 << 20), 1 << 14):
+            parser.feed(data[start : start + (1 << 14)])
+            for _event, element in parser.read_events():
+                return str(element.tag)
+    except ET.ParseError:
+        return None
+    return None
+
+
+def _content_kind(data: bytes, name: str) -> FileFormat | str:
+    """The format the content is, or a description of what else it is."""
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if data.startswith(_SQLITE):
+        if data[68:72] in _GPKG_APPLICATION_IDS:
+            return "geopackage"
+        return "an SQLite database that is not a GeoPackage (no GPKG application id)"
+    for magic, kind in _NOT_SPATIAL:
+        if data.startswith(magic):
+            return kind
+    head = text_head(data)
+    if head.startswith(("{", "[")):
+        return "geojson"
+    if head.startswith("<"):
+        root = xml_root(data)
+        local = root.rsplit("}", 1)[-1] if root else None
+        namespace = root[1:].split("}", 1)[0] if root and root.startswith("{") else ""
+        if local == "kml" and (namespace in KML_NAMESPACES or not namespace):
+            return "kml"
+        if local == "OGRVRTDataSource":
+            return "an OGR VRT document (a file that points GDAL at other files or URLs)"
+        if local is None:
+            return "an XML or HTML document, not KML (it cannot be parsed as XML)"
+        return f"an XML document, not KML (its root element is <{local}>, not <kml>)"
+    if "\n" in head and any(d in head.splitlines()[0] for d in ",;\t|"):
+        return "csv"
+    return "unrecognised content (neither GeoJSON, KML, a zip, a GeoPackage nor a table)"
+
+
+def _zip_kind(data: bytes, filename: str) -> FileFormat:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [n.lower() for n in zf.namelist()]
+    except zipfile.BadZipFile as exc:
+        raise InputFileError(
+            f"{filename}: a damaged or truncated zip archive ({exc}); zip the files again."
+        ) from exc
+    if "[content_types].xml" in names:
+        kind = "an Excel workbook" if any(n.startswith("xl/") for n in names) else "an Office file"
+        raise InputFileError(
+            f"{filename}: not a spatial file; it is {kind}. Save the sheet as CSV (UTF-8) with "
+            "a WKT column or longitude/latitude columns and upload that."
+        )
+    has_kml = any(n.endswith(".kml") for n in names)
+    has_shp = any(n.endswith(".shp") for n in names)
+    if filename.lower().endswith(".kmz") or (has_kml and not has_shp):
+        return "kmz"
+    return "shapefile_zip"
+
+
+def format_for_suffix(filename: str) -> FileFormat | None:
+    """The format a file name promises (by its ending), or None for other endings."""
+    suffix = Path(filename).suffix.lower()
+    for fmt, spec in FORMATS.items():
+        if suffix in spec.suffixes:
+            return fmt
+    return None
+
+
+def sniff_format(data: bytes, filename: str) -> FileFormat:
+    """Decide the format from the content, and check it against the file name.
+
+    The content decides; a file whose name promises one format (``x.kml``, ``x.gpkg``)
+    but whose content is another is refused, so nothing is ever opened as something it
+    does not claim to be. Raises :class:`InputFileError` for files that are not spatial
+    (PDF, images, Office documents, a bare ``.shp``, an OGR VRT, XML that is not KML)
+    with advice on what to upload instead.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        raise InputFileError(
+            f"{filename}: a Shapefile is several files (.shp, .shx, .dbf, .prj, .cpg) that "
+            "belong together; put them all in one .zip and upload the .zip."
+        )
+    kind = _content_kind(data, filename)
+    if kind == "zip":
+        kind = _zip_kind(data, filename)
+    promised = format_for_suffix(filename)
+    if kind not in FORMATS:
+        raise InputFileError(f"{filename}: not a spatial file; it is {kind}. Upload {SUPPORTED}.")
+    fmt: FileFormat = kind  # type: ignore[assignment]
+    if promised is not None and promised != fmt and {promised, fmt} != {"shapefile_zip", "kmz"}:
+        raise InputFileError(
+            f"{filename}: the name says {FORMATS[promised].name} but the content is "
+            f"{FORMATS[fmt].name}; the file is refused rather than opened as something it does "
+            f"not claim to be. Export the layer again, or give it the right extension "
+            f"({FORMATS[fmt].suffixes[0]})."
+        )
+    return fmt
