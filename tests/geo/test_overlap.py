@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from geo.area import ellipsoidal_area_m2
@@ -136,11 +136,34 @@ def _box_strategy() -> st.SearchStrategy[tuple[float, float, float, float]]:
     return st.tuples(coord, coord, size, size).map(lambda t: (t[0], t[1], t[0] + t[2], t[1] + t[3]))
 
 
+# The invariants compare the overlap engine (Lambert equal-area, straight edges in the
+# projection) with the Geod reference (geodesic edges). Two things separate them, and
+# the bound allows for both (measured on 300 random boxes per size in this strategy's
+# range, Geod against equal-area and against the closed form 1/k² for small squares,
+# k the Gauss-Kruger point scale from pyproj's Proj.get_factors):
+# - edge interpretation, relative: at most 2.3e-7 on the 3-9 km boxes, 3e-8 at 1-3 km;
+#   REL = 1e-6 is four times the largest;
+# - Geod's floating-point floor, absolute: up to 3.5e-6 m² on any polygon however
+#   small (GeographicLib sums edge areas measured from the equator, which cancel), so
+#   on a 1 m box it is 3.5e-6 *relative* - the flaky failure of a 1e-6 relative bound.
+#   Equal-area agrees with the closed form to 6e-9 m² there. ABS_M2 = 1e-4 m² is 30
+#   times the floor and a ten-thousandth of the smallest box the strategy draws.
+REL = 1e-6
+ABS_M2 = 1e-4
+
+
+def _at_most(value: float, bound: float, *, n: int = 1) -> bool:
+    return value <= bound * (1 + REL) + n * ABS_M2
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(_box_strategy(), min_size=1, max_size=4),
     st.lists(_box_strategy(), min_size=1, max_size=4),
 )
+# Found by seed 3: a 1 m box inside a 1206 m x 1 m one. Its overlap (its own area, by
+# equal-area) exceeds its Geod area by 1.9e-6 relative, 1.9e-6 m².
+@example(boxes_a=[(1204.457, 0, 1205.457, 1)], boxes_b=[(0, 0, 1206, 1)])
 def test_invariants(
     boxes_a: list[tuple[float, float, float, float]],
     boxes_b: list[tuple[float, float, float, float]],
@@ -148,14 +171,13 @@ def test_invariants(
     a, b = gk_boxes(*boxes_a), gk_boxes(*boxes_b)
     pairs = overlap_pairs(a, b)
     area_a, area_b = ellipsoidal_area_m2(a), ellipsoidal_area_m2(b)
-    tol = 1e-6
     for _, row in pairs.iterrows():
-        assert row["overlap_m2"] <= area_a.iloc[row["a_index"]] * (1 + tol)
-        assert row["overlap_m2"] <= area_b.iloc[row["b_index"]] * (1 + tol)
+        assert _at_most(row["overlap_m2"], area_a.iloc[row["a_index"]])
+        assert _at_most(row["overlap_m2"], area_b.iloc[row["b_index"]])
     assert pairs["a_share"].between(0, 1).all()
     assert pairs["b_share"].between(0, 1).all()
     both = pd.concat([a, b], ignore_index=True)
-    assert union_area_m2(both) <= (area_a.sum() + area_b.sum()) * (1 + tol)
+    assert _at_most(union_area_m2(both), area_a.sum() + area_b.sum(), n=len(both))
     # Symmetry: A against B and B against A list the same overlap.
     reverse = overlap_pairs(b, a)
     assert reverse["overlap_m2"].sum() == pytest.approx(
