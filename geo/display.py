@@ -2,13 +2,16 @@
 
 Areas and overlaps are always computed from the full geometries. For the web map, a
 copy is simplified in Gauss-Kruger metres (topology preserved) and written with fewer
-decimals, which keeps the payload small.
+decimals, which keeps the payload small: whatever a layer holds, a display copy has at
+most :data:`MAX_DISPLAY_VERTICES` vertices (the tolerance grows until it fits), and text
+shown in tables and tooltips is cut to :data:`DISPLAY_TEXT_CHARS` characters
+(:func:`display_text`, :func:`display_table`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -21,14 +24,127 @@ from geo.errors import CRSError
 from geo.gcj02 import wgs84_to_gcj02
 from geo.io import geojson_text
 
+MAX_DISPLAY_VERTICES: Final = 50_000
+"""Most vertices a display copy holds (about 1.2 MB of GeoJSON at 6 decimals)."""
+MAX_TOLERANCE_M: Final = 50_000.0
+"""The simplification tolerance stops growing here (points cannot be simplified)."""
+DISPLAY_TEXT_CHARS: Final = 200
+"""Text shown in tables and tooltips is cut to this many characters, then "…"."""
 
-def display_copy(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 3.0) -> gpd.GeoDataFrame:
-    """A copy simplified by ``tolerance_m`` metres (in EPSG:4543), back in the input CRS."""
+_POLYGONAL: Final = (3, 6)  # shapely type ids: Polygon, MultiPolygon
+_LINEAR: Final = (1, 2, 5, 7)  # LineString, LinearRing, MultiLineString, collection
+
+
+def vertex_count(geoms: Any) -> int:
+    """Total number of coordinates of an array (or GeoSeries) of geometries."""
+    return int(shapely.get_num_coordinates(np.asarray(geoms, dtype=object)).sum())
+
+
+def simplify_metres(
+    geoms: npt.NDArray[np.object_], tolerance_m: float, *, coverage: bool | None = None
+) -> npt.NDArray[np.object_]:
+    """Geometries in metres simplified by ``tolerance_m``: polygons that form a valid
+    coverage (no overlaps; tested unless ``coverage`` is given) with
+    :func:`shapely.coverage_simplify`, so shared edges stay shared and no gaps open;
+    other polygons and lines with topology-preserving simplification; points unchanged.
+    """
+    out = np.array(geoms, dtype=object)
+    types = shapely.get_type_id(out)
+    polygonal = np.isin(types, _POLYGONAL)
+    linear = ~polygonal & np.isin(types, _LINEAR)
+    polys = out[polygonal]
+    if coverage is None:
+        coverage = bool(len(polys)) and bool(shapely.coverage_is_valid(polys))
+    if len(polys) and coverage:
+        out[polygonal] = shapely.coverage_simplify(polys, tolerance_m)
+    elif len(polys):
+        out[polygonal] = shapely.simplify(polys, tolerance_m, preserve_topology=True)
+    out[linear] = shapely.simplify(out[linear], tolerance_m, preserve_topology=True)
+    return out
+
+
+def simplify_within_budget(
+    geoms: npt.NDArray[np.object_],
+    *,
+    tolerance_m: float,
+    max_vertices: int = MAX_DISPLAY_VERTICES,
+    always: bool = False,
+) -> tuple[npt.NDArray[np.object_], bool]:
+    """Geometries in metres with at most ``max_vertices`` vertices where simplification
+    can get there, and whether they were simplified.
+
+    Simplified by ``tolerance_m`` if ``always`` (a layer of many features: polygons that
+    form a coverage are simplified as one) or if over the budget (each geometry on its
+    own); while still over it, the tolerance is multiplied by 4 (up to
+    :data:`MAX_TOLERANCE_M`).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if not always and vertex_count(geoms) <= max_vertices:
+        return geoms, False
+    # A tiling of many parcels is simplified as a coverage (no gaps open); a few dense
+    # shapes one by one, which is much faster (coverage_simplify is slow on them).
+    types = shapely.get_type_id(geoms)
+    polys = geoms[np.isin(types, _POLYGONAL)]
+    coverage = always and bool(len(polys)) and bool(shapely.coverage_is_valid(polys))
+    tolerance = max(tolerance_m, 0.01)
+    while True:
+        out = simplify_metres(geoms, tolerance, coverage=coverage)
+        if vertex_count(out) <= max_vertices or tolerance >= MAX_TOLERANCE_M:
+            return out, True
+        tolerance *= 4
+
+
+def display_copy(
+    gdf: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = 3.0,
+    max_vertices: int = MAX_DISPLAY_VERTICES,
+) -> gpd.GeoDataFrame:
+    """A copy simplified by ``tolerance_m`` metres (in EPSG:4543), back in the input CRS;
+    more if needed to keep it within ``max_vertices`` vertices."""
     require_crs(gdf, name="layer")
-    if tolerance_m <= 0 or gdf.empty:
+    if gdf.empty:
         return gdf.copy()
-    simplified = gdf.geometry.to_crs(GK_CM102).simplify(tolerance_m, preserve_topology=True)
+    if tolerance_m <= 0 and vertex_count(gdf.geometry.array) <= max_vertices:
+        return gdf.copy()
+    metres = np.asarray(gdf.geometry.to_crs(GK_CM102).array, dtype=object)
+    if tolerance_m > 0:
+        metres = np.asarray(
+            shapely.simplify(metres, tolerance_m, preserve_topology=True), dtype=object
+        )
+    metres, _ = simplify_within_budget(
+        metres, tolerance_m=max(tolerance_m, 1.0), max_vertices=max_vertices
+    )
+    simplified = gpd.GeoSeries(metres, index=gdf.index, crs=GK_CM102)
     return gdf.set_geometry(simplified.to_crs(gdf.crs))
+
+
+def display_text(value: Any, *, limit: int = DISPLAY_TEXT_CHARS) -> str:
+    """A value as text for display: empty for missing, cut to ``limit`` characters + "…".
+
+    >>> display_text("七步场" * 100, limit=5)
+    '七步场七步…'
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def display_table(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> pd.DataFrame:
+    """A copy of ``df`` for showing on a page: column names and text cells longer than
+    ``limit`` characters cut (+ "…"); numbers, dates and short text unchanged. The full
+    values stay in ``df`` (and in downloads made from it)."""
+    out = df.copy()
+    out.columns = pd.Index([display_text(c, limit=limit) for c in out.columns])
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            long = column.map(lambda v: isinstance(v, str) and len(v) > limit)
+            if bool(long.any()):
+                cut = [display_text(v, limit=limit) if isinstance(v, str) else v for v in column]
+                out.isetitem(i, cut)
+    return out
 
 
 def to_gcj02_for_display(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -12,10 +12,14 @@ Attribute names and values come from the user's file and are untrusted. folium's
 - escapes the layer name with :func:`html.escape`, because Leaflet's layer control
   inserts layer names as HTML.
 
-To keep the page small, coordinates are rounded (``config/upload.toml``: 6 decimals ≈
-0.1 m) and layers with many features are simplified for display only
-(:func:`display_geometries`: :func:`shapely.coverage_simplify` keeps a tiling of parcels
-gap-free). Figures must always be computed from the full data, never from this layer.
+To keep the page small whatever the upload holds, coordinates are rounded
+(``config/upload.toml``: 6 decimals ≈ 0.1 m); layers with many features, or with more
+than :data:`geo.display.MAX_DISPLAY_VERTICES` vertices in all (one 1M-vertex polygon is
+enough), are simplified for display only (:func:`display_geometries`:
+:func:`shapely.coverage_simplify` keeps a tiling of parcels gap-free); attribute values
+are cut to :data:`MAX_VALUE_CHARS` characters, fewer when many features and fields
+would exceed :data:`MAX_TEXT_CHARS` in all, and at most :data:`MAX_FIELDS` attributes are
+sent. Figures must always be computed from the full data, never from this layer.
 """
 
 from __future__ import annotations
@@ -33,12 +37,24 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo.crs import GK_CM102, STORAGE_CRS, require_crs
+from geo.display import (
+    DISPLAY_TEXT_CHARS,
+    MAX_DISPLAY_VERTICES,
+    simplify_within_budget,
+    vertex_count,
+)
 from geo.upload.settings import UploadSettings, default_settings
 
-MAX_VALUE_CHARS: Final = 300
-"""Longer attribute values are cut (with "…") in tooltips and popups."""
+MAX_VALUE_CHARS: Final = DISPLAY_TEXT_CHARS
+"""Longer attribute values (and names) are cut (with "…") in tooltips and popups."""
+MIN_VALUE_CHARS: Final = 20
+"""Values are never cut shorter than this, however many there are."""
+MAX_TEXT_CHARS: Final = 400_000
+"""Attribute text sent with one layer, in all: values are cut shorter to stay within it."""
+MAX_FIELDS: Final = 50
+"""The popup shows the first this many attributes (the data keep all of them)."""
 TOOLTIP_FIELDS: Final = 8
-"""The tooltip shows the first this many attributes; the popup shows all."""
+"""The tooltip shows the first this many attributes; the popup up to :data:`MAX_FIELDS`."""
 
 
 class TextDetails(MacroElement):
@@ -97,41 +113,55 @@ class TextDetails(MacroElement):
         self.options = options or ({"sticky": True} if kind == "tooltip" else {"maxWidth": 420})
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = str(value)
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def field_count(features: int) -> int:
+    """How many attributes are sent by default for a layer of ``features`` features:
+    :data:`MAX_FIELDS`, fewer (down to :data:`TOOLTIP_FIELDS`) for many features."""
+    fit = MAX_TEXT_CHARS // max(1, features * MIN_VALUE_CHARS)
+    return max(TOOLTIP_FIELDS, min(MAX_FIELDS, fit))
+
+
+def value_chars(features: int, fields: int) -> int:
+    """How many characters of each attribute value are sent for a layer this size."""
+    per_value = MAX_TEXT_CHARS // max(1, features * fields)
+    return max(MIN_VALUE_CHARS, min(MAX_VALUE_CHARS, per_value))
 
 
 def display_geometries(
-    gdf: gpd.GeoDataFrame, *, settings: UploadSettings | None = None
+    gdf: gpd.GeoDataFrame,
+    *,
+    settings: UploadSettings | None = None,
+    max_vertices: int = MAX_DISPLAY_VERTICES,
 ) -> tuple[gpd.GeoSeries, bool]:
     """The geometries to draw (EPSG:4326), and whether they were simplified.
 
-    Layers with more than ``simplify_above_features`` features are simplified by
-    ``simplify_tolerance_m`` metres in EPSG:4543: polygons that form a valid coverage
-    (no overlaps) with :func:`shapely.coverage_simplify`, so shared edges stay shared
-    and no gaps open; otherwise each geometry with topology-preserving simplification.
-    Points are unchanged. Coordinates are rounded to ``coordinate_decimals``.
+    Layers with more than ``simplify_above_features`` features, or with more than
+    ``max_vertices`` vertices in all, are simplified by ``simplify_tolerance_m`` metres in
+    EPSG:4543, and by a growing tolerance while still over ``max_vertices``: polygons
+    that form a valid coverage (no overlaps) with :func:`shapely.coverage_simplify`, so
+    shared edges stay shared and no gaps open; otherwise each geometry with
+    topology-preserving simplification. Points are unchanged. Coordinates are rounded to
+    ``coordinate_decimals``.
     """
     settings = settings or default_settings()
     require_crs(gdf, name="user layer")
     geoms = gdf.geometry.to_crs(STORAGE_CRS)
-    simplified = len(gdf) > settings.simplify_above_features
+    many = len(gdf) > settings.simplify_above_features
+    simplified = many or vertex_count(geoms.array) > max_vertices
     if simplified:
-        projected = np.asarray(geoms.to_crs(GK_CM102).array, dtype=object)
-        tolerance = settings.simplify_tolerance_m
-        types = shapely.get_type_id(projected)
-        polygonal = np.isin(types, (3, 6))
-        others = ~polygonal & np.isin(types, (1, 2, 5, 7))
-        polys = projected[polygonal]
-        if len(polys) and bool(shapely.coverage_is_valid(polys)):
-            projected[polygonal] = shapely.coverage_simplify(polys, tolerance)
-        else:
-            projected[polygonal] = shapely.simplify(polys, tolerance, preserve_topology=True)
-        projected[others] = shapely.simplify(projected[others], tolerance, preserve_topology=True)
-        geoms = gpd.GeoSeries(projected, index=gdf.index, crs=GK_CM102).to_crs(STORAGE_CRS)
+        shown, _ = simplify_within_budget(
+            np.asarray(geoms.to_crs(GK_CM102).array, dtype=object),
+            tolerance_m=settings.simplify_tolerance_m,
+            max_vertices=max_vertices,
+            always=True,
+        )
+        geoms = gpd.GeoSeries(shown, index=gdf.index, crs=GK_CM102).to_crs(STORAGE_CRS)
     decimals = settings.coordinate_decimals
     rounded = shapely.transform(np.asarray(geoms.array), lambda c: np.round(c, decimals))
     return gpd.GeoSeries(rounded, index=gdf.index, crs=STORAGE_CRS), simplified
@@ -148,19 +178,22 @@ def user_layer(
 ) -> folium.GeoJson:
     """A folium layer for an uploaded layer (any CRS; drawn in EPSG:4326).
 
-    ``fields`` chooses the attributes shown (default: all, in column order); the tooltip
-    shows the first :data:`TOOLTIP_FIELDS`, the popup all of them, as text. ``name``
-    appears in the layer control, escaped.
+    ``fields`` chooses the attributes shown (default: the first :data:`MAX_FIELDS`, in
+    column order); the tooltip shows the first :data:`TOOLTIP_FIELDS`, the popup all
+    chosen, as text cut to :func:`value_chars` characters. ``name`` appears in the layer
+    control, escaped.
     """
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    chosen = list(columns if fields is None else fields)
+    chosen = list(columns[: field_count(len(gdf))] if fields is None else fields)
     unknown = [f for f in chosen if f not in columns]
     if unknown:
         raise KeyError(f"no attribute(s) {unknown}; the layer has {columns}")
     keys = [f"f{i}" for i in range(len(chosen))]
     geometry, _simplified = display_geometries(gdf, settings=settings)
+    limit = value_chars(len(gdf), len(chosen))
     table = {
-        key: [_text(v) for v in gdf[col].tolist()] for key, col in zip(keys, chosen, strict=True)
+        key: [_text(v, limit) for v in gdf[col].tolist()]
+        for key, col in zip(keys, chosen, strict=True)
     }
     frame = gpd.GeoDataFrame(table, geometry=geometry.array, crs=STORAGE_CRS)
     present = frame.geometry.notna() & ~frame.geometry.is_empty
@@ -172,14 +205,14 @@ def user_layer(
     style = {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.15}
     layer = folium.GeoJson(
         data,
-        name=html.escape(name),
+        name=html.escape(_text(name)),
         show=show,
         style_function=lambda _feature: style,
         highlight_function=lambda _feature: {"weight": 4, "fillOpacity": 0.3},
         marker=folium.CircleMarker(radius=5, color=color, fill=True, fill_opacity=0.6),
     )
     if keys:
-        labels = [str(c) for c in chosen]
+        labels = [_text(c) for c in chosen]
         tip = TOOLTIP_FIELDS
         layer.add_child(TextDetails(labels=labels[:tip], keys=keys[:tip], kind="tooltip"))
         layer.add_child(TextDetails(labels=labels, keys=keys, kind="popup"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -77,3 +78,37 @@ def test_within_view_caps_and_says_so() -> None:
     few, cut = within_view(parcels, bounds=view, limit=3)  # type: ignore[arg-type]
     assert len(few) == 3
     assert cut
+
+
+def test_display_copy_stays_within_the_vertex_budget_even_unsimplified() -> None:
+    from geo.display import MAX_DISPLAY_VERTICES
+    from tests.conftest import X0, Y0
+
+    angles = np.linspace(0.0, 2 * np.pi, 200_000, endpoint=False)
+    ring = np.column_stack([X0 + 2000 * np.cos(angles), Y0 + 2000 * np.sin(angles)])
+    disc = gpd.GeoSeries([shapely.Polygon(ring)], crs="EPSG:4543")
+    full = gpd.GeoDataFrame({"id": ["c"]}, geometry=disc).to_crs("EPSG:4326")
+    assert shapely.get_num_coordinates(full.geometry.iloc[0]) == 200_001
+    light = display_copy(full, tolerance_m=0.0)
+    assert 100 < shapely.get_num_coordinates(light.geometry.iloc[0]) <= MAX_DISPLAY_VERTICES
+    assert ellipsoidal_area_m2(light).iloc[0] == pytest.approx(
+        ellipsoidal_area_m2(full).iloc[0], rel=2e-3
+    )
+    assert shapely.get_num_coordinates(full.geometry.iloc[0]) == 200_001, "input untouched"
+
+
+def test_display_table_cuts_long_text_and_names_only() -> None:
+    import pandas as pd
+
+    from geo.display import display_table
+
+    table = pd.DataFrame(
+        {"note": ["长" * 500, "短", None], "n": [1, 2, 3], "x" * 250: ["a", "b", "c"]}
+    )
+    shown = display_table(table)
+    assert list(shown.columns) == ["note", "n", "x" * 200 + "…"]
+    assert shown["note"].iloc[0] == "长" * 200 + "…"
+    assert shown["note"].iloc[1] == "短"
+    assert pd.isna(shown["note"].iloc[2])
+    assert shown["n"].tolist() == [1, 2, 3]
+    assert table["note"].iloc[0] == "长" * 500, "the table itself keeps the full text"

@@ -9,6 +9,8 @@ import re
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -137,3 +139,63 @@ def test_points_and_lines_are_drawn() -> None:
     )
     page = _page(user_layer(layer, name="mixed"))
     assert "circleMarker" in page or "CircleMarker" in page
+
+
+def _dense_disc(vertices: int, radius_m: float = 2000.0) -> gpd.GeoDataFrame:
+    """One disc of ``radius_m`` metres at Chenggong drawn with ``vertices`` vertices."""
+    angles = np.linspace(0.0, 2 * np.pi, vertices, endpoint=False)
+    ring = np.column_stack([X0 + radius_m * np.cos(angles), Y0 + radius_m * np.sin(angles)])
+    disc = shapely.Polygon(ring)
+    frame = gpd.GeoDataFrame({"name": ["圆"]}, geometry=[disc], crs="EPSG:4543")
+    return frame.to_crs("EPSG:4326")
+
+
+def test_one_dense_polygon_is_bounded_for_display_and_figures_use_the_full_data() -> None:
+    from geo.area import ellipsoidal_area_m2
+
+    full = _dense_disc(200_000)
+    layer = user_layer(full, name="圆")
+    payload = json.dumps(layer.data)
+    assert len(payload.encode("utf-8")) < 2_000_000, len(payload)
+    shown = shapely.from_geojson(json.dumps(layer.data["features"][0]["geometry"]))
+    assert 100 < shapely.get_num_coordinates(shown) < 50_000
+    # Still the disc, to well under a pixel at the zoom that shows it whole.
+    area_shown = ellipsoidal_area_m2(gpd.GeoDataFrame(geometry=[shown], crs="EPSG:4326"))
+    assert area_shown.iloc[0] == pytest.approx(np.pi * 2000.0**2, rel=2e-3)
+    # The data are untouched: every vertex is there and the area is the disc's.
+    assert shapely.get_num_coordinates(full.geometry.iloc[0]) == 200_001
+    assert ellipsoidal_area_m2(full).iloc[0] == pytest.approx(np.pi * 2000.0**2, rel=1e-3)
+
+
+def test_many_dense_features_are_bounded_too() -> None:
+    discs = pd.concat([_dense_disc(4_000, radius_m=100.0 + i) for i in range(60)])
+    assert len(discs) < default_settings().simplify_above_features
+    layer = user_layer(discs, name="discs")
+    assert len(json.dumps(layer.data).encode("utf-8")) < 2_000_000
+
+
+def test_huge_attribute_values_and_names_are_cut_for_the_page() -> None:
+    layer = gk_boxes((0, 0, 100, 100), (200, 0, 300, 100))
+    huge = "地" * 1_000_000
+    layer["note"] = [huge, "短"]
+    layer["长" * 1_000] = ["x", "y"]
+    folium_layer = user_layer(layer, name="名" * 1_000)
+    props = folium_layer.data["features"][0]["properties"]
+    assert props["f1"] == "地" * 200 + "…"
+    assert folium_layer.data["features"][1]["properties"]["f1"] == "短"
+    labels = next(c for c in folium_layer._children.values() if isinstance(c, TextDetails)).labels
+    assert labels[2] == "长" * 200 + "…"
+    assert len(_page(folium_layer)) < 100_000
+    assert layer["note"].iloc[0] == huge, "the data keep the full value"
+
+
+def test_many_features_and_fields_stay_within_the_text_budget() -> None:
+    n = 4_000
+    layer = gk_boxes(*[(i * 20.0, 0, i * 20.0 + 10, 10) for i in range(n)])
+    for k in range(60):
+        layer[f"field_{k}"] = ["字" * 300] * n
+    folium_layer = user_layer(layer, name="many")
+    text = sum(len(v) for f in folium_layer.data["features"] for v in f["properties"].values())
+    assert text <= 1_000_000
+    first = folium_layer.data["features"][0]["properties"]
+    assert len(first) >= 8, "the tooltip's fields are always sent"
