@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
+import shapely.geometry
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
-from geo.area import ellipsoidal_area_m2
 from geo.cli import main
 from geo.io import read_layer, write_geojson_atomic
 from tests.conftest import gk_boxes
+from tests.geo.geod_reference import geod_area_m2
 
 
 @pytest.fixture
@@ -22,14 +28,31 @@ def squares_file(tmp_path: Path) -> Path:
     return path
 
 
+def _file_polygons(path: Path) -> list[BaseGeometry]:
+    """The polygons exactly as the file stores them (7 decimals), read with json."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+
+
 def test_areas_json(squares_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["areas", str(squares_file), "--unit", "ha", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    expected = ellipsoidal_area_m2(gk_boxes((0, 0, 1000, 1000))).iloc[0] / 10_000
     assert [r["id"] for r in rows] == ["a", "b"]
-    # The file stores coordinates to 1e-7° (about 1 cm): the area moves by up to ~2e-5.
-    assert rows[0]["area_ha"] == pytest.approx(expected, rel=5e-5)
-    assert rows[0]["gk_area_ha"] == pytest.approx(100.0, rel=5e-5)
+    # Expected: Geod on the CGCS2000 ellipsoid applied to the coordinates as stored,
+    # and the planar area of those coordinates projected to EPSG:4543 with pyproj.
+    square = _file_polygons(squares_file)[0]
+    to_gk = Transformer.from_crs("EPSG:4326", "EPSG:4543", always_xy=True)
+    gk_m2 = shapely.transform(square, lambda c: np.column_stack(to_gk.transform(*c.T))).area
+    assert rows[0]["area_ha"] == pytest.approx(geod_area_m2(square) / 10_000, rel=1e-9)
+    assert rows[0]["gk_area_ha"] == pytest.approx(gk_m2 / 10_000, rel=1e-9)
+    # The file's 1e-7° rounding (about 1 cm) leaves the drawn 1 km square's GK area.
+    assert gk_m2 == pytest.approx(1_000_000.0, rel=5e-5)
+
+
+def _printed_km2(text: str, label: str) -> float:
+    found = re.search(re.escape(label) + r" ([0-9.]+) km²", text)
+    assert found is not None, text
+    return float(found.group(1))
 
 
 def test_areas_table_prints_sum_and_union(
@@ -38,8 +61,21 @@ def test_areas_table_prints_sum_and_union(
     assert main(["areas", str(squares_file), "--by", "kind"]) == 0
     out = capsys.readouterr().out
     assert "park" in out
-    assert "sum 1.9997 km²" in out
-    assert "union (overlaps counted once) 1.7497 km²" in out
+    # Derivation: two 1 km squares drawn in EPSG:4543, overlapping by a 500 m square.
+    # On the ellipsoid each is 1 km² / k² (k ≈ 1.000086, the Gauss-Kruger scale 0.8°
+    # east of 102°E), i.e. about 0.99983 km²: the sum about 1.99965 km² and the union
+    # (an L-shaped outline, 1.75 squares) about 1.74970 km². Computed here with Geod on
+    # the stored coordinates and shapely's union of them; printed to 4 decimals, so the
+    # printed figure is within half a unit of the 4th decimal.
+    a, b = _file_polygons(squares_file)
+    sum_km2 = (geod_area_m2(a) + geod_area_m2(b)) / 1e6
+    union_km2 = geod_area_m2(shapely.union(a, b)) / 1e6
+    assert sum_km2 == pytest.approx(2 * 0.99983, abs=2e-5)
+    assert union_km2 == pytest.approx(1.75 * 0.99983, abs=2e-5)
+    assert _printed_km2(out, "sum") == pytest.approx(sum_km2, abs=0.5e-4 + 1e-12)
+    assert _printed_km2(out, "union (overlaps counted once)") == pytest.approx(
+        union_km2, abs=0.5e-4 + 1e-12
+    )
 
 
 def test_overlaps_csv_and_geojson_out(
@@ -69,8 +105,8 @@ def test_overlaps_csv_and_geojson_out(
     ("content", "message"),
     [
         (None, "no such file"),
-        ('{"type": "FeatureCollection", "features": [', "not a readable spatial file"),
-        ("just some text", "not a readable spatial file"),
+        ('{"type": "FeatureCollection", "features": [', "truncated JSON"),
+        ("just some text", "not a spatial file"),
         (
             '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
             '"geometry":{"type":"Point","coordinates":[102.8,24.9]}}]}',
@@ -141,7 +177,7 @@ def test_gcj02_coordinates_are_converted(
     # GCJ-02 → WGS-84 moves the square about 145 m west and 340 m north here, and
     # changes its area by about 0.1 % (the offset varies across the square).
     assert rows[0]["overlap_km2"] == pytest.approx(
-        ellipsoidal_area_m2(square).iloc[0] / 1e6, rel=5e-3
+        geod_area_m2(square.geometry.iloc[0]) / 1e6, rel=5e-3
     )
     moved = read_layer(out_file).geometry.iloc[0].centroid
     before = square.geometry.iloc[0].centroid

@@ -6,15 +6,17 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.area import ellipsoidal_area_m2
 from geo.plan_check import AGREEMENT_TOLERANCE_PCT, format_plan_check, plan_figure_table
 from tests.conftest import gk_boxes
+from tests.geo.geod_reference import geod_area_m2
 
 
 def _zones(checks: list[str], stated_factor: list[float | None]) -> gpd.GeoDataFrame:
     """1 km squares (EPSG:4543 drawn, stored 4326) whose stated area is factor x true area."""
     gdf = gk_boxes(*[(i * 2000, 0, i * 2000 + 1000, 1000) for i in range(len(checks))])
-    true_km2 = ellipsoidal_area_m2(gdf) / 1e6
+    # The true area: Geod on the CGCS2000 ellipsoid applied to each square directly
+    # (about 0.99983 km²: 1 km² in Gauss-Kruger over the scale factor squared).
+    true_km2 = [geod_area_m2(g) / 1e6 for g in gdf.geometry]
     gdf["name_zh"] = "区"
     gdf["name_en"] = "zone"
     gdf["plan_land_km2"] = [
@@ -42,7 +44,10 @@ def test_deviation_and_agreement_by_kind() -> None:
     # stated = 1.5 x true  ->  computed is a third below the stated figure
     assert table.loc[3, "deviation_pct"] == pytest.approx(-100.0 / 3.0)
     assert table["counts_as_agreement"].tolist() == [True, False, False, False, False]
-    assert table["area_km2"].tolist() == pytest.approx([1.0] * 5, rel=2e-3)
+    # Computed areas are the squares' own (Geod directly; the two area methods of
+    # geo.area agree to about 1e-8), not the stated figures.
+    own_km2 = [geod_area_m2(g) / 1e6 for g in zones.geometry.iloc[:5]]
+    assert table["area_km2"].tolist() == pytest.approx(own_km2, rel=1e-8)
 
 
 def test_calibrated_exact_match_is_not_agreement_in_text() -> None:

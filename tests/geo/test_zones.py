@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.area import M2_PER_KM2, ellipsoidal_area_m2
 from geo.overlap import union_area_m2
 from geo.plan_views import overlaps_between, visible_area_table, zone_neighbours
 from geo.registry import load_registry
 from geo.tables import csv_bytes, xlsx_bytes
 from geo.zones import load_plan_layers, zone_figures, zone_problems, zones_at
+from tests.geo.geod_reference import geod_area_m2
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,10 @@ def test_schema_problems_are_found(zones: gpd.GeoDataFrame) -> None:
 
 def test_figures_deviation_and_calibration(zones: gpd.GeoDataFrame, figures: pd.DataFrame) -> None:
     fin = figures.loc["fin_sci_tech_finance_centre"]
-    expected_km2 = (
-        ellipsoidal_area_m2(zones.loc[["fin_sci_tech_finance_centre"]]).iloc[0] / M2_PER_KM2
-    )
+    # Expected: pyproj's Geod on the CGCS2000 ellipsoid (a, 1/f given here) applied to
+    # the zone's stored outline, not through geo.area.
+    expected_km2 = geod_area_m2(zones.loc["fin_sci_tech_finance_centre"].geometry) / 1e6
+    assert 4.0 < expected_km2 < 6.0  # the plan's "5 平方公里" district, as drawn
     assert fin["area_km2"] == pytest.approx(expected_km2)
     assert fin["deviation_share"] == pytest.approx((expected_km2 - 5.0) / 5.0)
     assert not fin["calibrated"]
