@@ -12,6 +12,7 @@ Errors in the input print one clear message and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,8 +22,10 @@ import pandas as pd
 
 from geo.area import UNIT_LABELS, area_table, convert_area
 from geo.errors import CRSError, GeoError, GeometryError, InputFileError
-from geo.io import read_layer, write_geojson_atomic
+from geo.io import write_geojson_atomic
 from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
+from geo.upload import NeedsCRS, UploadSettings, default_settings, read_upload
+from geo.upload.settings import BYTES_PER_MB
 from geo.validate import ValidationReport, repair_geometries
 
 TABLE_MAX_ROWS = 500
@@ -40,16 +43,36 @@ def _label_column(gdf: gpd.GeoDataFrame, requested: str | None) -> str | None:
     return "id" if "id" in gdf.columns else None
 
 
-def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
-    """Read a file; with --crs, --coordinates or --encoding, read it exactly as the app
-    reads an upload (same formats, limits, CRS candidates and conversions)."""
-    if not (args.crs or args.coordinates != "wgs84" or args.encoding):
-        return read_layer(path, layer=layer)
-    from geo.upload import NeedsCRS, read_upload  # deferred: only these options need it
+def _settings(args: argparse.Namespace) -> UploadSettings:
+    """The upload limits of ``config/upload.toml``, raised for this run by the flags."""
+    settings = default_settings()
+    changes: dict[str, int] = {}
+    if args.max_file_mb is not None:
+        changes["max_file_bytes"] = int(args.max_file_mb * BYTES_PER_MB)
+        changes["max_uncompressed_bytes"] = max(
+            settings.max_uncompressed_bytes, int(4 * args.max_file_mb * BYTES_PER_MB)
+        )
+    if args.max_features is not None:
+        changes["max_features"] = args.max_features
+    if args.max_vertices is not None:
+        changes["max_vertices"] = args.max_vertices
+    return dataclasses.replace(settings, **changes)
 
+
+def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
+    """Read a file exactly as the app reads an upload: the same formats, limits, CRS
+    checks and candidates, conversions and messages. A file whose CRS is missing or
+    cannot be right is an error listing the candidates (give one with --crs)."""
     source = Path(path)
-    if not source.exists():
+    if not source.is_file():
         raise InputFileError(f"{path}: no such file; check the path.")
+    settings = _settings(args)
+    if source.stat().st_size > settings.max_file_bytes:
+        raise InputFileError(
+            f"{path}: {source.stat().st_size / BYTES_PER_MB:,.1f} MB; the limit is "
+            f"{settings.max_file_bytes / BYTES_PER_MB:,.1f} MB (max_file_mb in "
+            "config/upload.toml). Raise it for this run with --max-file-mb N."
+        )
     result = read_upload(
         source.read_bytes(),
         source.name,
@@ -57,6 +80,8 @@ def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoD
         crs=args.crs,
         encoding=args.encoding,
         coordinate_system=args.coordinates,
+        allow_outside_region=args.allow_outside,
+        settings=settings,
     )
     if isinstance(result, NeedsCRS):
         raise CRSError(result.message + "\nGive one with --crs EPSG:NNNN.")
@@ -200,6 +225,15 @@ def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
             help="convert coordinates picked from Amap/Tencent (gcj02) or Baidu (bd09) maps",
         )
         sp.add_argument("--encoding", help="attribute encoding of a Shapefile, e.g. gbk")
+        sp.add_argument(
+            "--allow-outside",
+            action="store_true",
+            help="accept a layer that lies wholly outside the expected region (Yunnan)",
+        )
+        limits = "raise this limit of config/upload.toml for this run"
+        sp.add_argument("--max-file-mb", type=float, help=f"largest file in MB: {limits}")
+        sp.add_argument("--max-features", type=int, help=f"most features: {limits}")
+        sp.add_argument("--max-vertices", type=int, help=f"most coordinates: {limits}")
 
     sp = sub.add_parser("areas", help="ellipsoidal (CGCS2000) and Gauss-Kruger areas of a layer")
     sp.add_argument("file")
