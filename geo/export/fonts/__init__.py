@@ -64,7 +64,10 @@ def font_rc(*, lang: str = "zh") -> dict[str, Any]:
     ``font.family`` names the bundled family (and, for English, matplotlib's own DejaVu
     Sans) and nothing else, so a character missing from them raises matplotlib's
     missing-glyph warning instead of silently falling back to a system font;
-    ``pdf.fonttype`` / ``ps.fonttype`` 42 embed them as TrueType.
+    ``pdf.fonttype`` / ``ps.fonttype`` 42 embed them as TrueType. ``text.parse_math``
+    off (and no TeX): titles, zone names and notes come from users and their files, and
+    are drawn as the characters they are (``$\\notacommand$`` would otherwise raise,
+    ``$x^2$`` become a superscript). Every Text made inside the context keeps it.
     """
     return {
         "font.family": _families(lang),
@@ -73,6 +76,8 @@ def font_rc(*, lang: str = "zh") -> dict[str, Any]:
         "ps.fonttype": 42,
         "svg.fonttype": "none",
         "axes.unicode_minus": False,
+        "text.parse_math": False,
+        "text.usetex": False,
         "mathtext.fontset": "custom",
         "mathtext.rm": font_family(),
     }
