@@ -4,6 +4,8 @@ All writes go through pyogrio (GDAL), the engine :mod:`geo.io` uses, and are ato
 written in a temporary folder, then renamed over the target.
 
 - **GeoJSON**: EPSG:4326 (RFC 7946), 7 decimals (≈1 cm), UTF-8; :func:`geo.io.geojson_text`.
+  Dates and times become ISO 8601 text (:func:`iso_datetimes`), as in the Shapefile;
+  GeoPackage and KML keep their own date-time types.
 - **GeoPackage** (``.gpkg``): one table named after the file, in ``crs`` (default
   EPSG:4326; EPSG:4543 for CAD work), every attribute with its type.
 - **Zipped Shapefile** (``.zip``): a Shapefile holds one geometry type, so mixed layers
@@ -26,12 +28,13 @@ written in a temporary folder, then renamed over the target.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -126,6 +129,34 @@ def _plain_attributes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _iso_text(value: Any) -> Any:
+    if value is pd.NaT:
+        return None
+    if isinstance(value, dt.date | dt.time):  # datetime, date, time and pd.Timestamp
+        return value.isoformat()
+    return value
+
+
+def iso_datetimes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy with every date, time and datetime attribute as ISO 8601 text.
+
+    For formats with no date-time type: GeoJSON (RFC 7946 has none, and JSON cannot hold
+    a ``Timestamp``) and the Shapefile (dBASE has dates only; GDAL would write
+    ``2024/03/01 08:30:00`` text with a warning). ``2024-03-01``, ``2024-03-01T08:30:00``,
+    ``2024-03-01T08:30:00+08:00`` (the offset kept), ``08:30:00``; missing stays missing.
+    """
+    out = gdf.copy()
+    for column in _attribute_columns(out):
+        series = out[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.astype(object).map(_iso_text)
+        elif (
+            series.dtype == object and series.map(lambda v: isinstance(v, dt.date | dt.time)).any()
+        ):
+            out[column] = series.map(_iso_text)
+    return out
+
+
 def _prepare(gdf: gpd.GeoDataFrame, *, crs: str) -> gpd.GeoDataFrame:
     require_crs(gdf, name="export layer")
     keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
@@ -140,6 +171,11 @@ def write_gpkg(
     """Write a GeoPackage with one table (named ``layer`` or after the file) in ``crs``."""
     target = Path(path)
     frame = _prepare(gdf, crs=crs)
+    for column in _attribute_columns(frame):
+        # The GeoPackage stores date-times in UTC ("…Z"); an offset would be read back
+        # as non-conformant. The instant is kept.
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_convert("UTC")
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         tmp_file = Path(tmp) / target.name
         pyogrio.write_dataframe(frame, tmp_file, layer=layer or target.stem, driver="GPKG")
@@ -191,7 +227,7 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, crs: str = S
     """Write a zipped Shapefile set (see the module docstring for splits and limits)."""
     target = Path(path)
     stem = target.stem
-    frame = _prepare(gdf, crs=crs)
+    frame = iso_datetimes(_prepare(gdf, crs=crs))
     columns = _attribute_columns(frame)
     renamed = shapefile_field_names(columns)
     short = frame.rename(columns=renamed)
@@ -263,7 +299,7 @@ def export_layer(
         if crs not in (None, STORAGE_CRS):
             raise ValueError("GeoJSON is always EPSG:4326 (RFC 7946); do not pass crs")
         require_crs(gdf, name="export layer")
-        write_geojson_atomic(gdf, target)
+        write_geojson_atomic(iso_datetimes(gdf), target)
         return target
     if fmt == "gpkg":
         return write_gpkg(gdf, target, crs=crs or STORAGE_CRS)
