@@ -131,6 +131,25 @@ def display_text(value: Any, *, limit: int = DISPLAY_TEXT_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _is_text(column: pd.Series) -> bool:
+    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+
+
+def _long(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and len(value) > limit
+
+
+def has_long_text(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> bool:
+    """Whether :func:`display_table` would cut anything in ``df``."""
+    if any(len(str(c)) > limit for c in df.columns):
+        return True
+    return any(
+        bool(df.iloc[:, i].map(lambda v: _long(v, limit)).any())
+        for i in range(df.shape[1])
+        if _is_text(df.iloc[:, i])
+    )
+
+
 def display_table(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> pd.DataFrame:
     """A copy of ``df`` for showing on a page: column names and text cells longer than
     ``limit`` characters cut (+ "…"); numbers, dates and short text unchanged. The full
@@ -139,11 +158,9 @@ def display_table(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> pd.Da
     out.columns = pd.Index([display_text(c, limit=limit) for c in out.columns])
     for i in range(out.shape[1]):
         column = out.iloc[:, i]
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            long = column.map(lambda v: isinstance(v, str) and len(v) > limit)
-            if bool(long.any()):
-                cut = [display_text(v, limit=limit) if isinstance(v, str) else v for v in column]
-                out.isetitem(i, cut)
+        if _is_text(column) and bool(column.map(lambda v: _long(v, limit)).any()):
+            cut = [display_text(v, limit=limit) if isinstance(v, str) else v for v in column]
+            out.isetitem(i, cut)
     return out
 
 

@@ -22,7 +22,13 @@ UPLOAD_ENCODING: Final = "upload_encoding"
 UPLOAD_SYSTEM: Final = "upload_coordinate_system"
 UPLOAD_CRS: Final = "upload_crs_confirmed"  # (crs, swap_xy) the user confirmed
 UPLOAD_CRS_PICK: Final = "upload_crs_pick"
+UPLOAD_CRS_TEXT: Final = "upload_crs_text"  # an EPSG code / CRS the user typed
+UPLOAD_CRS_USE: Final = "upload_crs_use"  # button: read the file in the typed CRS
+UPLOAD_CRS_CONFIRM: Final = "upload_crs_confirm"  # button: use the picked candidate
+UPLOAD_FILE_ID: Final = "upload_file_id"  # the upload the confirmed CRS belongs to
 UPLOAD_NAME: Final = "upload_name"
+UPLOAD_SAVE: Final = "upload_save"
+WORKSPACE_NOTICE: Final = "workspace_notice"  # (i18n heading key, message) from a callback
 ANALYSE_LAYER: Final = "analyse_layer"
 ANALYSE_ZONES: Final = "analyse_zones"
 ANALYSE_SHOW: Final = "analyse_show"
@@ -42,3 +48,7 @@ def user_layer_on(layer_id: str) -> str:
 
 def user_layer_rename(layer_id: str) -> str:
     return f"user_layer_rename__{layer_id}"
+
+
+def user_layer_delete(layer_id: str) -> str:
+    return f"delete__{layer_id}"

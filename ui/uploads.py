@@ -1,11 +1,19 @@
 """The "your layers" tab: upload, confirm the CRS, validate, save, measure against the plan.
 
-Every message about a user's file is shown as plain text (``st.text``), never as
-Markdown or HTML: file names and attribute values are untrusted.
+Every message about a user's file, every layer and file name and every attribute value
+is shown as plain text (``st.text``, table cells, selectbox options), never as Markdown
+or HTML — widget labels, help, alerts and radio options are Markdown in Streamlit, so
+user text never goes there. Long text is cut for display (:func:`geo.display.display_table`);
+downloads keep the full values.
+
+Another session may delete or rename a layer at any time: a layer that is gone is a
+message (``layer_gone``), never a traceback, and the map is kept. Renames and deletes
+run in widget callbacks, so each happens once per user action.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -16,13 +24,20 @@ import pandas as pd
 import streamlit as st
 
 from geo.area import M2_PER_UNIT
-from geo.display import geojson_dict, grid_summary, within_view
+from geo.display import (
+    display_copy,
+    display_table,
+    geojson_dict,
+    grid_summary,
+    has_long_text,
+    within_view,
+)
 from geo.errors import GeoError
 from geo.export.tables import OVERLAP_METHOD
 from geo.i18n import t
 from geo.overlap import union_area_m2
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones, read_upload
-from geo.workspace import Workspace
+from geo.workspace import LayerGoneError, Workspace, clean_name
 from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
@@ -34,16 +49,38 @@ SYSTEMS = ["wgs84", "gcj02", "bd09"]
 LARGE_LAYER_FEATURES = 5_000
 DETAIL_ZOOM = 15
 USER_COLOURS = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+MESSAGE_CHARS = 2_000  # one validation message, as shown
+
+
+@st.cache_resource(show_spinner=False)
+def _recovered(root: str) -> list[str]:
+    """Once per server process and workspace: remove crashed saves' leftovers."""
+    return Workspace(root).recover()
 
 
 def workspace() -> Workspace:
     """The workspace folder (``PLANMAP_WORKSPACE`` overrides config/upload.toml)."""
-    return Workspace(os.environ.get("PLANMAP_WORKSPACE") or None)
+    ws = Workspace(os.environ.get("PLANMAP_WORKSPACE") or None)
+    _recovered(str(ws.root))
+    return ws
 
 
-def show_error(exc: GeoError, lang: str) -> None:
-    st.error(t("upload_error", lang))
+def show_error(exc: GeoError, lang: str, heading: str = "upload_error") -> None:
+    """An error under its heading (an i18n key), the message as plain text."""
+    if isinstance(exc, LayerGoneError):
+        st.warning(t("layer_gone", lang))
+    else:
+        st.error(t(heading, lang))
     st.text(str(exc))
+
+
+def show_table(table: pd.DataFrame, lang: str) -> None:
+    """A table as a display copy: long text cut (a note says so); downloads and figures
+    use the full data."""
+    shown = display_table(table)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if has_long_text(table):
+        st.caption(t("table_cut_note", lang))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -69,7 +106,8 @@ def _read(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def saved_layer(root: str, layer_id: str, version: str) -> gpd.GeoDataFrame:
-    """A saved layer's features (cached per layer and save/rename time)."""
+    """A saved layer's features (cached per layer and save time: a rename changes no
+    feature)."""
     return Workspace(root).read(layer_id)
 
 
@@ -90,7 +128,11 @@ def upload_section(lang: str, unit: str) -> None:
     file = st.file_uploader(t("upload_file", lang), type=FILE_TYPES, key=state.UPLOAD_FILE)
     if file is None:
         st.session_state.pop(state.UPLOAD_CRS, None)
+        st.session_state.pop(state.UPLOAD_FILE_ID, None)
         return
+    if st.session_state.get(state.UPLOAD_FILE_ID) != file.file_id:
+        st.session_state[state.UPLOAD_FILE_ID] = file.file_id
+        st.session_state.pop(state.UPLOAD_CRS, None)  # a CRS confirmed for another file
     data = file.getvalue()
     try:
         inspection = inspect_upload(data, file.name)
@@ -116,83 +158,147 @@ def upload_section(lang: str, unit: str) -> None:
         format_func=lambda s: t(f"system_{s}", lang),
         key=state.UPLOAD_SYSTEM,
     )
+    args = (data, file.name, layer, None if encoding == "auto" else encoding, system)
     confirmed: tuple[str, bool] | None = st.session_state.get(state.UPLOAD_CRS)
     try:
         result = _read(
-            data,
-            file.name,
-            layer,
-            None if encoding == "auto" else encoding,
-            system,
-            confirmed[0] if confirmed else None,
-            confirmed[1] if confirmed else False,
+            *args, confirmed[0] if confirmed else None, confirmed[1] if confirmed else False
         )
     except GeoError as exc:
         show_error(exc, lang)
+        if confirmed:  # the next run offers the choice of CRS again
+            st.session_state.pop(state.UPLOAD_CRS, None)
         return
 
     if isinstance(result, NeedsCRS):
-        st.warning(t("needs_crs", lang))
-        st.text(result.message)
-        if result.candidates:
-            pick = st.radio(
-                t("confirm_crs", lang),
-                range(len(result.candidates)),
-                format_func=lambda i: result.candidates[i].describe(),
-                key=state.UPLOAD_CRS_PICK,
-            )
-            if st.button(t("confirm_crs", lang)):
-                chosen = result.candidates[int(pick)]
-                st.session_state[state.UPLOAD_CRS] = (chosen.crs, chosen.swap_xy)
-                st.rerun()
+        _choose_crs(result, args, lang)
         return
 
     with st.expander(t("validation_report", lang), expanded=not result.report.ok):
-        st.text("\n".join(result.messages()) or t("validation_ok", lang))
+        lines = [_cut(m, MESSAGE_CHARS) for m in result.messages()]
+        st.text("\n".join(lines) or t("validation_ok", lang))
     st.text(_area_line(result.frame, unit, lang))
     preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
-    st.dataframe(preview.astype(str), hide_index=True, width="stretch")
+    show_table(preview.astype(str), lang)
     name = st.text_input(
         t("layer_name", lang), value=file.name.rsplit(".", 1)[0], key=state.UPLOAD_NAME
     )
-    if st.button(t("save_layer", lang), type="primary"):
+    if st.button(t("save_layer", lang), type="primary", key=state.UPLOAD_SAVE):
         try:
             saved = workspace().save(result, data, name=name)
         except GeoError as exc:
-            show_error(exc, lang)
+            show_error(exc, lang, "save_error")
             return
         st.success(t("saved", lang))
         st.text(f"{saved.name} ({saved.feature_count:,})")
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _choose_crs(result: NeedsCRS, args: tuple[Any, ...], lang: str) -> None:
+    """The file declares no CRS: pick a ranked candidate, or type an EPSG code (checked
+    by reading the file with it before it is taken)."""
+    st.warning(t("needs_crs", lang))
+    st.text(result.message)
+    if result.candidates:
+        pick = st.radio(
+            t("confirm_crs", lang),
+            range(len(result.candidates)),
+            format_func=lambda i: result.candidates[i].describe(),
+            key=state.UPLOAD_CRS_PICK,
+        )
+        if st.button(t("confirm_crs", lang), key=state.UPLOAD_CRS_CONFIRM):
+            chosen = result.candidates[int(pick)]
+            st.session_state[state.UPLOAD_CRS] = (chosen.crs, chosen.swap_xy)
+            st.rerun()
+    typed = st.text_input(t("crs_typed", lang), key=state.UPLOAD_CRS_TEXT, placeholder="EPSG:4543")
+    if st.button(t("crs_use", lang), key=state.UPLOAD_CRS_USE):
+        code = (typed or "").strip()
+        if not code:
+            st.error(t("crs_error", lang))
+            st.text(t("crs_empty", lang))
+            return
+        try:
+            _read(*args, code, False)
+        except GeoError as exc:
+            show_error(exc, lang, "crs_error")
+            return
+        st.session_state[state.UPLOAD_CRS] = (code, False)
+        st.rerun()
+
+
 def saved_section(lang: str) -> None:
     st.markdown(f"**{t('saved_layers', lang)}**")
     ws = workspace()
+    notice = st.session_state.pop(state.WORKSPACE_NOTICE, None)
+    if notice is not None:
+        heading, message = notice
+        (st.warning if heading == "layer_gone" else st.error)(t(heading, lang))
+        st.text(message)
     layers = ws.list_layers()
     if not layers:
         st.caption(t("no_saved_layers", lang))
         return
+    root = str(ws.root)
     for meta in layers:
-        c1, c2, c3, c4 = st.columns([3, 1.2, 2.5, 1])
-        c1.checkbox(meta.name, key=state.user_layer_on(meta.layer_id), help=meta.original_filename)
-        c2.text(f"{meta.feature_count:,}")
-        new_name = c3.text_input(
-            t("rename", lang),
-            value=meta.name,
-            key=state.user_layer_rename(meta.layer_id),
+        rename_key = state.user_layer_rename(meta.layer_id)
+        if rename_key not in st.session_state:
+            st.session_state[rename_key] = meta.name
+        c0, c1, c2, c3, c4 = st.columns([0.4, 3, 1.2, 2.5, 1])
+        c0.checkbox(
+            t("show_on_map", lang),
+            key=state.user_layer_on(meta.layer_id),
             label_visibility="collapsed",
         )
-        if new_name != meta.name:
-            try:
-                ws.rename(meta.layer_id, new_name)
-            except GeoError as exc:
-                show_error(exc, lang)
-            else:
-                st.rerun()
-        if c4.button(t("delete", lang), key=f"delete__{meta.layer_id}"):
-            ws.delete(meta.layer_id)
-            st.session_state.pop(state.user_layer_on(meta.layer_id), None)
-            st.rerun()
+        c1.text(f"{meta.name}\n{meta.original_filename}")
+        c2.text(f"{meta.feature_count:,}")
+        c3.text_input(
+            t("rename", lang),
+            key=rename_key,
+            label_visibility="collapsed",
+            on_change=_rename,
+            args=(root, meta.layer_id),
+        )
+        c4.button(
+            t("delete", lang),
+            key=state.user_layer_delete(meta.layer_id),
+            on_click=_delete,
+            args=(root, meta.layer_id),
+        )
+
+
+def _rename(root: str, layer_id: str) -> None:
+    """Callback of a layer's name field: rename once per edit. The field then shows the
+    stored (cleaned) name, which is not an edit, so nothing is renamed again."""
+    key = state.user_layer_rename(layer_id)
+    ws = Workspace(root)
+    try:
+        typed = clean_name(str(st.session_state.get(key, "")))
+        if typed != ws.get(layer_id).name:
+            ws.rename(layer_id, typed)
+        st.session_state[key] = typed
+    except LayerGoneError as exc:
+        st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", str(exc))
+        st.session_state.pop(key, None)
+    except GeoError as exc:
+        st.session_state[state.WORKSPACE_NOTICE] = ("rename_error", str(exc))
+        with contextlib.suppress(GeoError):
+            st.session_state[key] = ws.get(layer_id).name
+
+
+def _delete(root: str, layer_id: str) -> None:
+    """Callback of a layer's delete button."""
+    try:
+        Workspace(root).delete(layer_id)
+    except LayerGoneError as exc:
+        st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", str(exc))
+    except GeoError as exc:
+        st.session_state[state.WORKSPACE_NOTICE] = ("delete_error", str(exc))
+        return
+    st.session_state.pop(state.user_layer_on(layer_id), None)
+    st.session_state.pop(state.user_layer_rename(layer_id), None)
 
 
 def analysis_section(
@@ -205,6 +311,10 @@ def analysis_section(
     st.markdown(f"**{t('analyse', lang)}**")
     ws = workspace()
     layers = {m.layer_id: m for m in ws.list_layers()}
+    chosen = st.session_state.get(state.ANALYSE_LAYER)
+    if chosen is not None and chosen not in layers:
+        st.warning(t("layer_gone", lang))  # deleted meanwhile, perhaps by another session
+        st.session_state.pop(state.ANALYSE_LAYER, None)
     if not layers:
         return
     c1, c2 = st.columns(2)
@@ -229,9 +339,9 @@ def analysis_section(
     by_feature, by_zone = result
     u = t(f"unit_{unit}", lang)
     st.markdown(f"**{t('by_feature', lang)}**")
-    st.dataframe(by_feature, hide_index=True, width="stretch")
+    show_table(by_feature, lang)
     st.markdown(f"**{t('by_zone', lang)}** ({u})")
-    st.dataframe(by_zone, hide_index=True, width="stretch")
+    show_table(by_zone, lang)
     table_downloads(
         by_feature,
         lang=lang,
@@ -265,8 +375,11 @@ def analysis_pairs(zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]) -> Any:
     if not layer_id or not zone_ids:
         return None
     ws = workspace()
-    meta = ws.get(layer_id)
-    frame = saved_layer(str(ws.root), layer_id, meta.renamed_utc or meta.created_utc)
+    try:
+        meta = ws.get(layer_id)
+        frame = saved_layer(str(ws.root), layer_id, meta.created_utc)
+    except GeoError:  # deleted (or damaged) meanwhile: analysis_section says so
+        return None
     subset = zones.loc[list(zone_ids)]
     subset = subset[subset.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     return _overlap(
@@ -302,7 +415,10 @@ def map_groups(
     for k, meta in enumerate(ws.list_layers()):
         if not st.session_state.get(state.user_layer_on(meta.layer_id)):
             continue
-        frame = saved_layer(str(ws.root), meta.layer_id, meta.renamed_utc or meta.created_utc)
+        try:
+            frame = saved_layer(str(ws.root), meta.layer_id, meta.created_utc)
+        except GeoError:  # deleted since it was listed: the list says so on the next run
+            continue
         colour = USER_COLOURS[k % len(USER_COLOURS)]
         group = folium.FeatureGroup(name=f"user_{k}")
         if len(frame) <= LARGE_LAYER_FEATURES:
@@ -339,6 +455,7 @@ def map_groups(
         overlap = analysis_pairs(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))
         if overlap is not None and len(overlap.pairs):
             pieces = overlap.pairs[["geometry"]].assign(n=range(len(overlap.pairs)))
+            pieces = display_copy(pieces, tolerance_m=0.0)  # bounded, as every layer
             groups.append(
                 highlight_group(
                     geojson_dict(pieces, columns=["n"]), name="intersections", color="#ff7f0e"
