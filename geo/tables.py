@@ -12,6 +12,7 @@ cannot start a new row in Excel.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -58,7 +59,7 @@ def xlsx_bytes(
     ws.title = sheet[:31]
     ws.append([str(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+        ws.append([_cell(v) for v in row])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -84,6 +85,17 @@ def xlsx_bytes(
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A value as openpyxl writes it. Excel date-times have no time zone: a zone-aware
+    value is written as ISO 8601 text with its offset (``2024-03-01T08:30:00+08:00``)
+    rather than silently losing the offset or failing."""
+    if _missing(value):
+        return None
+    if isinstance(value, dt.datetime | dt.time) and value.tzinfo is not None:
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value
 
 
 def _missing(value: Any) -> bool:

@@ -140,3 +140,24 @@ def test_cli_exports_a_file_with_date_fields(tmp_path: Path, fmt: str) -> None:
         props = json.loads(out.read_text("utf-8"))["features"][0]["properties"]
         assert props["surveyed"] == "2024-03-01T08:30:00"
         assert str(props["approved"]).startswith("2023-05-06")
+
+
+def test_tables_with_dates_open_as_csv_and_xlsx() -> None:
+    """An attribute table with dates (e.g. an upload's by-feature table) downloads in
+    both formats; Excel has no time zones, so a zone-aware value is ISO text there."""
+    import io
+
+    import openpyxl
+
+    from geo.tables import csv_bytes, xlsx_bytes
+
+    frame = pd.DataFrame(dated_layer().drop(columns="geometry"))
+    text = csv_bytes(frame).decode("utf-8-sig")
+    assert "2024-03-01 08:30:00+08:00" in text and "2023-05-06" in text
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame))).active
+    assert sheet is not None
+    rows = {c[0].value: [c[i].value for i in range(1, 3)] for c in sheet.iter_cols()}
+    assert rows["surveyed"] == [dt.datetime(2024, 3, 1, 8, 30), None]
+    assert rows["surveyed_tz"] == ["2024-03-01T08:30:00+08:00", "2025-01-02T00:00:00+08:00"]
+    assert rows["approved"] == [dt.datetime(2023, 5, 6), None]
+    assert rows["opened"] == [dt.datetime(2023, 5, 6, 7, 8, 9), dt.datetime(2024, 1, 1)]
