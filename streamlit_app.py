@@ -325,7 +325,7 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
     with col_map:
         result = st_folium(
             m,
-            key="plan_map",
+            key=state.PLAN_MAP,
             height=MAP_HEIGHT_PX,
             use_container_width=True,
             # Only what the app reads: panning reruns nothing, unless a large user
@@ -351,7 +351,7 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
                 st.caption(t("clicked_here", lang))
                 for h in hits[:6]:
                     label = zs.loc[h, "name_zh" if lang == "zh" else "name_en"]
-                    if st.button(f"{label} ({h})", key=f"hit_{h}"):
+                    if st.button(f"{label} ({h})", key=state.click_hit(h)):
                         st.session_state[state.SELECTED] = h
                         rerun_map()
         else:

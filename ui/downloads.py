@@ -9,6 +9,7 @@ import streamlit as st
 from geo.crs import CGCS2000_GEOGRAPHIC
 from geo.i18n import t
 from geo.tables import csv_bytes, xlsx_bytes
+from ui import state
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,12 +40,12 @@ def table_downloads(
         _file(export, "csv", sheet),
         f"{stem}.csv",
         "text/csv",
-        key=f"download_{stem}_csv",
+        key=state.table_download(stem, "csv"),
     )
     d2.download_button(
         t("download_xlsx", lang),
         _file(export, "xlsx", sheet),
         f"{stem}.xlsx",
         XLSX_MIME,
-        key=f"download_{stem}_xlsx",
+        key=state.table_download(stem, "xlsx"),
     )

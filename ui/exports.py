@@ -19,6 +19,7 @@ from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
 from geo.i18n import t
 from geo.zones import STREETS_FILE, ZONES_FILE
+from ui import state
 
 VISIBLE = "__visible__"
 LAYER_FORMATS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shp": "Shapefile (zip)", "kml": "KML"}
@@ -89,7 +90,7 @@ def export_tab(
         t("export_view", lang),
         options,
         format_func=lambda p: t("export_visible", lang) if p == VISIBLE else presets[p].title(lang),
-        key="export_preset",
+        key=state.EXPORT_PRESET,
     )
     default_title = (
         t("visible_map_title", lang) if preset == VISIBLE else presets[preset].title(lang)
@@ -97,27 +98,27 @@ def export_tab(
     default_sub = "" if preset == VISIBLE else presets[preset].subtitle(lang)
     c1, c2 = st.columns(2)
     title = c1.text_input(
-        t("export_title", lang), value=default_title, key=f"export_title_{preset}_{lang}"
+        t("export_title", lang), value=default_title, key=state.export_title(preset, lang)
     )
     subtitle = c2.text_input(
-        t("export_subtitle", lang), value=default_sub, key=f"export_subtitle_{preset}_{lang}"
+        t("export_subtitle", lang), value=default_sub, key=state.export_subtitle(preset, lang)
     )
     c1, c2, c3, c4 = st.columns(4)
-    paper = c1.selectbox(t("export_paper", lang), list(PAPER_MM), key="export_paper")
+    paper = c1.selectbox(t("export_paper", lang), list(PAPER_MM), key=state.EXPORT_PAPER)
     orientation = c2.selectbox(
         t("export_orientation", lang),
         ["landscape", "portrait"],
         format_func=lambda o: t(o, lang),
-        key="export_orientation",
+        key=state.EXPORT_ORIENTATION,
     )
-    dpi = c3.selectbox(t("export_dpi", lang), list(DPI_CHOICES), key="export_dpi")
+    dpi = c3.selectbox(t("export_dpi", lang), list(DPI_CHOICES), key=state.EXPORT_DPI)
     fmt = c4.selectbox(
-        t("export_format", lang), ["pdf", "png"], format_func=str.upper, key="export_fmt"
+        t("export_format", lang), ["pdf", "png"], format_func=str.upper, key=state.EXPORT_FMT
     )
     frame_selected = bool(selected) and st.checkbox(
-        f"{t('export_zoom_selected', lang)}: {selected}", key="export_zoom_selected"
+        f"{t('export_zoom_selected', lang)}: {selected}", key=state.EXPORT_ZOOM_SELECTED
     )
-    if st.button(t("export_make", lang), key="export_make"):
+    if st.button(t("export_make", lang), key=state.EXPORT_MAKE):
         zoom_ids = (str(selected),) if frame_selected else ()
         try:
             data = _map(
@@ -143,11 +144,11 @@ def export_tab(
             data,
             f"chenggong_map_{preset.strip('_')}_{paper}.{fmt}",
             MIME[fmt],
-            key="export_map_download",
+            key=state.EXPORT_MAP_DOWNLOAD,
         )
 
     st.markdown(f"**{t('export_html', lang)}**")
-    if st.button(t("export_make", lang), key="export_html_make"):
+    if st.button(t("export_make", lang), key=state.EXPORT_HTML_MAKE):
         from layers.export_html import standalone_html
 
         page = standalone_html(
@@ -162,7 +163,7 @@ def export_tab(
             page.encode("utf-8"),
             "chenggong_map.html",
             "text/html",
-            key="export_html_download",
+            key=state.EXPORT_HTML_DOWNLOAD,
         )
 
     st.markdown(f"**{t('export_layers', lang)}**")
@@ -171,12 +172,12 @@ def export_tab(
         t("export_format", lang),
         list(LAYER_FORMATS),
         format_func=LAYER_FORMATS.get,
-        key="export_layer_fmt",
+        key=state.EXPORT_LAYER_FMT,
     )
     crs = c2.selectbox(
-        t("export_layers_crs", lang), [STORAGE_CRS, GK_CM102], key="export_layer_crs"
+        t("export_layers_crs", lang), [STORAGE_CRS, GK_CM102], key=state.EXPORT_LAYER_CRS
     )
-    if c3.button(t("export_make", lang), key="export_layer_make"):
+    if c3.button(t("export_make", lang), key=state.EXPORT_LAYER_MAKE):
         from geo.export.layers import layer_bytes
 
         subset = features[features["layer"].isin(visible)]
@@ -186,5 +187,5 @@ def export_tab(
             f"{t('export_download', lang)} {LAYER_FORMATS[layer_fmt]}",
             data,
             f"chenggong_plan.{ext}",
-            key="export_layer_download",
+            key=state.EXPORT_LAYER_DOWNLOAD,
         )

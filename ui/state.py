@@ -33,6 +33,23 @@ ANALYSE_LAYER: Final = "analyse_layer"
 ANALYSE_ZONES: Final = "analyse_zones"
 ANALYSE_SHOW: Final = "analyse_show"
 
+PLAN_MAP: Final = "plan_map"  # the st_folium component
+
+EXPORT_PRESET: Final = "export_preset"
+EXPORT_PAPER: Final = "export_paper"
+EXPORT_ORIENTATION: Final = "export_orientation"
+EXPORT_DPI: Final = "export_dpi"
+EXPORT_FMT: Final = "export_fmt"
+EXPORT_ZOOM_SELECTED: Final = "export_zoom_selected"
+EXPORT_MAKE: Final = "export_make"
+EXPORT_MAP_DOWNLOAD: Final = "export_map_download"
+EXPORT_HTML_MAKE: Final = "export_html_make"
+EXPORT_HTML_DOWNLOAD: Final = "export_html_download"
+EXPORT_LAYER_FMT: Final = "export_layer_fmt"
+EXPORT_LAYER_CRS: Final = "export_layer_crs"
+EXPORT_LAYER_MAKE: Final = "export_layer_make"
+EXPORT_LAYER_DOWNLOAD: Final = "export_layer_download"
+
 
 def group_on(group_id: str) -> str:
     return f"group_on__{group_id}"
@@ -52,3 +69,20 @@ def user_layer_rename(layer_id: str) -> str:
 
 def user_layer_delete(layer_id: str) -> str:
     return f"delete__{layer_id}"
+
+
+def click_hit(zone_id: str) -> str:
+    """Button choosing one of the zones under the last click."""
+    return f"hit_{zone_id}"
+
+
+def export_title(preset: str, lang: str) -> str:
+    return f"export_title_{preset}_{lang}"
+
+
+def export_subtitle(preset: str, lang: str) -> str:
+    return f"export_subtitle_{preset}_{lang}"
+
+
+def table_download(stem: str, fmt: str) -> str:
+    return f"download_{stem}_{fmt}"

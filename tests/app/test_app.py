@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui import state
+
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
@@ -34,7 +36,7 @@ def test_starts_in_chinese_with_the_declared_groups(app: AppTest) -> None:
 
 
 def test_switch_language(app: AppTest) -> None:
-    app.radio(key="lang").set_value("English").run()
+    app.radio(key=state.LANG).set_value("English").run()
     assert not app.exception
     assert app.title[0].value == "The planning map of Chenggong"
     assert "Finance, business and headquarters" in [c.label for c in app.checkbox]
@@ -42,16 +44,16 @@ def test_switch_language(app: AppTest) -> None:
 
 def test_toggling_a_group_changes_the_area_table(app: AppTest) -> None:
     before = len(app.dataframe[0].value)
-    app.checkbox(key="group_on__housing").check().run()
+    app.checkbox(key=state.group_on("housing")).check().run()
     assert not app.exception
     after = len(app.dataframe[0].value)
     assert after > before
-    app.checkbox(key="group_on__housing").uncheck().run()
+    app.checkbox(key=state.group_on("housing")).uncheck().run()
     assert len(app.dataframe[0].value) == before
 
 
 def test_selecting_a_zone_shows_its_figures(app: AppTest) -> None:
-    app.selectbox(key="zone_search").set_value("fin_sci_tech_finance_centre").run()
+    app.selectbox(key=state.SEARCH).set_value("fin_sci_tech_finance_centre").run()
     assert not app.exception
     text = _texts(app)
     assert "第二十五条" in text
@@ -61,8 +63,8 @@ def test_selecting_a_zone_shows_its_figures(app: AppTest) -> None:
 
 
 def test_overlap_panel_lists_pairs(app: AppTest) -> None:
-    app.multiselect(key="overlap_a").set_value(["layer:finance_business"])
-    app.multiselect(key="overlap_b").set_value(["layer:university_industry"]).run()
+    app.multiselect(key=state.OVERLAP_A).set_value(["layer:finance_business"])
+    app.multiselect(key=state.OVERLAP_B).set_value(["layer:university_industry"]).run()
     assert not app.exception
     headers = [str(m.value) for m in app.markdown]
     assert any("重叠矩阵" in h for h in headers), headers
@@ -71,9 +73,9 @@ def test_overlap_panel_lists_pairs(app: AppTest) -> None:
 
 
 def test_export_a_printed_map_from_a_preset(app: AppTest) -> None:
-    app.selectbox(key="export_preset").set_value("financial_district")
-    app.selectbox(key="export_fmt").set_value("png")
-    app.button(key="export_make").click().run()
+    app.selectbox(key=state.EXPORT_PRESET).set_value("financial_district")
+    app.selectbox(key=state.EXPORT_FMT).set_value("png")
+    app.button(key=state.EXPORT_MAKE).click().run()
     assert not app.exception, [e.value for e in app.exception]
     downloads = app.get("download_button")
     labels = [d.proto.label for d in downloads]
@@ -81,8 +83,8 @@ def test_export_a_printed_map_from_a_preset(app: AppTest) -> None:
 
 
 def test_export_layer_data(app: AppTest) -> None:
-    app.selectbox(key="export_layer_fmt").set_value("gpkg")
-    app.button(key="export_layer_make").click().run()
+    app.selectbox(key=state.EXPORT_LAYER_FMT).set_value("gpkg")
+    app.button(key=state.EXPORT_LAYER_MAKE).click().run()
     assert not app.exception, [e.value for e in app.exception]
     labels = [d.proto.label for d in app.get("download_button")]
     assert "下载 GeoPackage" in labels
@@ -110,10 +112,10 @@ def test_a_large_saved_layer_is_shown_and_measured(
 
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.checkbox(key=f"user_layer_on__{saved.layer_id}").check().run()
+    at.checkbox(key=state.user_layer_on(saved.layer_id)).check().run()
     assert not at.exception, [e.value for e in at.exception]
-    at.selectbox(key="analyse_layer").set_value(saved.layer_id)
-    at.multiselect(key="analyse_zones").set_value(["layer:finance_business"]).run()
+    at.selectbox(key=state.ANALYSE_LAYER).set_value(saved.layer_id)
+    at.multiselect(key=state.ANALYSE_ZONES).set_value(["layer:finance_business"]).run()
     assert not at.exception, [e.value for e in at.exception]
     by_zone = at.dataframe[-1].value
     assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
@@ -126,15 +128,15 @@ def test_plan_targets_tab(app: AppTest) -> None:
 
 
 def test_export_frames_the_selected_zone_or_says_why_not(app: AppTest) -> None:
-    app.selectbox(key="zone_search").set_value("fin_enterprise_rd_cluster").run()
-    app.selectbox(key="export_fmt").set_value("png")
-    app.checkbox(key="export_zoom_selected").check()
-    app.button(key="export_make").click().run()
+    app.selectbox(key=state.SEARCH).set_value("fin_enterprise_rd_cluster").run()
+    app.selectbox(key=state.EXPORT_FMT).set_value("png")
+    app.checkbox(key=state.EXPORT_ZOOM_SELECTED).check()
+    app.button(key=state.EXPORT_MAKE).click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert "下载 PNG" in [d.proto.label for d in app.get("download_button")]
     # A preset whose layers do not hold the zone: a clear message, no crash.
-    app.selectbox(key="export_preset").set_value("overview_1_3_n")
-    app.button(key="export_make").click().run()
+    app.selectbox(key=state.EXPORT_PRESET).set_value("overview_1_3_n")
+    app.button(key=state.EXPORT_MAKE).click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert [e.value for e in app.error] == ["无法生成地图："]
     assert any("fin_enterprise_rd_cluster" in x.value for x in app.text)
