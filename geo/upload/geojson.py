@@ -9,6 +9,7 @@ their exact value.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -61,14 +62,24 @@ def _looks_lonlat(frame: gpd.GeoDataFrame) -> bool:
     return bool(minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90)
 
 
+_COORDINATES: Final = re.compile(r'"coordinates"\s*:\s*\[[-+0-9.eE,\s\[\]NaInfty]*\]')
+"""A ``"coordinates"`` member with its array of numbers (the bulk of any GeoJSON)."""
+
+
 def _parse(text: str, name: str) -> Any:
+    """The JSON without its coordinate arrays (checks need only the structure, and the
+    arrays as Python lists would cost ~100 bytes per number); GDAL reads the full text.
+    A syntax error is located in the full text."""
+    try:
+        return json.loads(_COORDINATES.sub('"coordinates":[]', text))
+    except json.JSONDecodeError:
+        pass  # locate it in the text as uploaded
+    except RecursionError as exc:
+        raise _too_deep(name) from exc
     try:
         return json.loads(text)
     except RecursionError as exc:
-        raise InputFileError(
-            f"{name}: the JSON is nested too deeply (arrays or objects inside each other "
-            "about a thousand levels or more); no GeoJSON needs that. Export the layer again."
-        ) from exc
+        raise _too_deep(name) from exc
     except json.JSONDecodeError as exc:
         end = len(text.rstrip())
         if exc.pos >= end - 1 or exc.msg.startswith("Unterminated string"):
@@ -81,6 +92,13 @@ def _parse(text: str, name: str) -> Any:
             f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}). "
             "Export the layer again as GeoJSON."
         ) from exc
+
+
+def _too_deep(name: str) -> InputFileError:
+    return InputFileError(
+        f"{name}: the JSON is nested too deeply (arrays or objects inside each other about a "
+        "thousand levels or more); no GeoJSON needs that. Export the layer again."
+    )
 
 
 def _check_size(data: bytes, name: str, settings: UploadSettings) -> None:

@@ -190,6 +190,32 @@ def check_part(info: zipfile.ZipInfo, suffix: str, name: str) -> None:
         )
 
 
+def check_counts_from_sizes(
+    group: dict[str, zipfile.ZipInfo], name: str, settings: UploadSettings
+) -> None:
+    """Refuse, before unpacking, a Shapefile that certainly exceeds the limits.
+
+    The .shx holds 8 bytes per record after its 100-byte header; each .shp record holds
+    at least 52 bytes of header (record header, type, box, counts) and 16 bytes per
+    point, plus 4 per part (at most one part per 4 points): so points >= (shp - 100 - 52
+    x records) / 17.
+    """
+    records = max(0, (group[".shx"].file_size - 100) // 8)
+    if records > settings.max_features:
+        raise InputFileError(
+            f"{name}: {records:,} features; the limit is {settings.max_features:,} "
+            "(max_features in config/upload.toml). Split the layer or keep only the area "
+            "you need."
+        )
+    points = max(0, (group[".shp"].file_size - 100 - 52 * records) // 17)
+    if points > settings.max_vertices:
+        raise InputFileError(
+            f"{name}: at least {points:,} coordinates; the limit is "
+            f"{settings.max_vertices:,} (max_vertices in config/upload.toml). Simplify the "
+            "layer or split it."
+        )
+
+
 def check_headers(folder: Path, name: str) -> None:
     """The unpacked .shp/.shx must start with the Shapefile file code and the .dbf with a
     dBase version byte; anything else is refused before GDAL opens it."""
@@ -231,6 +257,7 @@ def read_shapefile_zip(
         layers = _shapefile_layers(_shapefile_groups(members), members, name)
         chosen = choose_layer(sorted(layers), layer, name)
         group = layers[chosen]
+        check_counts_from_sizes(group, name, settings)
         for suffix, info in group.items():
             check_part(info, suffix, name)
             extract(zf, info, tmp / f"layer{suffix}", budget=budget, name=name, settings=settings)

@@ -331,3 +331,11 @@ def test_feature_and_vertex_limits(tmp_path: Path) -> None:
         frame.to_crs("EPSG:4326").to_file(path, engine="pyogrio")
         with pytest.raises(InputFileError, match="coordinates; the limit is 500"):
             read_upload(path.read_bytes(), path.name, settings=small)
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame.to_file(folder / "circle.shp", engine="pyogrio")
+    zipped = s.zip_files({p.name: p.read_bytes() for p in folder.iterdir()})
+    # Refused from the member sizes, before anything is unpacked (1,201 points need at
+    # least (100 + 8 + 44 + 4 + 1,201 x 16 - 100 - 52) / 17 = 1,130 by the bound).
+    with pytest.raises(InputFileError, match="at least 1,130 coordinates; the limit is 500"):
+        read_upload(zipped, "circle.zip", settings=small)
