@@ -24,8 +24,8 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("geo", {"streamlit", "folium", "streamlit_folium", "branca", "layers"}),
-        ("layers", {"streamlit", "streamlit_folium"}),
+        ("geo", {"streamlit", "folium", "streamlit_folium", "branca", "layers", "ui"}),
+        ("layers", {"streamlit", "streamlit_folium", "ui"}),
     ],
 )
 def test_import_direction(package: str, forbidden: set[str]) -> None:
