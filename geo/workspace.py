@@ -6,6 +6,7 @@ by default, from ``config/upload.toml``; git-ignored)::
     workspace/<layer_id>/layer.geojson   the validated layer, EPSG:4326, every attribute
     workspace/<layer_id>/original.<ext>  the uploaded file, byte for byte
     workspace/<layer_id>/meta.json       name, original file name, encoding, CRS, ...
+    workspace/.locks/<layer_id>.lock     the layer's lock (see below; empty)
 
 ``layer_id`` is a random 32-digit hex string made here; the user's layer name and file
 name are only ever stored as text inside ``meta.json``, never used as paths, so nothing
@@ -174,6 +175,8 @@ class Workspace:
         file is removed, under the lock, once its layer is gone; whoever opened the removed
         file finds it is no longer the one at that path and opens the new one.
         """
+        if not self.root.is_dir():  # no workspace yet: no layer, and nothing is created
+            raise LayerGoneError(layer_id)
         locks = self.root / LOCK_DIR
         path = locks / f"{layer_id}.lock"
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
@@ -289,10 +292,6 @@ class Workspace:
                 with self._lock(layer_id, exclusive=True, wait=False):
                     pass
         return sorted(removed)
-
-    def remove_stale_staging(self, *, older_than_s: float = STALE_STAGING_S) -> list[str]:
-        """Former name of :meth:`recover`."""
-        return self.recover(older_than_s=older_than_s)
 
     @staticmethod
     def _write_meta(folder: Path, meta: WorkspaceLayer) -> None:

@@ -246,12 +246,9 @@ def saved_section(lang: str) -> None:
         rename_key = state.user_layer_rename(meta.layer_id)
         if rename_key not in st.session_state:
             st.session_state[rename_key] = meta.name
-        c0, c1, c2, c3, c4 = st.columns([0.4, 3, 1.2, 2.5, 1])
-        c0.checkbox(
-            t("show_on_map", lang),
-            key=state.user_layer_on(meta.layer_id),
-            label_visibility="collapsed",
-        )
+        c0, c1, c2, c3, c4 = st.columns([1.3, 2.6, 0.8, 2.4, 0.9])
+        # The label is ours: a layer's name is never a widget label (those are Markdown).
+        c0.checkbox(t("show_on_map", lang), key=state.user_layer_on(meta.layer_id))
         c1.text(f"{meta.name}\n{meta.original_filename}")
         c2.text(f"{meta.feature_count:,}")
         c3.text_input(

@@ -277,3 +277,14 @@ def test_recovery_removes_trash_but_not_a_save_under_way(
     assert sorted(m.name for m in ws.list_layers()) == ["busy", "kept"]
     assert _visible(ws.root) == {kept.layer_id, saved[0].layer_id}
     assert [p.name for p in ws.root.glob(".t*")] == []
+
+
+def test_asking_a_missing_workspace_creates_nothing(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "nowhere")
+    with pytest.raises(LayerGoneError, match="choose another"):
+        ws.get("a" * 32)
+    with pytest.raises(LayerGoneError):
+        ws.rename("a" * 32, "x")
+    assert ws.list_layers() == []
+    assert ws.recover() == []
+    assert not (tmp_path / "nowhere").exists()
