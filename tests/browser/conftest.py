@@ -9,11 +9,19 @@ Fixtures
 --------
 ``streamlit_url``  factory: ``streamlit_url(script_path) -> "http://127.0.0.1:PORT"``;
                    the server is stopped at the end of the test.
-``browser``        a :class:`BrowserSession` (driver plus console/network checks).
+``browser``        a :class:`BrowserSession` (driver plus console/network checks, and
+                   helpers that wait on the page's state).
+
+Every wait is on a condition (the server answers, an element exists, a tooltip is
+open), never a fixed pause, with timeouts generous enough for a loaded 2-core machine:
+they only bound how long a broken page is waited for. Anything Streamlit may redraw
+(the map's iframe, its paths) is found again on every poll, so a rerun in between does
+not leave a test holding a stale element.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,9 +41,17 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (
+    MoveTargetOutOfBoundsException,
+    NoSuchElementException,
+    NoSuchFrameException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -49,8 +65,18 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 ST_FOLIUM_IFRAME = 'iframe[src*="st_folium"]'
 
-SERVER_START_TIMEOUT_S = 60.0
-PAGE_TIMEOUT_S = 60.0
+# Upper bounds for conditions, not pauses: a healthy run meets them in seconds; a 2-core
+# machine running other test suites may need a minute or two for a cold start.
+SERVER_START_TIMEOUT_S = 180.0
+PAGE_TIMEOUT_S = 180.0
+HEALTH_POLL_S = 0.3
+# Exceptions that mean "not yet" while Streamlit redraws the page: try again next poll.
+REDRAWING = (
+    NoSuchElementException,
+    NoSuchFrameException,
+    StaleElementReferenceException,
+    MoveTargetOutOfBoundsException,
+)
 
 
 def _free_port() -> int:
@@ -71,7 +97,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) ->
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.3)
+        # Between polls, wait on the server process itself: back at once if it dies.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=HEALTH_POLL_S)
     pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}")
 
 
@@ -212,6 +240,113 @@ class BrowserSession:
             self.collect_logs()
             self.screenshot("leaflet-timeout")
             pytest.fail(f"fewer than {min_count} Leaflet paths drawn; {self._diagnostics()}")
+
+    def wait(self, timeout: float = PAGE_TIMEOUT_S) -> WebDriverWait[WebDriver]:
+        """A WebDriverWait that treats a redrawn or not-yet-drawn element as "not yet"."""
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=REDRAWING)
+
+    def enter_map(
+        self, frame_selector: str | None = ST_FOLIUM_IFRAME, *, scroll: bool = False
+    ) -> None:
+        """Switch into the map's iframe as it is now (or stay on a page holding the map);
+        with ``scroll``, first scroll the page so the map is in view (the pointer can
+        only reach what is on screen, e.g. while another tab's content is scrolled to)."""
+        self.driver.switch_to.default_content()
+        if frame_selector is not None:
+            frame = self.driver.find_element(By.CSS_SELECTOR, frame_selector)
+            if scroll:
+                self.driver.execute_script(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'center'});", frame
+                )
+            self.driver.switch_to.frame(frame)
+
+    def wait_in_map(
+        self,
+        condition: Callable[[WebDriver], Any],
+        *,
+        what: str,
+        frame_selector: str | None = ST_FOLIUM_IFRAME,
+        timeout: float = PAGE_TIMEOUT_S,
+        scroll: bool = False,
+    ) -> Any:
+        """Wait until ``condition`` (run inside the map's current iframe) is truthy and
+        return its value; the iframe is found again on every poll (and, with ``scroll``,
+        scrolled into view). The driver is left inside the iframe."""
+
+        def poll(driver: WebDriver) -> Any:
+            self.enter_map(frame_selector, scroll=scroll)
+            return condition(driver)
+
+        try:
+            return self.wait(timeout).until(poll)
+        except TimeoutException:
+            self.collect_logs()
+            self.screenshot("map-wait-timeout")
+            pytest.fail(f"timed out waiting for {what}; {self._diagnostics()}")
+
+    def hover_for_tooltip(
+        self,
+        target: Callable[[WebDriver], WebElement | None],
+        *,
+        expect: Callable[[str], bool] = lambda _text: True,
+        offset: tuple[int, int] = (0, 0),
+        frame_selector: str | None = ST_FOLIUM_IFRAME,
+        timeout: float = PAGE_TIMEOUT_S,
+    ) -> WebElement:
+        """Hover the element ``target`` finds until Leaflet opens a tooltip whose
+        ``textContent`` satisfies ``expect``; return that tooltip.
+
+        Each poll finds the element again (the map may have been redrawn), moves the
+        pointer to the map's corner and then onto the element (so the element gets a
+        fresh mouseover even if the pointer was already there) and reads the tooltip.
+        """
+
+        def hovered(driver: WebDriver) -> WebElement | bool:
+            element = target(driver)
+            if element is None:
+                return False
+            container = driver.find_element(By.CSS_SELECTOR, ".leaflet-container")
+            size = container.size
+            actions = ActionChains(driver)
+            actions.move_to_element_with_offset(
+                container, -size["width"] // 2 + 2, -size["height"] // 2 + 2
+            )
+            actions.move_to_element_with_offset(element, *offset).perform()
+            for tip in driver.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip"):
+                if expect(tip.get_attribute("textContent") or ""):
+                    return tip
+            return False
+
+        tooltip: WebElement = self.wait_in_map(
+            hovered,
+            what="a tooltip on hover",
+            frame_selector=frame_selector,
+            timeout=timeout,
+            scroll=True,
+        )
+        return tooltip
+
+    def click_until(
+        self,
+        click: Callable[[], None],
+        done: Callable[[WebDriver], Any],
+        *,
+        what: str,
+        attempts: int = 4,
+        per_attempt_s: float = PAGE_TIMEOUT_S / 4,
+    ) -> Any:
+        """Click (``click``) and wait for ``done``; if the page was not ready for the
+        click (a component still loading on a busy machine), click again, up to
+        ``attempts`` times. For idempotent clicks only (selecting the same zone)."""
+        for _ in range(attempts):
+            click()
+            try:
+                return self.wait(per_attempt_s).until(done)
+            except TimeoutException:
+                continue
+        self.collect_logs()
+        self.screenshot("click-timeout")
+        pytest.fail(f"{what}: nothing after {attempts} clicks; {self._diagnostics()}")
 
     def _diagnostics(self) -> str:
         return f"console errors: {self.console_errors}; failed requests: {self.failed_requests}"

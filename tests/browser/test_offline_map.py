@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING
 
 import folium
 import pytest
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from layers.offline import use_local_assets
 
@@ -40,12 +38,21 @@ def test_minimal_map_draws_offline_in_streamlit(
     control = browser.driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
     assert "zones" in (control.get_attribute("textContent") or "")
     assert_marker_image_loaded(browser)
-    # Hovering the polygon shows its GeoJsonTooltip (name and id from the properties).
-    ActionChains(browser.driver).move_to_element_with_offset(polygon, 0, 40).perform()
-    tooltip = WebDriverWait(browser.driver, 10).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
+    # Hovering the polygon shows its GeoJsonTooltip (name and id from the properties);
+    # the marker's own tooltip ("marker") does not count.
+    tooltip = browser.hover_for_tooltip(
+        lambda d: next(
+            (
+                p
+                for p in d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")
+                if p.get_attribute("stroke") == POLYGON_STROKE
+            ),
+            None,
+        ),
+        offset=(0, 40),
+        expect=lambda text: "T-1" in text,
     )
-    assert "T-1" in tooltip.text
+    assert "测试区 test zone" in (tooltip.get_attribute("textContent") or "")
     # Leaflet itself was loaded from this server, not a CDN.
     leaflet_src = browser.driver.execute_script(
         "return Array.from(document.scripts).map(s => s.src).filter(s => s.includes('leaflet'));"

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.remote.webelement import WebElement
 
 if TYPE_CHECKING:
     from tests.browser.conftest import BrowserSession
@@ -55,14 +54,37 @@ def _body(driver: WebDriver) -> str:
     return str(driver.find_element(By.TAG_NAME, "body").text)
 
 
-def _wait_text(driver: WebDriver, text: str) -> None:
-    WebDriverWait(driver, 60).until(lambda d: text in _body(d))
+def _wait_text(browser: BrowserSession, text: str) -> None:
+    browser.wait().until(lambda d: text in _body(d))
 
 
-def _upload(driver: WebDriver, path: Path) -> None:
-    driver.switch_to.default_content()
-    field = driver.find_element(By.CSS_SELECTOR, "input[type=file]")
+def _click(browser: BrowserSession, css: str, text: str | None = None) -> None:
+    """Click the element matching ``css`` (and whose text is ``text``), once it is drawn."""
+
+    def find(driver: WebDriver) -> WebElement | bool:
+        driver.switch_to.default_content()
+        hits = [
+            e
+            for e in driver.find_elements(By.CSS_SELECTOR, css)
+            if text is None or e.text.strip() == text
+        ]
+        return hits[0] if hits and hits[0].is_enabled() else False
+
+    browser.wait().until(find).click()  # type: ignore[union-attr]
+
+
+def _upload(browser: BrowserSession, path: Path) -> None:
+    browser.driver.switch_to.default_content()
+    field = browser.wait().until(lambda d: d.find_element(By.CSS_SELECTOR, "input[type=file]"))
     field.send_keys(str(path))
+
+
+def _user_paths(driver: WebDriver) -> list[WebElement]:
+    return [
+        p
+        for p in driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")
+        if p.get_attribute("stroke") == USER_COLOUR
+    ]
 
 
 def test_upload_errors_and_untrusted_text(
@@ -77,42 +99,33 @@ def test_upload_errors_and_untrusted_text(
     driver.get(streamlit_url(APP))
     browser.wait_for_leaflet_paths(min_count=10)
     driver.switch_to.default_content()
-    WebDriverWait(driver, 60).until(
+    browser.wait().until(
         lambda d: [
             t for t in d.find_elements(By.CSS_SELECTOR, "[role=tab]") if "导入图层" in t.text
         ]
     )[0].click()
 
-    _upload(driver, broken)
-    _wait_text(driver, "无法读取该文件")
+    _upload(browser, broken)
+    _wait_text(browser, "无法读取该文件")
     assert "truncated" in _body(driver) or "cut off" in _body(driver)
     assert "Traceback" not in _body(driver)
 
-    _upload(driver, good)
-    _wait_text(driver, "保存到工作空间")
-    next(
-        b for b in driver.find_elements(By.TAG_NAME, "button") if b.text == "保存到工作空间"
-    ).click()
-    _wait_text(driver, "已保存：")
+    _upload(browser, good)
+    _click(browser, "button", "保存到工作空间")
+    _wait_text(browser, "已保存：")
     assert list((tmp_path / "workspace").iterdir()), "the layer was written to the workspace"
 
-    # Tick "show on map" for the saved layer (the checkbox carries the layer's name).
-    label = next(
-        el for el in driver.find_elements(By.CSS_SELECTOR, "label") if el.text.strip() == "parcels"
-    )
-    label.click()
-    paths = browser.wait_for_leaflet_paths(min_count=10)
-    mine = WebDriverWait(driver, 60).until(
-        lambda d: [
-            p
-            for p in d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")
-            if p.get_attribute("stroke") == USER_COLOUR
-        ]
-    )
+    # Tick "show on map" for the saved layer (its checkbox's widget key is
+    # ui/state.py's user_layer_on__<layer id>; Streamlit puts st-key-<key> on the
+    # element), then wait until the map (redrawn by that rerun) holds its outline.
+    _wait_text(browser, "parcels")
+    _click(browser, '[class*="st-key-user_layer_on__"] label')
+    browser.wait_in_map(_user_paths, what="the uploaded layer drawn in its colour")
+    paths = browser.wait_for_leaflet_paths(min_count=10, frame_selector=None)
     assert len(paths) >= 10
-    ActionChains(driver).move_to_element(mine[0]).perform()
-    tooltip = WebDriverWait(driver, 20).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-tooltip")
+    # Hover it until its tooltip is open (found again on each try: the map may redraw).
+    tooltip = browser.hover_for_tooltip(
+        lambda d: next(iter(_user_paths(d)), None), expect=lambda text: "p1" in text
     )
     # The payloads are shown as the text they are (textContent: the tooltip may run past
     # the map's edge, where Selenium's .text would not see it) ...
