@@ -276,3 +276,17 @@ def test_uploaded_preview_cuts_long_values(tmp_path: Path, monkeypatch: pytest.M
     cells = _cells(at)
     assert "长" * 200 + "…" in cells
     assert max(len(c) for c in cells) <= 201
+
+
+def test_the_app_cleans_a_crashed_save_when_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "workspace"
+    kept = _save(root, "地块")
+    staging = root / f".tmp-{'d' * 32}"  # what a save killed mid-way leaves (no lock held)
+    staging.mkdir()
+    (staging / "original.geojson").write_bytes(b" " * 1_000_000)
+    at = _app(root, monkeypatch)
+    assert not staging.exists()
+    assert [m.layer_id for m in Workspace(root).list_layers()] == [kept.layer_id]
+    assert "地块" in "\n".join(_texts(at))
