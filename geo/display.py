@@ -30,6 +30,8 @@ MAX_TOLERANCE_M: Final = 50_000.0
 """The simplification tolerance stops growing here (points cannot be simplified)."""
 DISPLAY_TEXT_CHARS: Final = 200
 """Text shown in tables and tooltips is cut to this many characters, then "…"."""
+DISPLAY_TABLE_ROWS: Final = 5_000
+"""A table shown on a page holds at most this many rows (downloads hold them all)."""
 
 _POLYGONAL: Final = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 _LINEAR: Final = (1, 2, 5, 7)  # LineString, LinearRing, MultiLineString, collection
@@ -150,11 +152,13 @@ def has_long_text(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> bool:
     )
 
 
-def display_table(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> pd.DataFrame:
-    """A copy of ``df`` for showing on a page: column names and text cells longer than
-    ``limit`` characters cut (+ "…"); numbers, dates and short text unchanged. The full
-    values stay in ``df`` (and in downloads made from it)."""
-    out = df.copy()
+def display_table(
+    df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS, max_rows: int = DISPLAY_TABLE_ROWS
+) -> pd.DataFrame:
+    """A copy of ``df`` for showing on a page: its first ``max_rows`` rows, column names
+    and text cells longer than ``limit`` characters cut (+ "…"); numbers, dates and short
+    text unchanged. The full values stay in ``df`` (and in downloads made from it)."""
+    out = df.head(max_rows).copy()
     out.columns = pd.Index([display_text(c, limit=limit) for c in out.columns])
     for i in range(out.shape[1]):
         column = out.iloc[:, i]

@@ -79,7 +79,9 @@ def show_table(table: pd.DataFrame, lang: str) -> None:
     use the full data."""
     shown = display_table(table)
     st.dataframe(shown, hide_index=True, width="stretch")
-    if has_long_text(table):
+    if len(shown) < len(table):
+        st.caption(f"{t('table_rows_note', lang)} {len(shown):,} / {len(table):,}")
+    if has_long_text(shown):
         st.caption(t("table_cut_note", lang))
 
 

@@ -119,6 +119,9 @@ def test_a_large_saved_layer_is_shown_and_measured(
     assert not at.exception, [e.value for e in at.exception]
     by_zone = at.dataframe[-1].value
     assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
+    # 6,000 rows by feature: the page gets the first 5,000 and says so.
+    assert len(at.dataframe[-2].value) == 5_000
+    assert any("5,000 / 6,000" in c.value for c in at.caption)
 
 
 def test_plan_targets_tab(app: AppTest) -> None:

@@ -112,3 +112,14 @@ def test_display_table_cuts_long_text_and_names_only() -> None:
     assert pd.isna(shown["note"].iloc[2])
     assert shown["n"].tolist() == [1, 2, 3]
     assert table["note"].iloc[0] == "长" * 500, "the table itself keeps the full text"
+
+
+def test_display_table_shows_at_most_max_rows() -> None:
+    import pandas as pd
+
+    from geo.display import display_table
+
+    table = pd.DataFrame({"n": range(12_000), "note": ["x"] * 12_000})
+    assert len(display_table(table)) == 5_000
+    assert display_table(table, max_rows=10)["n"].tolist() == list(range(10))
+    assert len(table) == 12_000
