@@ -218,28 +218,17 @@ class BrowserSession:
         Returns the ``.leaflet-interactive`` SVG elements; the driver stays inside
         the iframe (call ``driver.switch_to.default_content()`` to leave it). Pass
         ``frame_selector=None`` for a page that holds the map itself (HTML export).
+        The iframe is found again on every poll, from the top of the page.
         """
-        wait = WebDriverWait(self.driver, PAGE_TIMEOUT_S)
-        if frame_selector is not None:
-            try:
-                frame = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, frame_selector))
-            except TimeoutException:
-                self.collect_logs()
-                pytest.fail(f"no iframe {frame_selector!r}; {self._diagnostics()}")
-            self.driver.switch_to.frame(frame)
-        try:
-            return wait.until(
-                lambda d: (
-                    paths
-                    if len(paths := d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive"))
-                    >= min_count
-                    else False
-                )
-            )
-        except TimeoutException:
-            self.collect_logs()
-            self.screenshot("leaflet-timeout")
-            pytest.fail(f"fewer than {min_count} Leaflet paths drawn; {self._diagnostics()}")
+
+        def drawn(driver: WebDriver) -> list[WebElement] | bool:
+            paths = driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")
+            return paths if len(paths) >= min_count else False
+
+        paths: list[WebElement] = self.wait_in_map(
+            drawn, what=f"at least {min_count} Leaflet paths", frame_selector=frame_selector
+        )
+        return paths
 
     def wait(self, timeout: float = PAGE_TIMEOUT_S) -> WebDriverWait[WebDriver]:
         """A WebDriverWait that treats a redrawn or not-yet-drawn element as "not yet"."""

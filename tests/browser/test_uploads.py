@@ -121,7 +121,7 @@ def test_upload_errors_and_untrusted_text(
     _wait_text(browser, "parcels")
     _click(browser, '[class*="st-key-user_layer_on__"] label')
     browser.wait_in_map(_user_paths, what="the uploaded layer drawn in its colour")
-    paths = browser.wait_for_leaflet_paths(min_count=10, frame_selector=None)
+    paths = browser.wait_for_leaflet_paths(min_count=10)
     assert len(paths) >= 10
     # Hover it until its tooltip is open (found again on each try: the map may redraw).
     tooltip = browser.hover_for_tooltip(
