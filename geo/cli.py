@@ -46,17 +46,19 @@ def _label_column(gdf: gpd.GeoDataFrame, requested: str | None) -> str | None:
 def _settings(args: argparse.Namespace) -> UploadSettings:
     """The upload limits of ``config/upload.toml``, raised for this run by the flags."""
     settings = default_settings()
-    changes: dict[str, int] = {}
     if args.max_file_mb is not None:
-        changes["max_file_bytes"] = int(args.max_file_mb * BYTES_PER_MB)
-        changes["max_uncompressed_bytes"] = max(
-            settings.max_uncompressed_bytes, int(4 * args.max_file_mb * BYTES_PER_MB)
+        settings = dataclasses.replace(
+            settings,
+            max_file_bytes=int(args.max_file_mb * BYTES_PER_MB),
+            max_uncompressed_bytes=max(
+                settings.max_uncompressed_bytes, int(4 * args.max_file_mb * BYTES_PER_MB)
+            ),
         )
     if args.max_features is not None:
-        changes["max_features"] = args.max_features
+        settings = dataclasses.replace(settings, max_features=args.max_features)
     if args.max_vertices is not None:
-        changes["max_vertices"] = args.max_vertices
-    return dataclasses.replace(settings, **changes)
+        settings = dataclasses.replace(settings, max_vertices=args.max_vertices)
+    return settings
 
 
 def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:

@@ -229,7 +229,7 @@ def _exact_integers(
                 lossy.append(str(column))
     if not lossy:
         return frame
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
 
     exact = pyogrio.read_dataframe(
         path,

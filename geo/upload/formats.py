@@ -125,12 +125,14 @@ def xml_root(data: bytes) -> str | None:
     """
     import xml.etree.ElementTree as ET
 
-    parser = ET.XMLPullParser(events=("start",))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
     try:
         for start in range(0, min(len(data), 1 << 20), 1 << 14):
             parser.feed(data[start : start + (1 << 14)])
-            for _event, element in parser.read_events():
-                return str(element.tag)
+            for event in parser.read_events():
+                element = event[-1]
+                if isinstance(element, ET.Element):
+                    return str(element.tag)
     except ET.ParseError:
         return None
     return None
@@ -217,7 +219,7 @@ def sniff_format(data: bytes, filename: str) -> FileFormat:
     promised = format_for_suffix(filename)
     if kind not in FORMATS:
         raise InputFileError(f"{filename}: not a spatial file; it is {kind}. Upload {SUPPORTED}.")
-    fmt: FileFormat = kind  # type: ignore[assignment]
+    fmt: FileFormat = kind
     if promised is not None and promised != fmt and {promised, fmt} != {"shapefile_zip", "kmz"}:
         raise InputFileError(
             f"{filename}: the name says {FORMATS[promised].name} but the content is "

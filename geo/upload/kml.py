@@ -38,13 +38,16 @@ def check_kml(data: bytes, name: str, settings: UploadSettings) -> int:
             "and which can make a reader open other files; it is refused. Export the layer "
             "again from Google Earth or GIS software."
         )
-    parser = ET.XMLPullParser(events=("end",))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
     placemarks = 0
     links = 0
     try:
         for start in range(0, len(data), _CHUNK):
             parser.feed(data[start : start + _CHUNK])
-            for _event, element in parser.read_events():
+            for event in parser.read_events():
+                element = event[-1]
+                if not isinstance(element, ET.Element):
+                    continue
                 tag = _local(str(element.tag))
                 if tag == "Placemark":
                     placemarks += 1
