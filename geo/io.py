@@ -326,6 +326,35 @@ def geojson_text(gdf: gpd.GeoDataFrame, *, precision: int = 7) -> str:
     return text
 
 
+LAYER_DECIMALS: Final = 7
+"""Decimal places of stored layer coordinates (1e-7° ≈ 1 cm: survey-grade data stay so)."""
+
+
+def write_layer_geojson(
+    gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, decimals: int = LAYER_DECIMALS
+) -> None:
+    """Write a layer with every attribute as GeoJSON (EPSG:4326, RFC 7946) by GDAL.
+
+    GDAL streams the features (no Python copy of the whole document); attribute numbers
+    are not rounded; values JSON has no exact type for (dates, decimals, integers held
+    as Python objects) are written as text. Not atomic by itself: write into a staging
+    folder or use :func:`write_geojson_atomic`.
+    """
+    if gdf.crs is None:
+        raise CRSError(f"{path}: refusing to write a layer without a CRS.")
+    frame = gdf.to_crs(STORAGE_CRS)
+    for column in frame.columns:
+        if column != frame.geometry.name and frame[column].dtype == object:
+            values = frame[column]
+            frame[column] = values.where(values.isna(), values.astype(str))
+    pyogrio.write_dataframe(
+        frame,
+        path,
+        driver="GeoJSON",
+        layer_options={"COORDINATE_PRECISION": decimals, "RFC7946": "YES", "WRITE_NAME": "NO"},
+    )
+
+
 def write_geojson_atomic(
     gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, precision: int = 7
 ) -> None:

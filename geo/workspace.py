@@ -43,12 +43,9 @@ from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
-import numpy as np
-import shapely
 
-from geo.crs import STORAGE_CRS
 from geo.errors import InputFileError
-from geo.io import atomic_write, read_layer
+from geo.io import atomic_write, read_layer, write_layer_geojson
 from geo.upload.load import LoadedLayer
 from geo.upload.settings import default_settings
 
@@ -125,21 +122,9 @@ def _suffix(filename: str) -> str:
     return f".{ext}" if _SUFFIX.match(ext) else ".bin"
 
 
-def _geojson_text(frame: gpd.GeoDataFrame) -> str:
-    """GeoJSON text in EPSG:4326 keeping every attribute; coordinates to 1e-7°.
-
-    Unlike :func:`geo.io.geojson_text` attribute numbers are not rounded, and values
-    JSON has no type for (dates, decimals) are written as text.
-    """
-    out = frame.to_crs(STORAGE_CRS)
-    geoms = shapely.transform(
-        np.asarray(out.geometry.array),
-        lambda c: np.round(c, COORDINATE_DECIMALS),
-    )
-    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
-    data = json.loads(out.to_json(drop_id=True, default=str))
-    data.pop("crs", None)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+def _write_layer(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """The layer file of a save (see :func:`geo.io.write_layer_geojson`)."""
+    write_layer_geojson(frame, path, decimals=COORDINATE_DECIMALS)
 
 
 class Workspace:
@@ -247,8 +232,7 @@ class Workspace:
             try:
                 with atomic_write(staging / original_file, mode="wb") as fh:
                     fh.write(original)
-                with atomic_write(staging / LAYER_FILE) as fh:
-                    fh.write(_geojson_text(layer.frame))
+                _write_layer(layer.frame, staging / LAYER_FILE)
                 self._write_meta(staging, meta)
                 os.rename(staging, self._folder(layer_id))
             except BaseException:

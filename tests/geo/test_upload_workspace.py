@@ -131,10 +131,10 @@ def test_failed_save_leaves_nothing(
     ws = Workspace(box / "ws")
     kept = ws.save(loaded, data, name="kept")
 
-    def broken(_frame: object) -> str:
+    def broken(_frame: object, _path: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(geo.workspace, "_geojson_text", broken)
+    monkeypatch.setattr(geo.workspace, "_write_layer", broken)
     with pytest.raises(OSError, match="disk full"):
         ws.save(loaded, data, name="lost")
     assert [m.name for m in ws.list_layers()] == ["kept"]

@@ -249,15 +249,15 @@ def test_recovery_removes_trash_but_not_a_save_under_way(
 
     written = threading.Event()
     proceed = threading.Event()
-    real_text = geo.workspace._geojson_text
+    real_write = geo.workspace._write_layer
 
-    def slow_text(frame: Any) -> str:
+    def slow_write(frame: Any, path: Any) -> None:
         written.set()
         assert proceed.wait(timeout=30)
-        return real_text(frame)
+        real_write(frame, path)
 
     saved: list[Any] = []
-    monkeypatch.setattr(geo.workspace, "_geojson_text", slow_text)
+    monkeypatch.setattr(geo.workspace, "_write_layer", slow_write)
     saver = threading.Thread(target=lambda: saved.append(ws.save(loaded, data, name="busy")))
     saver.start()
     try:
