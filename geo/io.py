@@ -74,6 +74,22 @@ EXACT_INT_LIMIT: Final = 2**53
 with nullable integers instead (pyogrio turns integer columns with gaps into floats)."""
 
 
+def _damaged(name: str, exc: Exception) -> InputFileError:
+    return InputFileError(
+        f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it "
+        "again from the program that made it."
+    )
+
+
+def _check_driver(driver: str, drivers: frozenset[str], name: str) -> None:
+    if driver not in drivers:
+        raise InputFileError(
+            f"{name}: GDAL would open this file as {driver}, not as "
+            f"{' or '.join(sorted(drivers))}; it is refused. Export the layer again in the "
+            "format its name says."
+        )
+
+
 def read_vector(
     path: str | os.PathLike[str],
     *,
@@ -99,17 +115,9 @@ def read_vector(
             warnings.simplefilter("ignore", RuntimeWarning)  # reported when the layer is read
             info = pyogrio.read_info(path, layer=layer, encoding=encoding)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputFileError(
-            f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it "
-            "again from the program that made it."
-        ) from exc
+        raise _damaged(name, exc) from exc
     driver = str(info.get("driver"))
-    if driver not in drivers:
-        raise InputFileError(
-            f"{name}: GDAL would open this file as {driver}, not as "
-            f"{' or '.join(sorted(drivers))}; it is refused. Export the layer again in the "
-            "format its name says."
-        )
+    _check_driver(driver, drivers, name)
     count = int(info.get("features", -1))
     if max_features is not None and count > max_features:
         raise InputFileError(
@@ -145,10 +153,7 @@ def read_vector(
             "numbers) and export the layer again."
         ) from exc
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputFileError(
-            f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it "
-            "again from the program that made it."
-        ) from exc
+        raise _damaged(name, exc) from exc
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"{name}: attribute text is not valid {encoding}: {exc.reason}; choose another "
@@ -194,15 +199,8 @@ def spatial_layers(
             driver = str(pyogrio.read_info(path).get("driver"))
             rows = pyogrio.list_layers(path) if driver in drivers else []
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputFileError(
-            f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it again."
-        ) from exc
-    if driver not in drivers:
-        raise InputFileError(
-            f"{name}: GDAL would open this file as {driver}, not as "
-            f"{' or '.join(sorted(drivers))}; it is refused. Export the layer again in the "
-            "format its name says."
-        )
+        raise _damaged(name, exc) from exc
+    _check_driver(driver, drivers, name)
     spatial = [str(r[0]) for r in rows if r[1] is not None]
     tables = [str(r[0]) for r in rows if r[1] is None]
     if not spatial:
