@@ -14,6 +14,7 @@ run in widget callbacks, so each happens once per user action.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -113,11 +114,21 @@ def saved_layer(root: str, layer_id: str, version: str) -> gpd.GeoDataFrame:
     return Workspace(root).read(layer_id)
 
 
-def _area_line(frame: gpd.GeoDataFrame, unit: str, lang: str) -> str:
+@st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
+def _areas_m2(digest: str, read: tuple[Any, ...], frame: gpd.GeoDataFrame) -> tuple[float, float]:
+    # Keyed on the file's SHA-256 and how it was read (the frame follows from them):
+    # the sum and the union of 100,000 parcels take seconds, and every widget reruns.
     from geo.area import ellipsoidal_area_m2
 
     total = float(ellipsoidal_area_m2(frame).sum())
     union = union_area_m2(frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])])
+    return total, union
+
+
+def _area_line(
+    frame: gpd.GeoDataFrame, unit: str, lang: str, *, digest: str, read: tuple[Any, ...]
+) -> str:
+    total, union = _areas_m2(digest, read, frame)
     u = t(f"unit_{unit}", lang)
     return (
         f"{t('feature_count', lang)}: {len(frame):,} · {t('total_sum', lang)} "
@@ -179,7 +190,9 @@ def upload_section(lang: str, unit: str) -> None:
     with st.expander(t("validation_report", lang), expanded=not result.report.ok):
         lines = [_cut(m, MESSAGE_CHARS) for m in result.messages()]
         st.text("\n".join(lines) or t("validation_ok", lang))
-    st.text(_area_line(result.frame, unit, lang))
+    read = (*args[1:], *(confirmed or (None, False)))
+    digest = hashlib.sha256(data).hexdigest()
+    st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
     preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
     show_table(preview.astype(str), lang)
     name = st.text_input(
