@@ -29,6 +29,7 @@ from geo.config import DATA_DIR
 from geo.crs import require_crs
 from geo.errors import GeometryError
 from geo.io import read_layer
+from geo.tables import defuse_formulas
 
 ZONES_FILE: Final = DATA_DIR / "zones.geojson"
 COLUMNS: Final = (
@@ -96,8 +97,8 @@ def plan_figure_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def format_plan_check(table: pd.DataFrame, *, fmt: str = "table") -> str:
     """Render :func:`plan_figure_table` as a text table, CSV or JSON."""
-    if fmt == "csv":
-        return table.to_csv(index=False).rstrip("\n")
+    if fmt == "csv":  # text a spreadsheet would read as a formula stays text
+        return defuse_formulas(table).to_csv(index=False).rstrip("\n")
     if fmt == "json":
         return str(table.to_json(orient="records", force_ascii=False, indent=1))
     lines = [
