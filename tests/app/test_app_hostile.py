@@ -290,3 +290,29 @@ def test_the_app_cleans_a_crashed_save_when_it_starts(
     assert not staging.exists()
     assert [m.layer_id for m in Workspace(root).list_layers()] == [kept.layer_id]
     assert "地块" in "\n".join(_texts(at))
+
+
+def test_a_vrt_disguised_as_kml_is_refused_in_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The independent test's payload: an OGR VRT saved as .kml, pointing GDAL at a server
+    # file ('<kml' in a comment fooled the old sniffing). The page shows the refusal and
+    # nothing of that file.
+    secret = tmp_path / "secrets.csv"
+    secret.write_text("x,y,token\n102.85,24.87,TIANDITU-TOKEN-0123\n", encoding="utf-8")
+    vrt = (
+        '<?xml version="1.0"?>\n<!-- <kml xmlns="http://www.opengis.net/kml/2.2"> -->\n'
+        f'<OGRVRTDataSource><OGRVRTLayer name="secrets"><SrcDataSource>CSV:{secret}'
+        "</SrcDataSource><GeometryType>wkbPoint</GeometryType><LayerSRS>EPSG:4326</LayerSRS>"
+        '<GeometryField encoding="PointFromColumns" x="x" y="y"/></OGRVRTLayer>'
+        "</OGRVRTDataSource>\n"
+    ).encode()
+    at = _app(tmp_path / "workspace", monkeypatch)
+    at.file_uploader(key=state.UPLOAD_FILE).set_value(("x.kml", vrt, "application/xml"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("upload_error", "zh") in [e.value for e in at.error]
+    shown = "\n".join(_texts(at)) + "\n".join(str(getattr(n, "value", "")) for n in _nodes(at))
+    assert "it is an OGR VRT document" in shown
+    assert "TIANDITU-TOKEN-0123" not in shown
+    assert Workspace(tmp_path / "workspace").list_layers() == []
