@@ -24,7 +24,13 @@ from geo.area import UNIT_LABELS, area_table, convert_area
 from geo.errors import CRSError, GeoError, GeometryError, InputFileError
 from geo.io import write_geojson_atomic
 from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
-from geo.upload import NeedsCRS, UploadSettings, default_settings, read_upload
+from geo.upload import (
+    CoordinateSystem,
+    NeedsCRS,
+    UploadSettings,
+    default_settings,
+    read_upload,
+)
 from geo.upload.settings import BYTES_PER_MB
 from geo.validate import ValidationReport, repair_geometries
 
@@ -61,14 +67,24 @@ def _settings(args: argparse.Namespace) -> UploadSettings:
     return settings
 
 
-def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
-    """Read a file exactly as the app reads an upload: the same formats, limits, CRS
-    checks and candidates, conversions and messages. A file whose CRS is missing or
-    cannot be right is an error listing the candidates (give one with --crs)."""
+def read_input(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    coordinates: CoordinateSystem = "wgs84",
+    allow_outside: bool = False,
+    settings: UploadSettings | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a file given on the command line exactly as the app reads an upload: the
+    same formats, limits, CRS checks and candidates, conversions and messages (notes go
+    to stderr). A file whose CRS is missing or cannot be right is an error listing the
+    candidates (give one with --crs)."""
     source = Path(path)
     if not source.is_file():
         raise InputFileError(f"{path}: no such file; check the path.")
-    settings = _settings(args)
+    settings = settings or default_settings()
     if source.stat().st_size > settings.max_file_bytes:
         raise InputFileError(
             f"{path}: {source.stat().st_size / BYTES_PER_MB:,.1f} MB; the limit is "
@@ -79,10 +95,10 @@ def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoD
         source.read_bytes(),
         source.name,
         layer=layer,
-        crs=args.crs,
-        encoding=args.encoding,
-        coordinate_system=args.coordinates,
-        allow_outside_region=args.allow_outside,
+        crs=crs,
+        encoding=encoding,
+        coordinate_system=coordinates,
+        allow_outside_region=allow_outside,
         settings=settings,
     )
     if isinstance(result, NeedsCRS):
@@ -90,6 +106,18 @@ def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoD
     for note in result.notes:
         print(f"{path}: {note}", file=sys.stderr)
     return result.frame
+
+
+def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
+    return read_input(
+        path,
+        layer=layer,
+        crs=args.crs,
+        encoding=args.encoding,
+        coordinates=args.coordinates,
+        allow_outside=args.allow_outside,
+        settings=_settings(args),
+    )
 
 
 def _load_polygons(

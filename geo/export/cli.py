@@ -33,7 +33,6 @@ from geo.export.presets import get_preset, load_presets, source_note
 from geo.export.provenance import fingerprint, today_in_china
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
 from geo.export.tables import area_export_table, overlap_export_table, write_table
-from geo.io import read_layer
 from geo.zones import STREETS_FILE, ZONES_FILE, load_plan_layers
 
 
@@ -45,10 +44,12 @@ def _data_files(args: argparse.Namespace) -> list[Path]:
 
 def _load(args: argparse.Namespace, files: list[Path]) -> gpd.GeoDataFrame:
     """The project's plan layers (validated, :func:`geo.zones.load_plan_layers`), or the
-    ``--data`` files as they are."""
+    ``--data`` files, read as every file on the command line is (upload rules)."""
     if not args.data:
         return load_plan_layers(ZONES_FILE, STREETS_FILE)
-    frames = [read_layer(p) for p in files]
+    from geo.cli import read_input  # deferred: geo.cli loads this module for 'export'
+
+    frames = [read_input(p) for p in files]
     if len(frames) == 1:
         return frames[0]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
