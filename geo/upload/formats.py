@@ -112,7 +112,7 @@ _SQLITE: Final = b"SQLite format 3\x00"
 _GPKG_APPLICATION_IDS: Final = (b"GPKG", b"GP10", b"GP11")
 
 
-def text_head(data: bytes, size: int = 4096) -> str:
+def _text_head(data: bytes, size: int = 4096) -> str:
     """The start of the file as text (BOM and leading blanks removed)."""
     return data[:size].decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
 
@@ -149,7 +149,7 @@ def _content_kind(data: bytes, name: str) -> FileFormat | str:
     for magic, kind in _NOT_SPATIAL:
         if data.startswith(magic):
             return kind
-    head = text_head(data)
+    head = _text_head(data)
     if head.startswith(("{", "[")):
         return "geojson"
     if head.startswith("<"):

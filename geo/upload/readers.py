@@ -163,7 +163,7 @@ def list_upload_layers(
             return fmt, kml_layers(data, name, tmp, settings=settings)
         if fmt == "shapefile_zip":
             return fmt, with_members(
-                data, name, settings, lambda zf, m, _b: shapefile_layers_in(zf, m, name)
+                data, name, settings, lambda _zf, m, _b: shapefile_layers_in(m, name)
             )
         if fmt == "kmz":
             return fmt, read_raw(data, filename, settings=settings).layers

@@ -234,11 +234,8 @@ def check_headers(folder: Path, name: str) -> None:
         )
 
 
-def shapefile_layers_in(
-    zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], name: str
-) -> tuple[str, ...]:
-    """The Shapefile layers (paths without extension) in a checked zip."""
-    del zf
+def shapefile_layers_in(members: list[zipfile.ZipInfo], name: str) -> tuple[str, ...]:
+    """The Shapefile layers (paths without extension) among a checked zip's members."""
     return tuple(sorted(_shapefile_layers(_shapefile_groups(members), members, name)))
 
 
