@@ -17,15 +17,16 @@ import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
-from geo.area import M2_PER_UNIT
-from geo.basemaps import Basemap, available_basemaps, load_basemaps
+from geo.declared.basemaps import Basemap, available_basemaps, load_basemaps
+from geo.declared.i18n import t
+from geo.declared.registry import Registry, load_registry
 from geo.display import geojson_dict, to_gcj02_for_display
 from geo.export.tables import AREA_METHOD, OVERLAP_METHOD
-from geo.gcj02 import gcj02_to_wgs84
-from geo.i18n import t
-from geo.indicators import indicator_table, load_indicators
-from geo.plan_check import plan_figure_table
-from geo.plan_views import (
+from geo.measure.area import M2_PER_UNIT
+from geo.measure.gcj02 import gcj02_to_wgs84
+from geo.plan.check import plan_figure_table
+from geo.plan.indicators import indicator_table, load_indicators
+from geo.plan.views import (
     features_payload,
     layer_payload,
     matrix_from_pairs,
@@ -33,8 +34,7 @@ from geo.plan_views import (
     visible_area_table,
     zone_neighbours,
 )
-from geo.registry import Registry, load_registry
-from geo.zones import STREETS_FILE, ZONES_FILE, load_plan_layers, zone_figures, zones_at
+from geo.plan.zones import STREETS_FILE, ZONES_FILE, load_plan_layers, zone_figures, zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
 from ui import exports, state, uploads
 from ui.downloads import table_downloads
@@ -376,7 +376,7 @@ def localise_columns(df: pd.DataFrame, lang: str, unit: str) -> pd.DataFrame:
 
 @st.cache_resource
 def _col_keys() -> frozenset[str]:
-    from geo.i18n import load_strings
+    from geo.declared.i18n import load_strings
 
     return frozenset(k for k in load_strings() if k.startswith("col_"))
 

@@ -42,10 +42,10 @@ from benchmarks.synthetic import (
     synthetic_parcels,
     synthetic_zones_over,
 )
-from geo.area import ellipsoidal_area_m2, gauss_kruger_area_m2
-from geo.crs import CGCS2000_GEOGRAPHIC, EQUAL_AREA, GK_CM102
 from geo.io import write_geojson_atomic
-from geo.overlap import overlap_pairs
+from geo.measure.area import ellipsoidal_area_m2, gauss_kruger_area_m2
+from geo.measure.crs import CGCS2000_GEOGRAPHIC, EQUAL_AREA, GK_CM102
+from geo.measure.overlap import overlap_pairs
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 AGREEMENT_REL = 1e-6
@@ -352,7 +352,7 @@ def bench_cli(report: Report, *, n: int, repeats: int, files: Path) -> None:
 MEMORY_SNIPPET = """\
 import json, sys, time
 from geo.io import read_layer
-from geo.overlap import overlap_pairs
+from geo.measure.overlap import overlap_pairs
 from benchmarks.run import overlay_zones_first
 
 def status_kib(key):
@@ -403,15 +403,15 @@ def bench_map(report: Report, *, repeats: int) -> None:
     if not ZONES_FILE.exists():
         report.add("Zones and default map", "Pending: data/zones.geojson does not exist yet.")
         return
-    from geo.zones import load_plan_layers
+    from geo.plan.zones import load_plan_layers
 
     load = measure(load_plan_layers, repeats=repeats)
     zones = load_plan_layers()
     rows = [["load_plan_layers() (zones + streets, validated)", load.cell(), ""]]
     try:
-        from geo.basemaps import available_basemaps, load_basemaps
-        from geo.plan_views import layer_payload
-        from geo.registry import load_registry
+        from geo.declared.basemaps import available_basemaps, load_basemaps
+        from geo.declared.registry import load_registry
+        from geo.plan.views import layer_payload
         from layers.plan_map import DrawLayer, plan_map
     except ImportError as exc:
         report.add(

@@ -24,9 +24,9 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.crs import GK_CM102, STORAGE_CRS
 from geo.io import read_layer
-from geo.projection import transformer
+from geo.measure.crs import GK_CM102, STORAGE_CRS
+from geo.measure.projection import transformer
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 ZONES_FILE: Final = ROOT / "data" / "zones.geojson"

@@ -33,7 +33,7 @@ _CHILD = textwrap.dedent(
     import json, resource, sys, tempfile, time
     import geo, geopandas, shapely, folium  # imports first: the baseline
     from geo.upload import LoadedLayer, read_upload
-    from geo.workspace import Workspace
+    from geo.store.workspace import Workspace
     from geo.display import geojson_dict, grid_summary
     from layers.user_layer import user_layer
     LARGE = 5_000  # ui/uploads.py LARGE_LAYER_FEATURES (not imported: it needs Streamlit)

@@ -20,10 +20,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.area import UNIT_LABELS, area_table, convert_area
 from geo.errors import CRSError, GeoError, GeometryError, InputFileError
 from geo.io import write_geojson_atomic
-from geo.overlap import overlap_pairs, overlap_totals, union_area_m2
+from geo.measure.area import UNIT_LABELS, area_table, convert_area
+from geo.measure.overlap import overlap_pairs, overlap_totals, union_area_m2
+from geo.measure.validate import ValidationReport, repair_geometries
 from geo.upload import (
     CoordinateSystem,
     NeedsCRS,
@@ -32,7 +33,6 @@ from geo.upload import (
     read_upload,
 )
 from geo.upload.settings import BYTES_PER_MB
-from geo.validate import ValidationReport, repair_geometries
 
 TABLE_MAX_ROWS = 500
 """The table format is for reading: longer results print their first rows and a count."""
@@ -222,14 +222,14 @@ def cmd_overlaps(args: argparse.Namespace) -> int:
 
 
 def cmd_build_data(args: argparse.Namespace) -> int:
-    from geo.build import main as build_main  # deferred: only this command needs the sources
+    from geo.plan.build import main as build_main  # deferred: only this command needs the sources
 
     build_main(out_dir=Path(args.out_dir) if args.out_dir else None)
     return 0
 
 
 def cmd_plan_check(args: argparse.Namespace) -> int:
-    from geo.plan_check import main as plan_check_main
+    from geo.plan.check import main as plan_check_main
 
     print(plan_check_main(fmt=args.format))
     return 0

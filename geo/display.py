@@ -19,10 +19,10 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.errors import CRSError
-from geo.gcj02 import wgs84_to_gcj02
 from geo.io import geojson_text
+from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
+from geo.measure.gcj02 import wgs84_to_gcj02
 
 MAX_DISPLAY_VERTICES: Final = 50_000
 """Most vertices a display copy holds (about 1.2 MB of GeoJSON at 6 decimals)."""
@@ -202,7 +202,7 @@ def grid_summary(gdf: gpd.GeoDataFrame, *, cell_m: float = 500.0) -> gpd.GeoData
     For drawing only: the area sums come from the full geometries, but a feature is
     counted in one cell even when it spans several.
     """
-    from geo.area import ellipsoidal_area_m2
+    from geo.measure.area import ellipsoidal_area_m2
 
     require_crs(gdf, name="layer")
     present = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]

@@ -26,8 +26,8 @@ import pyogrio.errors
 import shapely
 import shapely.errors
 
-from geo.crs import STORAGE_CRS
 from geo.errors import CRSError, InputFileError
+from geo.measure.crs import STORAGE_CRS
 
 ENGINE: Final = "pyogrio"
 

@@ -17,12 +17,12 @@ import folium
 import geopandas as gpd
 from branca.element import Element, Figure
 
-from geo.crs import STORAGE_CRS, require_crs
+from geo.declared.registry import Registry, load_registry
 from geo.errors import GeometryError
 from geo.export.provenance import Fingerprint, fingerprint, today_in_china
 from geo.io import atomic_write
-from geo.plan_views import features_payload
-from geo.registry import Registry, load_registry
+from geo.measure.crs import STORAGE_CRS, require_crs
+from geo.plan.views import features_payload
 from layers.plan_map import DrawLayer, plan_map
 
 _NOTE = {

@@ -18,9 +18,9 @@ from branca.element import MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
 
-from geo.basemaps import Basemap
-from geo.i18n import t
-from geo.registry import LayerSpec, Registry
+from geo.declared.basemaps import Basemap
+from geo.declared.i18n import t
+from geo.declared.registry import LayerSpec, Registry
 from layers.offline import use_local_assets
 
 SCHEMATIC_DASH: Final = "6 5"

@@ -36,13 +36,13 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-from geo.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.display import (
     DISPLAY_TEXT_CHARS,
     MAX_DISPLAY_VERTICES,
     simplify_within_budget,
     vertex_count,
 )
+from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.upload.settings import UploadSettings, default_settings
 
 MAX_VALUE_CHARS: Final = DISPLAY_TEXT_CHARS

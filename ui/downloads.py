@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from geo.crs import CGCS2000_GEOGRAPHIC
-from geo.i18n import t
+from geo.declared.i18n import t
+from geo.measure.crs import CGCS2000_GEOGRAPHIC
 from geo.tables import csv_bytes, xlsx_bytes
 from ui import state
 

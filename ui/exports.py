@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import streamlit as st
 
-from geo.crs import GK_CM102, STORAGE_CRS
+from geo.declared.i18n import t
 from geo.errors import GeoError, GeometryError
 from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
-from geo.i18n import t
-from geo.zones import STREETS_FILE, ZONES_FILE
+from geo.measure.crs import GK_CM102, STORAGE_CRS
+from geo.plan.zones import STREETS_FILE, ZONES_FILE
 from ui import state
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ def _check_map(features: gpd.GeoDataFrame, request: MapRequest) -> None:
     its layers in ``features``, or nothing to frame (a deferred button's builder runs
     on another thread, where an error can only reach the browser as a bare 'download
     error', so it is found here, on the click of "make", first)."""
+    from geo.declared.registry import load_registry
     from geo.export.maps import frame_bounds, select_features
-    from geo.registry import load_registry
 
     selected = select_features(features, layers=request.layers, registry=load_registry())
     if selected.empty:

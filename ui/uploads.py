@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.area import M2_PER_UNIT
+from geo.declared.i18n import t
 from geo.display import (
     display_copy,
     display_table,
@@ -35,10 +35,10 @@ from geo.display import (
 )
 from geo.errors import GeoError
 from geo.export.tables import OVERLAP_METHOD
-from geo.i18n import t
-from geo.overlap import union_area_m2
+from geo.measure.area import M2_PER_UNIT
+from geo.measure.overlap import union_area_m2
+from geo.store.workspace import LayerGoneError, Workspace, clean_name
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones, read_upload
-from geo.workspace import LayerGoneError, Workspace, clean_name
 from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
@@ -118,7 +118,7 @@ def saved_layer(root: str, layer_id: str, version: str) -> gpd.GeoDataFrame:
 def _areas_m2(digest: str, read: tuple[Any, ...], frame: gpd.GeoDataFrame) -> tuple[float, float]:
     # Keyed on the file's SHA-256 and how it was read (the frame follows from them):
     # the sum and the union of 100,000 parcels take seconds, and every widget reruns.
-    from geo.area import ellipsoidal_area_m2
+    from geo.measure.area import ellipsoidal_area_m2
 
     total = float(ellipsoidal_area_m2(frame).sum())
     union = union_area_m2(frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])])

@@ -33,7 +33,7 @@ from geo.export.presets import get_preset, load_presets, source_note
 from geo.export.provenance import fingerprint, today_in_china
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
 from geo.export.tables import area_export_table, overlap_export_table, write_table
-from geo.zones import STREETS_FILE, ZONES_FILE, load_plan_layers
+from geo.plan.zones import STREETS_FILE, ZONES_FILE, load_plan_layers
 
 
 def _data_files(args: argparse.Namespace) -> list[Path]:
@@ -43,7 +43,7 @@ def _data_files(args: argparse.Namespace) -> list[Path]:
 
 
 def _load(args: argparse.Namespace, files: list[Path]) -> gpd.GeoDataFrame:
-    """The project's plan layers (validated, :func:`geo.zones.load_plan_layers`), or the
+    """The project's plan layers (validated, :func:`geo.plan.zones.load_plan_layers`), or the
     ``--data`` files, read as every file on the command line is (upload rules)."""
     if not args.data:
         return load_plan_layers(ZONES_FILE, STREETS_FILE)

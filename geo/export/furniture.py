@@ -34,7 +34,7 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS
 
 from geo import __version__
-from geo.crs import GK_CM102, STORAGE_CRS
+from geo.declared.registry import Registry
 from geo.export.fonts import font_properties, font_rc
 from geo.export.provenance import (
     SOURCE_LABELS,
@@ -44,8 +44,8 @@ from geo.export.provenance import (
     source_counts,
     today_in_china,
 )
-from geo.projection import transformer
-from geo.registry import Registry
+from geo.measure.crs import GK_CM102, STORAGE_CRS
+from geo.measure.projection import transformer
 
 Lang = Literal["zh", "en"]
 

@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geo.crs import STORAGE_CRS, require_crs
 from geo.errors import GeometryError
 from geo.io import atomic_write, write_geojson_atomic
+from geo.measure.crs import STORAGE_CRS, require_crs
 from geo.tables import csv_bytes
 
 LayerFormat = Literal["geojson", "gpkg", "shp", "kml"]

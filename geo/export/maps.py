@@ -39,7 +39,7 @@ from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
 from geo import __version__
-from geo.crs import GK_CM102, require_crs
+from geo.declared.registry import LayerSpec, Registry, load_registry
 from geo.errors import GeometryError
 from geo.export.fonts import font_properties
 from geo.export.furniture import (
@@ -66,7 +66,7 @@ from geo.export.provenance import (
 )
 from geo.export.sheet import Sheet, layout_for, make_sheet
 from geo.io import atomic_write
-from geo.registry import LayerSpec, Registry, load_registry
+from geo.measure.crs import GK_CM102, require_crs
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.registry import Registry, load_registry
 from geo.errors import ConfigError, collect
-from geo.registry import Registry, load_registry
 
 PRESETS_FILE: Final[Path] = CONFIG_DIR / "export_presets.toml"
 DEFAULT_PAD_SHARE: Final = 0.06

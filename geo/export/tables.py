@@ -2,8 +2,8 @@
 
 Every row says how its numbers were made: ``unit``, ``method`` and ``crs`` columns sit
 beside the figures, so a table copied out of its file still carries them. Areas are
-ellipsoidal on CGCS2000 (:mod:`geo.area`), with the Gauss-Kruger EPSG:4543 planar area
-beside them; overlaps are ellipsoidal too (:mod:`geo.overlap`). Nothing is rounded in
+ellipsoidal on CGCS2000 (:mod:`geo.measure.area`), with the Gauss-Kruger EPSG:4543 planar area
+beside them; overlaps are ellipsoidal too (:mod:`geo.measure.overlap`). Nothing is rounded in
 the files: Excel's number formats round for display only.
 
 CSV files start with the UTF-8 byte-order mark so that Excel (which otherwise assumes
@@ -18,10 +18,10 @@ from typing import Final
 import geopandas as gpd
 import pandas as pd
 
-from geo.area import M2_PER_UNIT, UNIT_LABELS, area_table, convert_area
-from geo.crs import CGCS2000_GEOGRAPHIC, GK_CM102, require_crs
 from geo.io import atomic_write
-from geo.overlap import overlap_pairs
+from geo.measure.area import M2_PER_UNIT, UNIT_LABELS, area_table, convert_area
+from geo.measure.crs import CGCS2000_GEOGRAPHIC, GK_CM102, require_crs
+from geo.measure.overlap import overlap_pairs
 from geo.tables import csv_bytes, xlsx_bytes
 
 AREA_METHOD: Final = "ellipsoidal area on the CGCS2000 ellipsoid (geodesic, pyproj.Geod)"

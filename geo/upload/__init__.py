@@ -2,7 +2,7 @@
 
 The UI calls, in order: :func:`inspect_upload` (format, layers to choose from),
 :func:`read_upload` (a :class:`LoadedLayer`, or a :class:`NeedsCRS` with ranked
-candidates to confirm), then :func:`overlap_with_zones`; :mod:`geo.workspace` saves the
+candidates to confirm), then :func:`overlap_with_zones`; :mod:`geo.store.workspace` saves the
 result. Limits and the expected region are declared in ``config/upload.toml``.
 """
 

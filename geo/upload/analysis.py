@@ -1,8 +1,8 @@
 """An uploaded layer measured against the plan's zones.
 
-Built on :func:`geo.overlap.overlap_pairs` and :func:`geo.overlap.overlap_totals`
+Built on :func:`geo.measure.overlap.overlap_pairs` and :func:`geo.measure.overlap.overlap_totals`
 (ellipsoidal areas on CGCS2000). Both layers must share a CRS (EPSG:4326 for stored and
-uploaded layers) and be repaired (:func:`geo.validate.repair_geometries`). Points and
+uploaded layers) and be repaired (:func:`geo.measure.validate.repair_geometries`). Points and
 lines have no area and appear with 0 m² and no zones.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import M2_PER_HA, M2_PER_MU
-from geo.overlap import overlap_pairs, overlap_totals
+from geo.measure.area import M2_PER_HA, M2_PER_MU
+from geo.measure.overlap import overlap_pairs, overlap_totals
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from geo.config import CONFIG_DIR, load_toml
-from geo.crs import GK_CM102, GK_ZONE34, STORAGE_CRS, UTM48N
+from geo.declared.config import CONFIG_DIR, load_toml
 from geo.errors import CRSError
-from geo.gcj02 import bd09_to_gcj02, gcj02_to_wgs84
+from geo.measure.crs import GK_CM102, GK_ZONE34, STORAGE_CRS, UTM48N
+from geo.measure.gcj02 import bd09_to_gcj02, gcj02_to_wgs84
 from geo.upload.settings import Region
 
 CoordinateSystem = Literal["wgs84", "gcj02", "bd09"]
@@ -173,7 +173,7 @@ def swap_axes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def to_wgs84(frame: gpd.GeoDataFrame, *, system: CoordinateSystem) -> gpd.GeoDataFrame:
     """Remove the GCJ-02 or BD-09 offset from an EPSG:4326 layer (a copy; Z kept).
 
-    Uses :mod:`geo.gcj02` (the public algorithm; BD-09 via GCJ-02). ``"wgs84"`` returns
+    Uses :mod:`geo.measure.gcj02` (the public algorithm; BD-09 via GCJ-02). ``"wgs84"`` returns
     an unchanged copy.
     """
     if system == "wgs84":

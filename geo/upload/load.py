@@ -12,7 +12,7 @@ Options are explicit and recorded in :class:`UploadSource`: the layer of a multi
 file, the attribute encoding, the CSV geometry columns, the CRS, swapped axes and the
 GCJ-02/BD-09 conversion. Before a layer is returned its location is checked (swapped
 latitude/longitude, far outside the region) and its geometries repaired and reported
-(:func:`geo.validate.repair_geometries`).
+(:func:`geo.measure.validate.repair_geometries`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.crs import STORAGE_CRS
 from geo.errors import CRSError, InputFileError
+from geo.measure.crs import STORAGE_CRS
+from geo.measure.validate import ValidationReport, repair_geometries
 from geo.upload.coords import (
     SYSTEM_NAMES,
     CoordinateSystem,
@@ -46,7 +47,6 @@ from geo.upload.readers import (
     read_raw,
 )
 from geo.upload.settings import UploadSettings, default_settings
-from geo.validate import ValidationReport, repair_geometries
 
 ID_COLUMNS = ("id", "fid", "objectid", "编号", "地块编号", "bsm", "code", "dkbm")
 """Column names taken as a feature id (for the duplicated-id check), case-insensitive."""

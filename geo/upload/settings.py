@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.config import CONFIG_DIR, PROJECT_ROOT, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, PROJECT_ROOT, check_keys, load_toml
 from geo.errors import ConfigError, collect
 
 UPLOAD_CONFIG = CONFIG_DIR / "upload.toml"

@@ -96,8 +96,8 @@ def test_a_large_saved_layer_is_shown_and_measured(
     """6,000 parcels (over the 5,000 drawn one by one) saved in the workspace: the app
     draws them as grid cells and measures them against the financial district."""
     from geo.io import geojson_text
+    from geo.store.workspace import Workspace
     from geo.upload import LoadedLayer, read_upload
-    from geo.workspace import Workspace
     from tests.conftest import gk_boxes
 
     parcels = gk_boxes(

@@ -15,10 +15,10 @@ import shapely
 from pyproj import Transformer
 from streamlit.testing.v1 import AppTest
 
-from geo.i18n import t
+from geo.declared.i18n import t
 from geo.io import geojson_text
+from geo.store.workspace import MAX_NAME_CHARS, Workspace
 from geo.upload import LoadedLayer, read_upload
-from geo.workspace import MAX_NAME_CHARS, Workspace
 from tests.conftest import LAT0, LON0, gk_boxes
 from ui import state
 

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import geo.area
+import geo.measure.area
 import ui.uploads
 from geo.io import geojson_text
 from tests.conftest import gk_boxes
@@ -38,9 +38,9 @@ def test_upload_areas_are_cached_per_file(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
     st.cache_data.clear()
     union = Counted(ui.uploads.union_area_m2)
-    area = Counted(geo.area.ellipsoidal_area_m2)
+    area = Counted(geo.measure.area.ellipsoidal_area_m2)
     monkeypatch.setattr(ui.uploads, "union_area_m2", union)
-    monkeypatch.setattr(geo.area, "ellipsoidal_area_m2", area)
+    monkeypatch.setattr(geo.measure.area, "ellipsoidal_area_m2", area)
 
     # Two 1 km squares overlapping by a quarter: sum 2 km², union 1.75 km².
     boxes = gk_boxes((0, 0, 1000, 1000), (500, 500, 1500, 1500))

@@ -13,9 +13,9 @@ import shapely
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from geo.area import ellipsoidal_area_m2
-from geo.registry import load_registry
-from geo.zones import load_plan_layers
+from geo.declared.registry import load_registry
+from geo.measure.area import ellipsoidal_area_m2
+from geo.plan.zones import load_plan_layers
 
 if TYPE_CHECKING:
     from tests.browser.conftest import BrowserSession

@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from geo.registry import load_registry
+from geo.declared.registry import load_registry
 from layers.export_html import write_html
 from tests.geo.export_sample import sample_features
 

@@ -18,8 +18,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo import build
 from geo.errors import ConfigError, GeometryError
+from geo.plan import build
 
 ROOT = Path(__file__).resolve().parents[2]
 

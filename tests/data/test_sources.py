@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
-from geo import build
 from geo.errors import InputFileError
+from geo.plan import build
 
 ROOT = Path(__file__).resolve().parents[2]
 POINTS = build.read_reference_points(ROOT / "data" / "sources" / "reference_points.csv")

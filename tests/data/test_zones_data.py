@@ -13,9 +13,9 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo.build import LAND_FIGURE_CHECKS, LEVELS, PROPERTY_ORDER, SOURCE_KINDS, TIERS
-from geo.plan_check import plan_figure_table
-from geo.registry import load_registry
+from geo.declared.registry import load_registry
+from geo.plan.build import LAND_FIGURE_CHECKS, LEVELS, PROPERTY_ORDER, SOURCE_KINDS, TIERS
+from geo.plan.check import plan_figure_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

@@ -1,4 +1,4 @@
-"""Reference areas for the tests, computed without geo.area.
+"""Reference areas for the tests, computed without geo.measure.area.
 
 pyproj's :class:`~pyproj.Geod` built from the CGCS2000 ellipsoid's defining constants
 (a = 6 378 137 m, 1/f = 298.257222101), applied to the geometry directly: the

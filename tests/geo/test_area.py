@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from geo.area import (
+from geo.errors import CRSError
+from geo.measure.area import (
     M2_PER_HA,
     M2_PER_KM2,
     M2_PER_MU,
@@ -21,7 +22,6 @@ from geo.area import (
     ellipsoidal_area_m2,
     gauss_kruger_area_m2,
 )
-from geo.errors import CRSError
 from tests.conftest import LAT0, LON0, gk_boxes
 
 # CGCS2000 ellipsoid, from its definition (not from the code under test).

@@ -12,7 +12,7 @@ import pytest
 
 from geo.cli import _emit, main
 from geo.io import write_geojson_atomic
-from geo.plan_check import format_plan_check, plan_figure_table
+from geo.plan.check import format_plan_check, plan_figure_table
 from tests.conftest import gk_boxes
 from tests.geo.geod_reference import geod_area_m2
 

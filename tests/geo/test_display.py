@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.area import ellipsoidal_area_m2
 from geo.display import (
     display_copy,
     geojson_dict,
@@ -16,6 +15,7 @@ from geo.display import (
     within_view,
 )
 from geo.errors import CRSError
+from geo.measure.area import ellipsoidal_area_m2
 
 
 def _circle() -> gpd.GeoDataFrame:

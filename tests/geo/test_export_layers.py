@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.area import ellipsoidal_area_m2
 from geo.errors import GeometryError
 from geo.export.layers import export_layer, shapefile_field_names, truncate_utf8
+from geo.measure.area import ellipsoidal_area_m2
 from tests.geo.export_sample import LONG_TEXT, sample_features
 
 TEXT_COLUMNS = ["id", "name_zh", "name_en", "layer", "geometry_source", "plan_quote_zh"]

@@ -15,13 +15,13 @@ from PIL import Image
 from pypdf import PdfReader
 from pyproj import Proj
 
+from geo.declared.registry import load_registry
 from geo.errors import ConfigError, GeometryError
 from geo.export.furniture import true_north_angle_deg
 from geo.export.maps import MapRequest, build_figure, frame_bounds, render_map
 from geo.export.presets import load_presets, parse_presets
 from geo.export.provenance import fingerprint
 from geo.export.sheet import make_sheet
-from geo.registry import load_registry
 from tests.geo.export_sample import sample_features
 
 LAYERS = ("extents", "ecology", "finance_business", "infrastructure", "innovation_bases")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.gcj02 import (
+from geo.measure.gcj02 import (
     bd09_to_gcj02,
     gcj02_to_bd09,
     gcj02_to_wgs84,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from geo.declared.registry import load_registry
 from geo.errors import ConfigError
-from geo.indicators import indicator_table, load_indicators, parse_indicators
-from geo.registry import load_registry
+from geo.plan.indicators import indicator_table, load_indicators, parse_indicators
 
 PLAN = Path(__file__).resolve().parents[3] / "shared" / "plan" / "000_190c656b337f64ff.txt"
 

@@ -10,9 +10,9 @@ import shapely
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geo.area import ellipsoidal_area_m2
 from geo.errors import CRSError
-from geo.overlap import overlap_matrix, overlap_pairs, overlap_totals, union_area_m2
+from geo.measure.area import ellipsoidal_area_m2
+from geo.measure.overlap import overlap_matrix, overlap_pairs, overlap_totals, union_area_m2
 from tests.conftest import gk_boxes
 
 

@@ -9,14 +9,14 @@ import pytest
 import shapely
 
 from geo.errors import CRSError
-from geo.overlap import overlap_pairs
+from geo.measure.overlap import overlap_pairs
 from tests.conftest import gk_boxes
 
 dask = pytest.importorskip("dask")
 dask_geopandas = pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
-from geo.overlap_dask import overlap_pairs_dask  # noqa: E402  (needs the optional packages)
+from geo.measure.overlap_dask import overlap_pairs_dask  # noqa: E402  (needs the optional packages)
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-import geo.overlap
-from geo.crs import EQUAL_AREA
-from geo.overlap import overlap_pairs
+import geo.measure.overlap
+from geo.measure.crs import EQUAL_AREA
+from geo.measure.overlap import overlap_pairs
 from tests.conftest import gk_boxes
 
 
@@ -51,7 +51,7 @@ def test_pairs_and_areas_match_geopandas_overlay() -> None:
 def test_box_prefilter_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     parcels, zones = _parcels_and_zones()
     filtered = overlap_pairs(parcels, zones)
-    monkeypatch.setattr(geo.overlap, "_BOX_FILTER_MAX", 0)  # every feature a candidate
+    monkeypatch.setattr(geo.measure.overlap, "_BOX_FILTER_MAX", 0)  # every feature a candidate
     unfiltered = overlap_pairs(parcels, zones)
     pd.testing.assert_frame_equal(
         filtered.drop(columns="geometry"), unfiltered.drop(columns="geometry")

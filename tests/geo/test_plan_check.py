@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.plan_check import AGREEMENT_TOLERANCE_PCT, format_plan_check, plan_figure_table
+from geo.plan.check import AGREEMENT_TOLERANCE_PCT, format_plan_check, plan_figure_table
 from tests.conftest import gk_boxes
 from tests.geo.geod_reference import geod_area_m2
 
@@ -45,7 +45,7 @@ def test_deviation_and_agreement_by_kind() -> None:
     assert table.loc[3, "deviation_pct"] == pytest.approx(-100.0 / 3.0)
     assert table["counts_as_agreement"].tolist() == [True, False, False, False, False]
     # Computed areas are the squares' own (Geod directly; the two area methods of
-    # geo.area agree to about 1e-8), not the stated figures.
+    # geo.measure.area agree to about 1e-8), not the stated figures.
     own_km2 = [geod_area_m2(g) / 1e6 for g in zones.geometry.iloc[:5]]
     assert table["area_km2"].tolist() == pytest.approx(own_km2, rel=1e-8)
 

@@ -8,8 +8,8 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from geo.crs import EQUAL_AREA, GK_CM102
-from geo.projection import ProjectedCoordinates, project_geometries, transformer
+from geo.measure.crs import EQUAL_AREA, GK_CM102
+from geo.measure.projection import ProjectedCoordinates, project_geometries, transformer
 from tests.conftest import gk_boxes
 
 WGS84 = CRS("EPSG:4326")

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from geo.basemaps import available_basemaps, load_basemaps, parse_basemaps
-from geo.config import CONFIG_DIR
+from geo.declared.basemaps import available_basemaps, load_basemaps, parse_basemaps
+from geo.declared.config import CONFIG_DIR
+from geo.declared.i18n import load_strings, t
+from geo.declared.registry import load_registry, parse_registry
 from geo.errors import ConfigError
-from geo.i18n import load_strings, t
-from geo.registry import load_registry, parse_registry
 
 
 def _raw_layers() -> dict[str, Any]:

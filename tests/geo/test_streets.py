@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import LineString
 
 from geo.errors import GeometryError
-from geo.streets import enclosed_polygon, missing_boundary_streets, street_contact_m
+from geo.plan.streets import enclosed_polygon, missing_boundary_streets, street_contact_m
 
 
 def _grid() -> dict[str, LineString]:

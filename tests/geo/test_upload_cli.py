@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from geo.area import ellipsoidal_area_m2
 from geo.cli import main
 from geo.errors import CRSError
 from geo.io import read_layer
+from geo.measure.area import ellipsoidal_area_m2
 from tests.conftest import LAT0, LON0
 from tests.geo import upload_samples as s
 

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geo.area import ellipsoidal_area_m2
 from geo.errors import CRSError
-from geo.gcj02 import gcj02_to_bd09, wgs84_to_gcj02
+from geo.measure.area import ellipsoidal_area_m2
+from geo.measure.gcj02 import gcj02_to_bd09, wgs84_to_gcj02
 from geo.upload import LoadedLayer, NeedsCRS, crs_candidates, default_settings, read_upload
 from tests.conftest import LAT0, LON0
 from tests.geo import upload_samples as s

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.area import ellipsoidal_area_m2
+from geo.measure.area import ellipsoidal_area_m2
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, read_upload
 from geo.upload.readers import CsvColumns
 from tests.conftest import LAT0, LON0

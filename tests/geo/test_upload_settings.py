@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from geo.config import PROJECT_ROOT, load_toml
+from geo.declared.config import PROJECT_ROOT, load_toml
 from geo.errors import ConfigError
 from geo.upload.settings import UPLOAD_CONFIG, load_settings, parse_settings
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import geo.workspace
-from geo.area import ellipsoidal_area_m2
+import geo.store.workspace
 from geo.errors import InputFileError
+from geo.measure.area import ellipsoidal_area_m2
+from geo.store.workspace import Workspace
 from geo.upload import LoadedLayer, read_upload
-from geo.workspace import Workspace
 from tests.geo import upload_samples as s
 
 
@@ -134,7 +134,7 @@ def test_failed_save_leaves_nothing(
     def broken(_frame: object, _path: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(geo.workspace, "_write_layer", broken)
+    monkeypatch.setattr(geo.store.workspace, "_write_layer", broken)
     with pytest.raises(OSError, match="disk full"):
         ws.save(loaded, data, name="lost")
     assert [m.name for m in ws.list_layers()] == ["kept"]
@@ -151,7 +151,7 @@ def test_failed_rename_keeps_the_old_metadata(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(geo.workspace.json, "dump", broken)
+    monkeypatch.setattr(geo.store.workspace.json, "dump", broken)
     with pytest.raises(OSError, match="disk full"):
         ws.rename(meta.layer_id, "new")
     assert ws.get(meta.layer_id).name == "old"

@@ -12,7 +12,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.validate import Repair, ValidationReport, repair_geometries
+from geo.measure.validate import Repair, ValidationReport, repair_geometries
 from tests.conftest import gk_boxes
 from tests.geo.geod_reference import geod_area_m2
 
@@ -74,7 +74,7 @@ def test_valid_layer_passes_untouched() -> None:
 # The signed area change of a repair, against areas computed independently.
 # --------------------------------------------------------------------------------------
 
-# The CGCS2000 ellipsoid, given by its defining constants (not through geo.area).
+# The CGCS2000 ellipsoid, given by its defining constants (not through geo.measure.area).
 GEOD = Geod(a=6378137.0, rf=298.257222101)
 D = 0.001  # one unit of the hand-drawn shapes below: 0.001° (about 100 m by 111 m)
 

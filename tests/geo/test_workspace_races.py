@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-import geo.workspace
+import geo.store.workspace
 from geo.errors import GeoError, InputFileError
 from geo.io import geojson_text
+from geo.store.workspace import LayerGoneError, Workspace
 from geo.upload import LoadedLayer, read_upload
-from geo.workspace import LayerGoneError, Workspace
 from tests.conftest import gk_boxes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,10 +180,10 @@ def test_a_folder_without_its_layer_file_is_not_listed(tmp_path: Path) -> None:
 
 _CRASHING_SAVE = """
 import os, signal, sys
-import geo.workspace
+import geo.store.workspace
 from geo.io import geojson_text
 from geo.upload import read_upload
-from geo.workspace import Workspace
+from geo.store.workspace import Workspace
 from tests.conftest import gk_boxes
 
 data = geojson_text(gk_boxes((0, 0, 100, 100))).encode("utf-8")
@@ -194,7 +194,7 @@ def crash(*args, **kwargs):
     # step before the staging folder is renamed into place, as a killed process would.
     os.kill(os.getpid(), signal.SIGKILL)
 
-geo.workspace.json.dump = crash
+geo.store.workspace.json.dump = crash
 Workspace(sys.argv[1]).save(loaded, data + b" " * 2_000_000, name="crashed")
 """
 
@@ -249,7 +249,7 @@ def test_recovery_removes_trash_but_not_a_save_under_way(
 
     written = threading.Event()
     proceed = threading.Event()
-    real_write = geo.workspace._write_layer
+    real_write = geo.store.workspace._write_layer
 
     def slow_write(frame: Any, path: Any) -> None:
         written.set()
@@ -257,7 +257,7 @@ def test_recovery_removes_trash_but_not_a_save_under_way(
         real_write(frame, path)
 
     saved: list[Any] = []
-    monkeypatch.setattr(geo.workspace, "_write_layer", slow_write)
+    monkeypatch.setattr(geo.store.workspace, "_write_layer", slow_write)
     saver = threading.Thread(target=lambda: saved.append(ws.save(loaded, data, name="busy")))
     saver.start()
     try:

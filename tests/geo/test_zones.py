@@ -9,11 +9,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.overlap import union_area_m2
-from geo.plan_views import overlaps_between, visible_area_table, zone_neighbours
-from geo.registry import load_registry
+from geo.declared.registry import load_registry
+from geo.measure.overlap import union_area_m2
+from geo.plan.views import overlaps_between, visible_area_table, zone_neighbours
+from geo.plan.zones import load_plan_layers, zone_figures, zone_problems, zones_at
 from geo.tables import csv_bytes, xlsx_bytes
-from geo.zones import load_plan_layers, zone_figures, zone_problems, zones_at
 from tests.geo.geod_reference import geod_area_m2
 
 
@@ -41,7 +41,7 @@ def test_schema_problems_are_found(zones: gpd.GeoDataFrame) -> None:
 def test_figures_deviation_and_calibration(zones: gpd.GeoDataFrame, figures: pd.DataFrame) -> None:
     fin = figures.loc["fin_sci_tech_finance_centre"]
     # Expected: pyproj's Geod on the CGCS2000 ellipsoid (a, 1/f given here) applied to
-    # the zone's stored outline, not through geo.area.
+    # the zone's stored outline, not through geo.measure.area.
     expected_km2 = geod_area_m2(zones.loc["fin_sci_tech_finance_centre"].geometry) / 1e6
     assert 4.0 < expected_km2 < 6.0  # the plan's "5 平方公里" district, as drawn
     assert fin["area_km2"] == pytest.approx(expected_km2)

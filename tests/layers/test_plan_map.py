@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from geo.basemaps import load_basemaps
-from geo.plan_views import layer_payload
-from geo.registry import load_registry
-from geo.zones import load_plan_layers
+from geo.declared.basemaps import load_basemaps
+from geo.declared.registry import load_registry
+from geo.plan.views import layer_payload
+from geo.plan.zones import load_plan_layers
 from layers.export_html import write_html
 from layers.plan_map import (
     SCHEMATIC_DASH,

@@ -151,7 +151,7 @@ def _dense_disc(vertices: int, radius_m: float = 2000.0) -> gpd.GeoDataFrame:
 
 
 def test_one_dense_polygon_is_bounded_for_display_and_figures_use_the_full_data() -> None:
-    from geo.area import ellipsoidal_area_m2
+    from geo.measure.area import ellipsoidal_area_m2
 
     full = _dense_disc(200_000)
     layer = user_layer(full, name="圆")

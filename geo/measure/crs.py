@@ -20,7 +20,7 @@ from typing import Final
 import geopandas as gpd
 from pyproj import CRS
 
-from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml
 from geo.errors import ConfigError, CRSError, collect
 
 _CRS_FILE = CONFIG_DIR / "crs.toml"

@@ -35,8 +35,8 @@ import shapely
 from pyproj import CRS, Geod
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import CGCS2000_GEOGRAPHIC, EQUAL_AREA, GK_CM102, require_crs
-from geo.projection import ProjectedCoordinates
+from geo.measure.crs import CGCS2000_GEOGRAPHIC, EQUAL_AREA, GK_CM102, require_crs
+from geo.measure.projection import ProjectedCoordinates
 
 M2_PER_KM2: Final = 1_000_000.0
 M2_PER_HA: Final = 10_000.0
@@ -132,7 +132,7 @@ def ellipsoidal_area_m2(
 
     Takes any CRS (it must be set). Points, lines, empty and missing geometries have
     area 0. Geometries are assumed valid: repair them first with
-    :func:`geo.validate.repair_geometries`. Returns a float Series aligned to the input
+    :func:`geo.measure.validate.repair_geometries`. Returns a float Series aligned to the input
     index, named ``area_m2``.
 
     >>> from shapely import box
@@ -173,7 +173,7 @@ def area_table(
     ``gk_area_m2`` (Gauss-Kruger EPSG:4543) and ``gk_minus_ellipsoidal_share`` (the
     relative difference, GK − ellipsoidal, divided by ellipsoidal). Grouped tables sum
     the unrounded m² of the members and add ``feature_count``; overlapping members are
-    counted twice (use :func:`geo.overlap.union_area_m2` for the area covered).
+    counted twice (use :func:`geo.measure.overlap.union_area_m2` for the area covered).
     Nothing is rounded: round only for display.
     """
     require_crs(gdf, name="layer")

@@ -4,7 +4,7 @@ Province-wide layers (tens of millions of land-survey patches) do not fit one pr
 This engine cuts the large layer ``a`` into spatially compact partitions (features in
 Hilbert-curve order, so each partition covers a compact area), sends the small layer
 ``b`` (plan zones, a drawn polygon) to every partition, and runs
-:func:`geo.overlap.overlap_pairs` on each: the figures are the default engine's, row for
+:func:`geo.measure.overlap.overlap_pairs` on each: the figures are the default engine's, row for
 row. dask-geopandas has no overlay of its own; this is the "map a function over spatial
 partitions" pattern it is built for.
 
@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, Final
 import geopandas as gpd
 import numpy as np
 
-from geo.crs import require_same_crs
-from geo.overlap import overlap_pairs
+from geo.measure.crs import require_same_crs
+from geo.measure.overlap import overlap_pairs
 
 if TYPE_CHECKING:
     import dask_geopandas  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -82,7 +82,7 @@ def overlap_pairs_dask(
     keep_geometry: bool = True,
     npartitions: int | None = None,
 ) -> gpd.GeoDataFrame:
-    """:func:`geo.overlap.overlap_pairs` computed on dask partitions of ``a``.
+    """:func:`geo.measure.overlap.overlap_pairs` computed on dask partitions of ``a``.
 
     ``a`` is a GeoDataFrame (split into ``npartitions`` Hilbert-ordered partitions,
     default one per :data:`FEATURES_PER_PARTITION` features) or a

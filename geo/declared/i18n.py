@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from geo.config import CONFIG_DIR, load_toml
+from geo.declared.config import CONFIG_DIR, load_toml
 from geo.errors import ConfigError, collect
 
 I18N_FILE: Final = CONFIG_DIR / "i18n.toml"

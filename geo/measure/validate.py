@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import EQUAL_AREA, require_crs
+from geo.measure.crs import EQUAL_AREA, require_crs
 
 _AREAL = ("Polygon", "MultiPolygon")
 

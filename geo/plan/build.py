@@ -9,7 +9,7 @@ Inputs (all committed, all hand-authored or extracted by a script):
   its geometry is built;
 - ``config/assumptions.toml``: the interpretations the geometry rests on;
 - ``data/sources/reference_points.csv``: located points (mostly GCJ-02, converted here
-  with :mod:`geo.gcj02`);
+  with :mod:`geo.measure.gcj02`);
 - ``data/sources/streets.toml``: street centrelines as constructions on the street grid;
 - ``data/sources/sketches.geojson``: free-hand WGS-84 sketches;
 - ``data/boundaries.geojson``: public boundaries (``scripts/extract_boundaries.py``).
@@ -42,16 +42,16 @@ from pyproj import CRS
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.area import M2_PER_KM2, ellipsoidal_area_m2
-from geo.config import CONFIG_DIR, DATA_DIR, check_keys, load_toml
-from geo.crs import GK_CM102, STORAGE_CRS
+from geo.declared.config import CONFIG_DIR, DATA_DIR, check_keys, load_toml
+from geo.declared.registry import parse_registry
 from geo.errors import ConfigError, GeometryError, InputFileError, collect
-from geo.gcj02 import gcj02_to_wgs84
 from geo.io import atomic_write
-from geo.projection import transformer
-from geo.registry import parse_registry
-from geo.streets import enclosed_polygon, missing_boundary_streets
-from geo.zones import GEOMETRY_SOURCES, REQUIRED_PROPERTIES
+from geo.measure.area import M2_PER_KM2, ellipsoidal_area_m2
+from geo.measure.crs import GK_CM102, STORAGE_CRS
+from geo.measure.gcj02 import gcj02_to_wgs84
+from geo.measure.projection import transformer
+from geo.plan.streets import enclosed_polygon, missing_boundary_streets
+from geo.plan.zones import GEOMETRY_SOURCES, REQUIRED_PROPERTIES
 
 SOURCE_KINDS: Final = GEOMETRY_SOURCES
 """Geometry sources from strongest to weakest; a union takes its weakest member's."""
@@ -60,7 +60,7 @@ LAND_FIGURE_CHECKS: Final = ("independent", "partly_fitted", "calibrated", "sche
 """How a computed land area may be read against the plan's figure (see plan_check)."""
 
 PROPERTY_ORDER: Final = (*REQUIRED_PROPERTIES, "land_figure_check", "members_zh", "brief_section")
-"""The zones schema the app relies on (geo.zones), then the build's extra properties."""
+"""The zones schema the app relies on (geo.plan.zones), then the build's extra properties."""
 STREET_PROPERTY_ORDER: Final = (
     "id",
     "name_zh",
@@ -160,7 +160,7 @@ def _to_wgs(geom: BaseGeometry) -> BaseGeometry:
 def expected_wgs84(lon_src: float, lat_src: float, crs_src: str) -> tuple[float, float]:
     """The WGS-84 position a reference row must store, given its coordinates as found.
 
-    GCJ-02 is converted exactly (:func:`geo.gcj02.gcj02_to_wgs84`) and rounded to 1e-7
+    GCJ-02 is converted exactly (:func:`geo.measure.gcj02.gcj02_to_wgs84`) and rounded to 1e-7
     degree; WGS-84 is kept; ``unknown`` is kept too: those rows are 0.01-degree city seats,
     where the ~350 m GCJ-02 offset is below their precision.
     """

@@ -13,9 +13,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.area import M2_PER_UNIT, convert_area
 from geo.display import display_copy, geojson_dict, to_gcj02_for_display
-from geo.overlap import overlap_pairs, union_area_m2
+from geo.measure.area import M2_PER_UNIT, convert_area
+from geo.measure.overlap import overlap_pairs, union_area_m2
 
 DISPLAY_COLUMNS = ["id", "name_zh", "name_en", "layer", "tier", "schematic", "geometry_source"]
 AREAL_TYPES = ("Polygon", "MultiPolygon")
@@ -70,7 +70,7 @@ def visible_area_table(
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Area table of the polygon features in ``layer_ids`` and totals in ``unit``.
 
-    ``figures`` is :func:`geo.zones.zone_figures` of ``zones``. Totals: ``sum`` (plain,
+    ``figures`` is :func:`geo.plan.zones.zone_figures` of ``zones``. Totals: ``sum`` (plain,
     overlaps counted twice) and ``union`` (area covered, overlaps counted once).
     """
     subset = areal(zones[zones["layer"].isin(layer_ids)])

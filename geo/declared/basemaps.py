@@ -16,7 +16,7 @@ from typing import Any
 
 import xyzservices.providers as xyz
 
-from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml
 from geo.errors import ConfigError, collect
 
 BASEMAPS_FILE = CONFIG_DIR / "basemaps.toml"

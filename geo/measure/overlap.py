@@ -2,10 +2,10 @@
 
 All areas are ellipsoidal on CGCS2000, computed in the Lambert azimuthal equal-area
 projection declared in ``config/crs.toml`` (exact on the ellipsoid; see
-:mod:`geo.area`). The method:
+:mod:`geo.measure.area`). The method:
 
 1. transform both layers' coordinates once to the equal-area CRS, as flat arrays
-   (:mod:`geo.projection`);
+   (:mod:`geo.measure.projection`);
 2. keep only the features whose box meets a box of the other layer, and rebuild only
    those as equal-area geometries (parcels far from every zone cost next to nothing);
 3. find candidate pairs with a shapely 2 :class:`~shapely.STRtree` (one bulk query, the
@@ -33,8 +33,13 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.crs import EQUAL_AREA, require_crs, require_same_crs
-from geo.projection import FloatArray, GeometryArray, ProjectedCoordinates, project_geometries
+from geo.measure.crs import EQUAL_AREA, require_crs, require_same_crs
+from geo.measure.projection import (
+    FloatArray,
+    GeometryArray,
+    ProjectedCoordinates,
+    project_geometries,
+)
 
 PAIR_COLUMNS = (
     "a_index",
@@ -123,7 +128,7 @@ def overlap_pairs(
     """Every pair of features (one of ``a``, one of ``b``) whose interiors overlap.
 
     Both layers must have the same CRS (any CRS; it must be set) and valid geometries
-    (see :func:`geo.validate.repair_geometries`). Returns one row per overlapping pair:
+    (see :func:`geo.measure.validate.repair_geometries`). Returns one row per overlapping pair:
 
     - ``a_index`` / ``b_index``: index labels in ``a`` and ``b``;
     - ``overlap_m2``: ellipsoidal area of the intersection;
@@ -135,11 +140,11 @@ def overlap_pairs(
     Rows are sorted by ``a`` then ``b`` position.
 
     ``engine="dask"`` runs the same computation on dask-geopandas partitions of ``a``
-    (see :mod:`geo.overlap_dask`; needs the optional packages in
+    (see :mod:`geo.measure.overlap_dask`; needs the optional packages in
     ``requirements-dask.txt``); ``a`` may then also be a ``dask_geopandas.GeoDataFrame``.
     """
     if engine == "dask":
-        from geo.overlap_dask import overlap_pairs_dask  # optional dependency
+        from geo.measure.overlap_dask import overlap_pairs_dask  # optional dependency
 
         return overlap_pairs_dask(a, b, names=names, keep_geometry=keep_geometry)
     if engine != "geopandas":

@@ -12,9 +12,9 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.registry import Registry, load_registry
 from geo.errors import ConfigError, collect
-from geo.registry import Registry, load_registry
 
 INDICATORS_FILE: Final = CONFIG_DIR / "indicators.toml"
 _REQUIRED: Final = (

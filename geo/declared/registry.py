@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from geo.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml
 from geo.errors import ConfigError, collect
 
 LAYERS_FILE = CONFIG_DIR / "layers.toml"

@@ -1,7 +1,7 @@
 """The plan's zones (``data/zones.geojson``): loading, schema, figures and lookups.
 
 Every feature carries its provenance (see ``data/README.md``). The schema check here
-is what the app relies on; the data build (:mod:`geo.build`) writes the file.
+is what the app relies on; the data build (:mod:`geo.plan.build`) writes the file.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.area import M2_PER_KM2, area_table
-from geo.config import DATA_DIR
+from geo.declared.config import DATA_DIR
+from geo.declared.registry import Registry
 from geo.errors import InputFileError, collect
 from geo.io import read_layer
-from geo.registry import Registry
+from geo.measure.area import M2_PER_KM2, area_table
 
 ZONES_FILE: Final = DATA_DIR / "zones.geojson"
 STREETS_FILE: Final = DATA_DIR / "streets.geojson"
@@ -42,7 +42,7 @@ REQUIRED_PROPERTIES: Final = (
     "assumptions",
     "schematic",
 )
-# Strongest first: a union of features takes its weakest member's source (geo.build).
+# Strongest first: a union of features takes its weakest member's source (geo.plan.build).
 GEOMETRY_SOURCES: Final = (
     "public_boundary",
     "street_derived",

@@ -24,11 +24,11 @@ from typing import Final
 import geopandas as gpd
 import pandas as pd
 
-from geo.area import M2_PER_KM2, ellipsoidal_area_m2, gauss_kruger_area_m2
-from geo.config import DATA_DIR
-from geo.crs import require_crs
+from geo.declared.config import DATA_DIR
 from geo.errors import GeometryError
 from geo.io import read_layer
+from geo.measure.area import M2_PER_KM2, ellipsoidal_area_m2, gauss_kruger_area_m2
+from geo.measure.crs import require_crs
 from geo.tables import defuse_formulas
 
 ZONES_FILE: Final = DATA_DIR / "zones.geojson"
