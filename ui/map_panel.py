@@ -1,0 +1,157 @@
+"""The map and the zone panel beside it, in one fragment: a click on the map reruns
+only this, not the tabs below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import geopandas as gpd
+import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
+from streamlit_folium import st_folium
+
+from geo.declared.basemaps import Basemap
+from geo.declared.i18n import t
+from geo.display import geojson_dict, to_gcj02_for_display
+from geo.measure.gcj02 import gcj02_to_wgs84
+from geo.plan.views import features_payload
+from geo.plan.zones import zones_at
+from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
+from ui import state, uploads
+from ui.columns import name_column
+from ui.data import current, current_overlaps, figures, ids_for, payload, registry, secret_or_env
+from ui.data import zones as load_zones
+from ui.zone_panel import zone_panel
+
+MAP_HEIGHT_PX = 640
+MAX_LISTED_HITS = 6
+
+
+def rerun_map() -> None:
+    """Rerun just the map fragment, or the whole page when this run is not a fragment
+    rerun (Streamlit refuses a fragment-scoped rerun there)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitInvalidLayoutContextError:
+        st.rerun()
+
+
+def handle_click(
+    result: dict[str, Any] | None, zs: gpd.GeoDataFrame, visible: list[str], *, gcj02: bool
+) -> None:
+    click = (result or {}).get("last_clicked")
+    if not click or click == st.session_state.get(state.LAST_CLICK):
+        return
+    st.session_state[state.LAST_CLICK] = click
+    shown = zs[zs["layer"].isin(visible)]
+    lon, lat = float(click["lng"]), float(click["lat"])
+    if gcj02:  # the overlays were shifted onto Amap tiles: shift the click back
+        lons, lats = gcj02_to_wgs84([lon], [lat])
+        lon, lat = float(lons[0]), float(lats[0])
+    hits = zones_at(shown, lon=lon, lat=lat)
+    st.session_state[state.CLICK_HITS] = hits
+    if hits:
+        st.session_state[state.SELECTED] = hits[0]
+        rerun_map()
+
+
+def _base(lang: str, base: Basemap, visible: list[str], zs: gpd.GeoDataFrame) -> folium.Map:
+    """The plan map of the visible layers, framed on them."""
+    path, version = current()
+    reg = registry()
+    gcj = base.crs == "gcj02"
+    draw = [
+        DrawLayer(reg.layer(layer_id), *payload(path, version, layer_id, gcj))
+        for layer_id in visible
+    ]
+    shown = zs[zs["layer"].isin(visible)]
+    bounds = tuple(shown.total_bounds) if len(shown) else None
+    return plan_map(
+        draw,
+        registry=reg,
+        lang=lang,
+        basemap=base,
+        token=secret_or_env(base.token_env) if base.token_env else None,
+        bounds=bounds,  # type: ignore[arg-type]
+    )
+
+
+def _overlay_groups(
+    lang: str, selected: str | None, zs: gpd.GeoDataFrame, *, gcj: bool
+) -> tuple[list[folium.FeatureGroup], tuple[Any, Any]]:
+    """The selected zone and the overlap pieces as groups added to the live map, and the
+    view (centre, zoom) on the selected zone."""
+    extra = []
+    view: tuple[Any, Any] = (None, None)
+    if selected in zs.index:
+        sel = zs.loc[[selected]]
+        sel_json = features_payload(sel, gcj02=gcj)[0]
+        extra.append(highlight_group(sel_json, name=t("selected", lang)))
+        view = zoom_for_bounds(tuple(sel.total_bounds))  # type: ignore[arg-type]
+    if st.session_state.get(state.OVERLAP_SHOW):
+        pieces = current_overlaps()
+        if pieces is not None and not pieces.empty:
+            geo = to_gcj02_for_display(pieces) if gcj else pieces
+            extra.append(
+                highlight_group(
+                    geojson_dict(geo, columns=["a_id", "b_id"]),
+                    name=t("overlap_pairs", lang),
+                    color="#ff00aa",
+                )
+            )
+    return extra, view
+
+
+def _panel(zs: gpd.GeoDataFrame, selected: str | None, lang: str, unit: str) -> None:
+    st.markdown(f"#### {t('zone_panel', lang)}")
+    if selected not in zs.index:
+        st.info(t("zone_panel_empty", lang))
+        return
+    path, version = current()
+    zone_panel(zs, figures(path, version), str(selected), lang, unit)
+    hits = [h for h in st.session_state.get(state.CLICK_HITS, []) if h != selected]
+    if hits:
+        st.caption(t("clicked_here", lang))
+        for h in hits[:MAX_LISTED_HITS]:
+            label = zs.loc[h, name_column(lang)]
+            if st.button(f"{label} ({h})", key=state.click_hit(h)):
+                st.session_state[state.SELECTED] = h
+                rerun_map()
+
+
+@st.fragment
+def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> None:
+    zs = load_zones(*current())
+    gcj = base.crs == "gcj02"
+    m = _base(lang, base, visible, zs)
+    selected = st.session_state.get(state.SELECTED)
+    extra, (centre, zoom) = _overlay_groups(lang, selected, zs, gcj=gcj)
+    user_groups, large = uploads.map_groups(
+        lang, st.session_state.get(state.MAP_VIEW), zs, lambda c: ids_for(c, zs)
+    )
+    extra += user_groups
+
+    col_map, col_panel = st.columns([2.3, 1])
+    with col_map:
+        result = st_folium(
+            m,
+            key=state.PLAN_MAP,
+            height=MAP_HEIGHT_PX,
+            use_container_width=True,
+            # Only what the app reads: panning reruns nothing, unless a large user
+            # layer needs the view to draw what is in it.
+            returned_objects=["last_clicked", "bounds", "zoom"] if large else ["last_clicked"],
+            feature_group_to_add=extra or None,
+            center=centre,
+            zoom=zoom,
+        )
+        st.caption(t("schematic_note", lang))
+    if large and result and result.get("zoom") is not None:
+        view = {"zoom": result.get("zoom"), "bounds": result.get("bounds")}
+        if view != st.session_state.get(state.MAP_VIEW):
+            st.session_state[state.MAP_VIEW] = view
+            rerun_map()
+    handle_click(result, zs, visible, gcj02=gcj)
+    with col_panel:
+        _panel(zs, selected, lang, unit)

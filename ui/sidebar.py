@@ -1,0 +1,92 @@
+"""The sidebar: language, zone search, layer groups, basemap and unit."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.declared.basemaps import Basemap, available_basemaps, load_basemaps
+from geo.declared.i18n import t
+from geo.declared.registry import Registry
+from ui import state
+from ui.columns import name_column
+from ui.data import UNITS, secret_or_env
+
+
+def sidebar(reg: Registry, zs: gpd.GeoDataFrame) -> tuple[str, Basemap, str, list[str]]:
+    """The sidebar's widgets; returns the language, basemap, unit and visible layer ids."""
+    sb = st.sidebar
+    lang_label = sb.radio("语言 / Language", ["中文", "English"], horizontal=True, key=state.LANG)
+    lang = "zh" if lang_label == "中文" else "en"
+    zone_search(zs, lang)
+
+    sb.subheader(t("layers", lang))
+    visible = layer_toggles(reg, lang)
+
+    bases = available_basemaps(load_basemaps(), token_for=secret_or_env)
+    base = sb.selectbox(
+        t("basemap", lang),
+        bases,
+        format_func=lambda b: b.name(lang),
+        index=next(i for i, b in enumerate(bases) if b.default),
+        key=state.BASEMAP,
+    )
+    sb.caption(t("basemap_offline_note", lang))
+    if base.crs == "gcj02":
+        sb.warning(t("gcj_note", lang))
+
+    unit = sb.radio(
+        t("unit", lang),
+        UNITS,
+        format_func=lambda u: t(f"unit_{u}", lang),
+        horizontal=True,
+        key=state.UNIT,
+    )
+    return lang, base, unit, visible
+
+
+def layer_toggles(reg: Registry, lang: str) -> list[str]:
+    """A checkbox per group (and per layer inside groups of several); the ids shown."""
+    sb = st.sidebar
+    visible: list[str] = []
+    for group in reg.groups:
+        specs = reg.layers_in(group.id)
+        if not specs:
+            continue
+        on = sb.checkbox(
+            group.name(lang),
+            value=any(s.visible for s in specs),
+            key=state.group_on(group.id),
+        )
+        if len(specs) > 1:
+            with sb.expander(f"· {group.name(lang)}", expanded=False):
+                for spec in specs:
+                    shown = st.checkbox(
+                        spec.name(lang), value=spec.visible, key=state.layer_on(spec.id)
+                    )
+                    if shown and on:
+                        visible.append(spec.id)
+        elif on:
+            visible.append(specs[0].id)
+    return visible
+
+
+def zone_search(zs: gpd.GeoDataFrame, lang: str) -> None:
+    """Find a zone by name or id; picking one selects it."""
+    ids = list(zs.index)
+    names = zs[name_column(lang)].to_dict()
+
+    def on_pick() -> None:
+        picked = st.session_state.get(state.SEARCH)
+        if picked:
+            st.session_state[state.SELECTED] = picked
+
+    st.sidebar.selectbox(
+        t("search_zone", lang),
+        ids,
+        index=None,
+        format_func=lambda i: f"{names[i]} ({i})",
+        placeholder=t("search_placeholder", lang),
+        key=state.SEARCH,
+        on_change=on_pick,
+    )

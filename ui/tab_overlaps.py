@@ -1,0 +1,61 @@
+"""Overlaps between two sets of groups or layers: matrix, pairs, downloads (the pieces
+are drawn on the map by ``ui.map_panel``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.declared.i18n import t
+from geo.export.tables import OVERLAP_METHOD
+from geo.measure.area import M2_PER_UNIT
+from geo.plan.views import matrix_from_pairs
+from ui import state
+from ui.columns import localise_columns, name_column
+from ui.data import current, current_overlaps, overlap_options, registry, zones
+from ui.downloads import table_downloads
+
+
+def overlap_tab(lang: str, unit: str) -> None:
+    opts = overlap_options(registry(), lang)
+    c1, c2 = st.columns(2)
+    c1.multiselect(t("overlap_pick_a", lang), list(opts), format_func=opts.get, key=state.OVERLAP_A)
+    c2.multiselect(t("overlap_pick_b", lang), list(opts), format_func=opts.get, key=state.OVERLAP_B)
+    st.checkbox(t("overlap_show_on_map", lang), key=state.OVERLAP_SHOW)
+    pairs = current_overlaps()
+    if pairs is None:
+        st.info(t("overlap_pick_hint", lang))
+        return
+    if pairs.empty:
+        st.info(t("overlap_none", lang))
+        return
+    zs = zones(*current())
+    name_col = name_column(lang)
+    table = pd.DataFrame(
+        {
+            "a": zs.loc[pairs["a_id"], name_col].to_numpy(),
+            "b": zs.loc[pairs["b_id"], name_col].to_numpy(),
+            f"overlap_{unit}": pairs["overlap_m2"] / M2_PER_UNIT[unit],
+            "a_share": pairs["a_share"],
+            "b_share": pairs["b_share"],
+            "a_id": pairs["a_id"],
+            "b_id": pairs["b_id"],
+        }
+    )
+    st.markdown(f"**{t('overlap_matrix', lang)}** ({t('unit_' + unit, lang)})")
+    matrix = matrix_from_pairs(
+        table.rename(columns={f"overlap_{unit}": "overlap"}), value="overlap"
+    )
+    matrix.index = [zs.loc[i, name_col] for i in matrix.index]
+    matrix.columns = [zs.loc[i, name_col] for i in matrix.columns]
+    st.dataframe(matrix, width="stretch")
+    st.markdown(f"**{t('overlap_pairs', lang)}**")
+    st.dataframe(localise_columns(table, lang, unit), hide_index=True, width="stretch")
+    table_downloads(
+        table,
+        lang=lang,
+        stem="chenggong_overlaps",
+        sheet="overlaps",
+        unit=unit,
+        method=OVERLAP_METHOD,
+    )
