@@ -42,7 +42,7 @@ REQUIRED_PROPERTIES: Final = (
     "assumptions",
     "schematic",
 )
-# Strongest first: a union of features takes its weakest member's source (geo.plan.build).
+# Strongest first: a union of features takes its weakest member's source (geo.plan.construct).
 GEOMETRY_SOURCES: Final = (
     "public_boundary",
     "street_derived",

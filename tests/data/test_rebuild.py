@@ -20,6 +20,7 @@ from shapely.geometry import shape
 
 from geo.errors import ConfigError, GeometryError
 from geo.plan import build
+from geo.plan.sources import load_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +53,7 @@ def test_rebuild_matches_committed(rebuilt: Path, name: str) -> None:
 
 
 def test_build_is_deterministic() -> None:
-    inputs = build.load_inputs()
+    inputs = load_inputs()
     first = build.geojson_text(build.build_features(inputs)[0], name="zones")
     second = build.geojson_text(build.build_features(inputs)[0], name="zones")
     assert first == second
@@ -60,7 +61,7 @@ def test_build_is_deterministic() -> None:
 
 
 def test_unknown_element_key_is_reported_with_all_problems() -> None:
-    inputs = build.load_inputs()
+    inputs = load_inputs()
     bad = [dict(e) for e in inputs.elements]
     bad[0]["colour"] = "red"
     bad[1]["level"] = "county"
@@ -71,7 +72,7 @@ def test_unknown_element_key_is_reported_with_all_problems() -> None:
 
 
 def test_undeclared_assumption_is_an_error() -> None:
-    inputs = build.load_inputs()
+    inputs = load_inputs()
     assumptions = dict(inputs.assumptions)
     del assumptions["west_boundary_u_m"]
     with pytest.raises(ConfigError, match="west_boundary_u_m"):
@@ -81,7 +82,7 @@ def test_undeclared_assumption_is_an_error() -> None:
 def test_west_boundary_assumption_moves_the_financial_district() -> None:
     # Changing a declared interpretation changes the derived area the expected way:
     # 100 m further west adds a 100 m strip along the ~4.5 km district.
-    inputs = build.load_inputs()
+    inputs = load_inputs()
 
     def fd_area_m2(west_u_m: float) -> float:
         a = dict(inputs.assumptions)
@@ -97,7 +98,7 @@ def test_west_boundary_assumption_moves_the_financial_district() -> None:
 
 
 def test_dangling_references_are_reported_together() -> None:
-    inputs = build.load_inputs()
+    inputs = load_inputs()
     bad = [dict(e) for e in inputs.elements]
     fd = next(i for i, e in enumerate(bad) if e["id"] == "fin_sci_tech_finance_centre")
     bad[fd]["geometry"] = {"method": "streets_enclosed", "streets": ["no_such_street"]}
@@ -121,7 +122,7 @@ def test_dangling_references_are_reported_together() -> None:
     ],
 )
 def test_a_named_street_that_does_not_bound_the_area_is_refused(street: str, name_zh: str) -> None:
-    inputs = build.load_inputs()
+    inputs = load_inputs()
     elements = [dict(e) for e in inputs.elements]
     uni = next(i for i, e in enumerate(elements) if e["id"] == "uni_innovation_area")
     geometry = dict(elements[uni]["geometry"])

@@ -9,10 +9,10 @@ import pytest
 from shapely.geometry import Point, shape
 
 from geo.errors import InputFileError
-from geo.plan import build
+from geo.plan import shapes, sources
 
 ROOT = Path(__file__).resolve().parents[2]
-POINTS = build.read_reference_points(ROOT / "data" / "sources" / "reference_points.csv")
+POINTS = sources.read_reference_points(ROOT / "data" / "sources" / "reference_points.csv")
 BOUNDARIES = {
     f["properties"]["id"]: f
     for f in json.loads((ROOT / "data" / "boundaries.geojson").read_text("utf-8"))["features"]
@@ -45,7 +45,7 @@ def test_line1_stations_are_collinear_on_the_fitted_axis() -> None:
         "daxuecheng_station",
     ]
     origin = POINTS["lianda_jie_station"]
-    frame = build.fit_grid_frame(
+    frame = shapes.fit_grid_frame(
         [(POINTS[i].x_m, POINTS[i].y_m) for i in ids], origin_xy=(origin.x_m, origin.y_m)
     )
     offsets_m = [frame.to_uv(POINTS[i].x_m, POINTS[i].y_m)[0] for i in ids]
@@ -84,7 +84,7 @@ def test_quotes_are_the_plans_words() -> None:
     if not plan.exists():
         pytest.skip(f"plan text not available at {plan}")
     text = "".join(plan.read_text("utf-8").split())
-    elements = build.load_inputs().elements
+    elements = sources.load_inputs().elements
     wrong = [e["id"] for e in elements if "".join(e["plan_quote_zh"].split()) not in text]
     assert wrong == []
 
@@ -108,4 +108,4 @@ def test_wrong_stored_wgs84_is_reported_with_the_value_to_write(tmp_path: Path) 
     assert bad != src
     (tmp_path / "points.csv").write_text(bad, "utf-8")
     with pytest.raises(InputFileError, match=r"dounan_station.*write 102\.7904433, 24\.9111318"):
-        build.read_reference_points(tmp_path / "points.csv")
+        sources.read_reference_points(tmp_path / "points.csv")

@@ -14,8 +14,10 @@ import shapely
 from shapely.geometry import shape
 
 from geo.declared.registry import load_registry
-from geo.plan.build import LAND_FIGURE_CHECKS, LEVELS, PROPERTY_ORDER, SOURCE_KINDS, TIERS
+from geo.plan.build import PROPERTY_ORDER
 from geo.plan.check import plan_figure_table
+from geo.plan.construct import SOURCE_KINDS
+from geo.plan.sources import LAND_FIGURE_CHECKS, LEVELS, TIERS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

@@ -1,0 +1,302 @@
+"""The geometry of each plan element, built from the parsed inputs.
+
+Each ``geometry.method`` of ``config/plan_elements.toml`` has one function here
+(:data:`METHODS`); :func:`build_element` builds an element once, its members first, then
+subtracts and clips. Street centrelines are built first (:func:`build_streets`) on the
+street-grid frame (:class:`geo.plan.shapes.GridFrame`). Everything is in EPSG:4543 metres.
+
+Every result records its ``geometry_source``: ``public_boundary`` (official outline),
+``street_derived`` (enclosed by / drawn through located streets and points),
+``point_buffer`` (a disc around a located point), ``calibrated`` (an area *set* to the
+plan's figure: never evidence for it) or ``sketch`` (drawn by hand).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import shapely
+from shapely.geometry import LineString, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import ConfigError, GeometryError
+from geo.measure.area import M2_PER_KM2
+from geo.plan.shapes import GridFrame, calibrated_radius_m, disc, lines, to_gk
+from geo.plan.sources import ASSUMPTION_REF, Inputs
+from geo.plan.streets import enclosed_polygon, missing_boundary_streets
+from geo.plan.zones import GEOMETRY_SOURCES
+
+SOURCE_KINDS: Final = GEOMETRY_SOURCES
+"""Geometry sources from strongest to weakest; a union takes its weakest member's."""
+
+
+@dataclass
+class Built:
+    geom: BaseGeometry  # EPSG:4543
+    source: str
+    detail: str
+
+
+@dataclass
+class Context:
+    inputs: Inputs
+    frame: GridFrame
+    streets: dict[str, tuple[dict[str, Any], LineString]] = field(default_factory=dict)
+    street_v: dict[str, float] = field(default_factory=dict)
+    built: dict[str, Built] = field(default_factory=dict)
+    in_progress: set[str] = field(default_factory=set)
+
+    def value(self, raw: Any) -> Any:
+        """Resolve ``assumption:<name>`` references (also inside lists)."""
+        if isinstance(raw, str) and raw.startswith("assumption:"):
+            return self.inputs.assumptions[raw.removeprefix("assumption:")]["value"]
+        if isinstance(raw, list):
+            return [self.value(v) for v in raw]
+        return raw
+
+    def describe(self, text: str | None) -> str | None:
+        """Spell out each ``assumption:<name>`` in ``text`` with its current value."""
+        if text is None:
+            return None
+
+        def sub(m: re.Match[str]) -> str:
+            a = self.inputs.assumptions[m.group(1)]
+            unit = f" {a['unit']}" if a["unit"] else ""
+            return f"{m.group(1)} = {a['value']}{unit}"
+
+        return ASSUMPTION_REF.sub(sub, text)
+
+
+def _weakest(kinds: Iterable[str]) -> str:
+    return max(kinds, key=SOURCE_KINDS.index)
+
+
+def build_streets(ctx: Context) -> None:
+    frame = ctx.frame
+    pts = ctx.inputs.points
+    cross = [s for s in ctx.inputs.streets if s["kind"] == "cross"]
+    others = [s for s in ctx.inputs.streets if s["kind"] != "cross"]
+    for st in cross:
+        v = (
+            frame.to_uv(pts[st["through"]].x_m, pts[st["through"]].y_m)[1]
+            if "through" in st
+            else float(ctx.value(st["v_m"]))
+        )
+        u0, u1 = (float(x) for x in ctx.value(st["u_m"]))
+        ctx.street_v[st["id"]] = v
+        ctx.streets[st["id"]] = (st, LineString([frame.to_xy(u0, v), frame.to_xy(u1, v)]))
+    for st in others:
+        if st["kind"] == "grid_line":
+            line = LineString([frame.to_xy(float(u), float(v)) for u, v in ctx.value(st["uv_m"])])
+        else:
+            u = (
+                frame.to_uv(pts[st["through"]].x_m, pts[st["through"]].y_m)[0]
+                if "through" in st
+                else float(ctx.value(st["u_m"]))
+            )
+            if "between" in st:
+                north, south = (str(ctx.value(s)) for s in st["between"])
+                if north not in ctx.street_v or south not in ctx.street_v:
+                    raise ConfigError(
+                        f"streets.toml street {st['id']}: 'between' names {north!r}/{south!r}; "
+                        "both must be cross streets."
+                    )
+                over = float(st.get("overshoot_m", 0.0))
+                v0, v1 = ctx.street_v[south] - over, ctx.street_v[north] + over
+            else:
+                v0, v1 = (float(x) for x in ctx.value(st["v_m"]))
+            line = LineString([frame.to_xy(u, v0), frame.to_xy(u, v1)])
+        ctx.streets[st["id"]] = (st, line)
+
+
+def _anchor_points(
+    ctx: Context, g: Mapping[str, Any]
+) -> tuple[list[tuple[float, float]], list[str], bool]:
+    """The (x, y) anchors of a point-based method, their descriptions, and sketch-ness."""
+    if "uv_m" in g:
+        u, v = (float(x) for x in ctx.value(g["uv_m"]))
+        return (
+            [ctx.frame.to_xy(u, v)],
+            [f"sketch position u={u:.0f} m, v={v:.0f} m on the grid"],
+            True,
+        )
+    names = g.get("points", [g.get("point")])
+    anchors, details, sketchy = [], [], False
+    for name in names:
+        p = ctx.inputs.points.get(name)
+        if p is None:
+            raise ConfigError(f"point {name!r} is not in data/sources/reference_points.csv")
+        anchors.append((p.x_m, p.y_m))
+        conv = "converted GCJ-02 -> WGS-84" if p.crs == "GCJ-02" else f"CRS {p.crs}"
+        details.append(f"{p.name_zh} [{p.origin}, {p.confidence}; {p.source}; {conv}]")
+        sketchy |= p.origin == "sketch"
+    return anchors, details, sketchy
+
+
+def _boundary_gk(ctx: Context, key: str) -> BaseGeometry:
+    if key not in ctx.inputs.boundaries:
+        raise ConfigError(f"boundary {key!r} is not in data/boundaries.geojson")
+    return to_gk(ctx.inputs.boundaries[key][1])
+
+
+Params = Mapping[str, Any]
+
+
+def _from_boundary(ctx: Context, el: Params, g: Params) -> Built:
+    props = ctx.inputs.boundaries.get(g["boundary"], ({}, None))[0]
+    detail = f"{props.get('source', '')}; converted GCJ-02 -> WGS-84"
+    return Built(_boundary_gk(ctx, g["boundary"]), "public_boundary", detail)
+
+
+def _from_streets_enclosed(ctx: Context, el: Params, g: Params) -> Built:
+    lines = {ctx.streets[s][0]["name_zh"]: ctx.streets[s][1] for s in g["streets"]}
+    poly = enclosed_polygon(lines, grid_size=0.01)
+    missing = missing_boundary_streets(poly, lines, tolerance=1.0, min_contact=10.0)
+    if missing:
+        raise GeometryError(
+            f"element {el['id']}: the enclosed area is not bounded by {', '.join(missing)}; "
+            "check the street lines in data/sources/streets.toml"
+        )
+    kinds = ", ".join(
+        f"{ctx.streets[s][0]['name_zh']} ({ctx.streets[s][0]['geometry_source']})"
+        for s in g["streets"]
+    )
+    detail = f"area enclosed by street centrelines (data/streets.geojson): {kinds}"
+    return Built(poly, "street_derived", detail)
+
+
+def _from_street_lines(ctx: Context, el: Params, g: Params) -> Built:
+    geom = lines([ctx.streets[s][1] for s in g["streets"]])
+    kind = _weakest(ctx.streets[s][0]["geometry_source"] for s in g["streets"])
+    detail = "street centreline(s) " + ", ".join(g["streets"]) + " (data/streets.geojson)"
+    return Built(geom, kind, detail)
+
+
+def _from_station_line(ctx: Context, el: Params, g: Params) -> Built:
+    pts = ctx.inputs.points
+    parts = [LineString([(pts[p].x_m, pts[p].y_m) for p in part]) for part in g["parts"]]
+    detail = "polyline through metro station points (S1 km.js, converted GCJ-02 -> WGS-84)"
+    return Built(lines(parts), "street_derived", detail)
+
+
+def _from_point_buffer(ctx: Context, el: Params, g: Params) -> Built:
+    anchors, details, sketchy = _anchor_points(ctx, g)
+    raw = g.get("buffer_m", 0.0)
+    radii = [float(r) for r in raw] if isinstance(raw, list) else [float(raw)] * len(anchors)
+    discs = [disc(x, y, r) for (x, y), r in zip(anchors, radii, strict=True)]
+    sizes = "/".join(f"{r:.0f}" for r in dict.fromkeys(radii))
+    what = "point(s)" if all(r == 0 for r in radii) else f"disc(s) of {sizes} m around"
+    kind = "sketch" if sketchy else "point_buffer"
+    return Built(shapely.union_all(discs), kind, f"{what} " + "; ".join(details))
+
+
+def _from_calibrated_disc(ctx: Context, el: Params, g: Params) -> Built:
+    anchors, details, _ = _anchor_points(ctx, g)
+    ((x, y),) = anchors
+    radius = calibrated_radius_m(x, y, float(el["plan_land_km2"]) * M2_PER_KM2)
+    detail = (
+        f"disc whose area was set to the plan's {el['plan_land_km2']} km² "
+        f"(radius {radius:.0f} m) around {details[0]}"
+    )
+    return Built(disc(x, y, radius), "calibrated", detail)
+
+
+def _from_grid_box(ctx: Context, el: Params, g: Params) -> Built:
+    u0, u1, v0, v1 = (float(x) for x in ctx.value(g["box_uv_m"]))
+    corners = [ctx.frame.to_xy(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))]
+    detail = (
+        f"hand-drawn box on the street grid, u {u0:.0f}..{u1:.0f} m, "
+        f"v {v0:.0f}..{v1:.0f} m (origin 联大街 station)"
+    )
+    return Built(Polygon(corners), "sketch", detail)
+
+
+def _from_grid_shape(ctx: Context, el: Params, g: Params) -> Built:
+    coords = [ctx.frame.to_xy(float(u), float(v)) for u, v in ctx.value(g["uv_m"])]
+    geom: BaseGeometry = Polygon(coords) if g["method"] == "grid_polygon" else LineString(coords)
+    return Built(geom, "sketch", "hand-drawn on the street grid (origin 联大街 station)")
+
+
+def _from_sketch(ctx: Context, el: Params, g: Params) -> Built:
+    if g["sketch"] not in ctx.inputs.sketches:
+        raise ConfigError(f"element {el['id']}: sketch {g['sketch']!r} not in sketches.geojson")
+    props, geom = ctx.inputs.sketches[g["sketch"]]
+    detail = f"hand-drawn (data/sources/sketches.geojson {g['sketch']}): {props['basis']}"
+    return Built(to_gk(geom), "sketch", detail)
+
+
+def _from_union(ctx: Context, el: Params, g: Params) -> Built:
+    members = [str(m) for m in ctx.value(g["members"])]
+    parts = [build_element(ctx, m) for m in members]
+    detail = "union of " + ", ".join(
+        f"{m} ({p.source})" for m, p in zip(members, parts, strict=True)
+    )
+    return Built(
+        shapely.union_all([p.geom for p in parts]), _weakest(p.source for p in parts), detail
+    )
+
+
+def _from_rings(ctx: Context, el: Params, g: Params) -> Built:
+    members = [str(m) for m in ctx.value(g["members"])]
+    core = shapely.union_all([build_element(ctx, m).geom for m in members])
+    radii = [float(r) for r in ctx.value(g["radii_m"])]
+    i = int(g["ring"])
+    centre = core.centroid
+    inner = core if i == 0 else disc(centre.x, centre.y, radii[i - 1])
+    ring = disc(centre.x, centre.y, radii[i]).difference(inner)
+    detail = (
+        f"ring around the centroid of {', '.join(members)}, "
+        f"{0 if i == 0 else radii[i - 1]:.0f}-{radii[i]:.0f} m"
+    )
+    return Built(ring, "sketch", detail)
+
+
+METHODS: Final[dict[str, Callable[[Context, Params, Params], Built]]] = {
+    "boundary": _from_boundary,
+    "streets_enclosed": _from_streets_enclosed,
+    "street_lines": _from_street_lines,
+    "station_line": _from_station_line,
+    "point_buffer": _from_point_buffer,
+    "points": _from_point_buffer,
+    "calibrated_disc": _from_calibrated_disc,
+    "grid_box": _from_grid_box,
+    "grid_polygon": _from_grid_shape,
+    "grid_line": _from_grid_shape,
+    "sketch": _from_sketch,
+    "union": _from_union,
+    "rings": _from_rings,
+}
+
+
+def build_element(ctx: Context, eid: str) -> Built:
+    """Build (once) the geometry of element ``eid``, building its members first."""
+    if eid in ctx.built:
+        return ctx.built[eid]
+    if eid in ctx.in_progress:
+        raise ConfigError(f"element {eid}: its geometry depends on itself (a 'members' cycle)")
+    element = next((e for e in ctx.inputs.elements if e["id"] == eid), None)
+    if element is None:
+        raise ConfigError(f"element {eid!r} is referenced but not declared")
+    ctx.in_progress.add(eid)
+    g = element["geometry"]
+    handler = METHODS.get(str(g.get("method")))
+    if handler is None:
+        raise ConfigError(
+            f"element {eid}: unknown geometry method {g.get('method')!r}; "
+            f"use one of {', '.join(METHODS)}"
+        )
+    built = handler(ctx, element, g)
+    for sub in g.get("subtract", []):
+        geom = built.geom.difference(build_element(ctx, sub).geom)
+        built = Built(geom, built.source, built.detail + f"; minus {sub}")
+    if "clip" in g:
+        geom = built.geom.intersection(_boundary_gk(ctx, g["clip"]))
+        built = Built(geom, built.source, built.detail + f"; clipped to {g['clip']}")
+    if built.geom.is_empty:
+        raise GeometryError(f"element {eid}: its geometry came out empty; check its parameters")
+    ctx.in_progress.discard(eid)
+    ctx.built[eid] = built
+    return built
