@@ -264,7 +264,7 @@ def saved_section(lang: str) -> None:
         c0, c1, c2, c3, c4 = st.columns([1.3, 2.6, 0.8, 2.4, 0.9])
         # The label is ours: a layer's name is never a widget label (those are Markdown).
         c0.checkbox(t("show_on_map", lang), key=state.user_layer_on(meta.layer_id))
-        c1.text(f"{meta.name}\n{meta.original_filename}")
+        c1.text(f"{meta.name}\n{meta.source.filename}")
         c2.text(f"{meta.feature_count:,}")
         c3.text_input(
             t("rename", lang),
@@ -395,7 +395,7 @@ def analysis_pairs(zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]) -> Any:
     subset = zones.loc[list(zone_ids)]
     subset = subset[subset.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     return _overlap(
-        str(ws.root), layer_id, meta.created_utc, zone_ids, frame, subset, meta.id_column
+        str(ws.root), layer_id, meta.created_utc, zone_ids, frame, subset, meta.source.id_column
     )
 
 

@@ -37,7 +37,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -46,7 +46,7 @@ import geopandas as gpd
 
 from geo.errors import InputFileError
 from geo.io import atomic_write, read_layer, write_layer_geojson
-from geo.upload.load import LoadedLayer
+from geo.upload.load import LoadedLayer, UploadSource
 from geo.upload.settings import default_settings
 
 LAYER_FILE: Final = "layer.geojson"
@@ -64,22 +64,17 @@ _SUFFIX: Final = re.compile(r"^[a-z0-9]{1,10}$")
 
 @dataclass(frozen=True)
 class WorkspaceLayer:
-    """The metadata of one saved layer (the contents of its ``meta.json``)."""
+    """The metadata of one saved layer (the contents of its ``meta.json``).
+
+    ``source`` is the upload's own record of how the file was read (one type,
+    :class:`~geo.upload.load.UploadSource`), its ``filename`` reduced to the base name
+    shown to users (no folders, no control characters).
+    """
 
     layer_id: str
     name: str
-    original_filename: str
+    source: UploadSource
     original_file: str
-    format: str
-    layer: str | None
-    encoding: str | None
-    encoding_source: str
-    crs_declared: str | None
-    crs_used: str
-    crs_source: str
-    swap_xy: bool
-    coordinate_system: str
-    id_column: str | None
     feature_count: int
     messages: tuple[str, ...]
     created_utc: str
@@ -125,6 +120,18 @@ def _suffix(filename: str) -> str:
 def _write_layer(frame: gpd.GeoDataFrame, path: Path) -> None:
     """The layer file of a save (see :func:`geo.io.write_layer_geojson`)."""
     write_layer_geojson(frame, path, decimals=COORDINATE_DECIMALS)
+
+
+def _meta_from_json(raw: dict[str, Any]) -> WorkspaceLayer:
+    """A ``meta.json`` read back. Files written before the source was one record kept its
+    fields at the top level (``original_filename`` for ``filename``); both forms are read."""
+    if "source" not in raw:
+        names = {f.name for f in fields(UploadSource)}
+        raw["source"] = {k: raw.pop(k) for k in list(raw) if k in names}
+        raw["source"]["filename"] = raw.pop("original_filename")
+    raw["source"] = UploadSource(**raw["source"])
+    raw["messages"] = tuple(raw["messages"])
+    return WorkspaceLayer(**raw)
 
 
 class Workspace:
@@ -206,18 +213,8 @@ class Workspace:
         meta = WorkspaceLayer(
             layer_id=layer_id,
             name=display,
-            original_filename=_original_name(src.filename),
+            source=replace(src, filename=_original_name(src.filename)),
             original_file=original_file,
-            format=src.format,
-            layer=src.layer,
-            encoding=src.encoding,
-            encoding_source=src.encoding_source,
-            crs_declared=src.crs_declared,
-            crs_used=src.crs_used,
-            crs_source=src.crs_source,
-            swap_xy=src.swap_xy,
-            coordinate_system=src.coordinate_system,
-            id_column=src.id_column,
             feature_count=len(layer.frame),
             messages=tuple(layer.messages()),
             created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -287,9 +284,7 @@ class Workspace:
         """The metadata of a saved layer; call with the layer's lock held."""
         path = self._existing(layer_id) / META_FILE
         try:
-            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            raw["messages"] = tuple(raw["messages"])
-            return WorkspaceLayer(**raw)
+            return _meta_from_json(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError as exc:  # removed by hand, not through this class
             raise LayerGoneError(layer_id) from exc
         except (json.JSONDecodeError, KeyError, TypeError) as exc:

@@ -64,7 +64,11 @@ class UploadInspection:
 
 @dataclass(frozen=True)
 class UploadSource:
-    """Where a loaded layer came from and every choice made reading it."""
+    """Where a loaded layer came from and every choice made reading it.
+
+    The one record of a layer's reading: a saved layer keeps it as it is
+    (:class:`geo.store.workspace.WorkspaceLayer` ``.source``).
+    """
 
     filename: str
     format: FileFormat

@@ -220,7 +220,7 @@ def test_a_crs_can_be_typed_when_no_candidate_fits(
     at.button(key=state.UPLOAD_SAVE).click().run()
     assert not at.exception, [e.value for e in at.exception]
     (saved,) = Workspace(tmp_path / "workspace").list_layers()
-    assert (saved.name, saved.crs_used) == ("墨卡托", "EPSG:3857")
+    assert (saved.name, saved.source.crs_used) == ("墨卡托", "EPSG:3857")
 
 
 def test_streamlit_upload_limit_is_the_project_limit() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,12 @@ def test_save_keeps_original_attributes_and_metadata(
     ws = Workspace(box / "ws")
     meta = ws.save(loaded, data)
     assert meta.name == "地块 2024"
-    assert meta.original_filename == "地块 2024.zip"
+    assert meta.source.filename == "地块 2024.zip"
     assert ws.original_path(meta.layer_id).read_bytes() == data
-    assert meta.encoding == "gb18030"
-    assert meta.crs_used.endswith("4543")
-    assert meta.coordinate_system == "wgs84"
+    assert meta.source == replace(loaded.source, filename="地块 2024.zip")
+    assert meta.source.encoding == "gb18030"
+    assert meta.source.crs_used.endswith("4543")
+    assert meta.source.coordinate_system == "wgs84"
     assert meta.messages == tuple(loaded.messages())
     back = ws.read(meta.layer_id)
     assert back["name"].tolist() == s.NAMES
@@ -59,7 +61,7 @@ def test_save_keeps_original_attributes_and_metadata(
     assert ellipsoidal_area_m2(back).tolist() == pytest.approx(s.AREAS_M2, rel=1e-3)
     assert [m.layer_id for m in ws.list_layers()] == [meta.layer_id]
     saved = json.loads((box / "ws" / meta.layer_id / "meta.json").read_text(encoding="utf-8"))
-    assert saved["original_filename"] == "地块 2024.zip"
+    assert saved["source"]["filename"] == "地块 2024.zip"
     assert _files(box) == {
         "ws", f"ws/{meta.layer_id}", f"ws/{meta.layer_id}/layer.geojson",
         f"ws/{meta.layer_id}/meta.json", f"ws/{meta.layer_id}/original.zip",
@@ -193,3 +195,20 @@ def test_a_crash_leftover_is_cleaned_but_a_save_under_way_is_not(
     assert not old.exists()
     assert fresh.exists()
     assert len(Workspace(box).list_layers()) == 1
+
+
+def test_meta_written_before_the_source_record_still_reads(
+    box: Path, upload: tuple[bytes, LoadedLayer]
+) -> None:
+    """A ``meta.json`` with the upload's fields at its top level (the form before one
+    record type) reads back to the same metadata."""
+    data, loaded = upload
+    ws = Workspace(box / "ws")
+    meta = ws.save(loaded, data)
+    path = box / "ws" / meta.layer_id / "meta.json"
+    nested = json.loads(path.read_text(encoding="utf-8"))
+    flat = {k: v for k, v in nested.items() if k != "source"}
+    flat.update(nested["source"])
+    flat["original_filename"] = flat.pop("filename")
+    path.write_text(json.dumps(flat, ensure_ascii=False), encoding="utf-8")
+    assert ws.get(meta.layer_id) == meta
