@@ -23,7 +23,8 @@ import pandas as pd
 from geo.errors import CRSError, GeoError, GeometryError, InputFileError
 from geo.io import write_geojson_atomic
 from geo.measure.area import UNIT_LABELS, area_table, convert_area
-from geo.measure.overlap import overlap_pairs, overlap_totals, union_area_m2
+from geo.measure.engines import DEFAULT_ENGINE, ENGINE_MODULES
+from geo.measure.overlap import overlap_matrix, overlap_pairs, overlap_totals, union_area_m2
 from geo.measure.validate import ValidationReport, repair_geometries
 from geo.upload import (
     CoordinateSystem,
@@ -195,7 +196,13 @@ def cmd_overlaps(args: argparse.Namespace) -> int:
     label_a = _label_column(a, args.a_id)
     label_b = _label_column(b, args.b_id)
     pairs = overlap_pairs(
-        a, b, names=(args.file_a, args.file_b), keep_geometry=bool(args.out), threads=args.threads
+        a,
+        b,
+        names=(args.file_a, args.file_b),
+        keep_geometry=bool(args.out),
+        threads=args.threads,
+        engine=args.engine or ("dask" if args.scheduler else DEFAULT_ENGINE),
+        scheduler=args.scheduler,
     )
     unit = args.unit
     frame = pd.DataFrame(
@@ -207,6 +214,9 @@ def cmd_overlaps(args: argparse.Namespace) -> int:
             "b_share": pairs["b_share"],
         }
     )
+    if args.matrix:
+        matrix = overlap_matrix(frame, rows="a", columns="b", value=f"overlap_{unit}")
+        frame = matrix.reset_index().rename(columns={"a": "a \\ b"})
     _emit(frame, args.format, print)
     if args.out:
         write_geojson_atomic(pairs, args.out)
@@ -285,6 +295,18 @@ def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
     sp.add_argument("--b-id", help="column naming B's features (default: 'id' if present)")
     sp.add_argument("--out", help="also write the intersection polygons to this GeoJSON file")
     sp.add_argument("--threads", type=int, default=None)
+    sp.add_argument(
+        "--matrix", action="store_true", help="print an A x B table of overlap areas instead"
+    )
+    sp.add_argument(
+        "--engine",
+        choices=[DEFAULT_ENGINE, *ENGINE_MODULES],
+        help=f"overlap engine (default {DEFAULT_ENGINE}; dask needs requirements-dask.txt)",
+    )
+    sp.add_argument(
+        "--scheduler",
+        help="run on this dask scheduler, e.g. tcp://HOST:8786 (implies --engine dask)",
+    )
     common(sp)
     sp.set_defaults(func=cmd_overlaps)
 

@@ -9,7 +9,7 @@ import streamlit as st
 from geo.declared.i18n import t
 from geo.export.tables import OVERLAP_METHOD
 from geo.measure.area import M2_PER_UNIT
-from geo.plan.views import matrix_from_pairs
+from geo.measure.overlap import overlap_matrix
 from ui import state
 from ui.columns import localise_columns, name_column
 from ui.data import current, current_overlaps, overlap_options, registry, zones
@@ -43,9 +43,7 @@ def overlap_tab(lang: str, unit: str) -> None:
         }
     )
     st.markdown(f"**{t('overlap_matrix', lang)}** ({t('unit_' + unit, lang)})")
-    matrix = matrix_from_pairs(
-        table.rename(columns={f"overlap_{unit}": "overlap"}), value="overlap"
-    )
+    matrix = overlap_matrix(table, rows="a_id", columns="b_id", value=f"overlap_{unit}")
     matrix.index = [zs.loc[i, name_col] for i in matrix.index]
     matrix.columns = [zs.loc[i, name_col] for i in matrix.columns]
     st.dataframe(matrix, width="stretch")

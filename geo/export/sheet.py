@@ -18,7 +18,6 @@ PAPER_MM: Final[dict[str, tuple[float, float]]] = {"A4": (210.0, 297.0), "A3": (
 """Paper (width, height) in millimetres, portrait."""
 DPI_CHOICES: Final = (150, 300)
 MM_PER_INCH: Final = 25.4
-POINTS_PER_INCH: Final = 72.0
 
 
 @dataclass(frozen=True)
@@ -42,18 +41,6 @@ class Sheet:
     @property
     def size_inches(self) -> tuple[float, float]:
         return self.width_mm / MM_PER_INCH, self.height_mm / MM_PER_INCH
-
-    @property
-    def size_points(self) -> tuple[float, float]:
-        """Page size in PostScript points (1/72 inch), as a PDF states it."""
-        w, h = self.size_inches
-        return w * POINTS_PER_INCH, h * POINTS_PER_INCH
-
-    @property
-    def size_pixels(self) -> tuple[int, int]:
-        """PNG size in pixels: paper size × DPI, rounded down (as matplotlib does)."""
-        w, h = self.size_inches
-        return int(w * self.dpi), int(h * self.dpi)
 
     @property
     def text_scale(self) -> float:

@@ -42,7 +42,6 @@ M2_PER_KM2: Final = 1_000_000.0
 M2_PER_HA: Final = 10_000.0
 M2_PER_MU: Final = 10_000.0 / 15.0  # 1 亩 = 666.67 m²
 
-Unit = Literal["m2", "km2", "ha", "mu"]
 M2_PER_UNIT: Final[dict[str, float]] = {
     "m2": 1.0,
     "km2": M2_PER_KM2,

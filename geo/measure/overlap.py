@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo.measure import engines
 from geo.measure.crs import EQUAL_AREA, require_crs, require_same_crs
 from geo.measure.projection import (
     FloatArray,
@@ -40,19 +41,6 @@ from geo.measure.projection import (
     ProjectedCoordinates,
     project_geometries,
 )
-
-PAIR_COLUMNS = (
-    "a_index",
-    "b_index",
-    "overlap_m2",
-    "a_area_m2",
-    "b_area_m2",
-    "a_share",
-    "b_share",
-)
-
-
-Engine = Literal["geopandas", "dask"]
 
 # Box pre-filter: worth it while the other layer is small (zones, a drawn polygon);
 # beyond this many features its n x m box comparison costs more than it saves.
@@ -123,7 +111,8 @@ def overlap_pairs(
     names: tuple[str, str] = ("A", "B"),
     keep_geometry: bool = True,
     threads: int | None = None,
-    engine: Engine = "geopandas",
+    engine: engines.Engine = engines.DEFAULT_ENGINE,
+    scheduler: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Every pair of features (one of ``a``, one of ``b``) whose interiors overlap.
 
@@ -141,14 +130,18 @@ def overlap_pairs(
 
     ``engine="dask"`` runs the same computation on dask-geopandas partitions of ``a``
     (see :mod:`geo.measure.overlap_dask`; needs the optional packages in
-    ``requirements-dask.txt``); ``a`` may then also be a ``dask_geopandas.GeoDataFrame``.
+    ``requirements-dask.txt``); ``a`` may then also be a ``dask_geopandas.GeoDataFrame``,
+    and ``scheduler`` (``"tcp://HOST:PORT"``) names a dask cluster to run on. The
+    engines are found through :mod:`geo.measure.engines`.
     """
-    if engine == "dask":
-        from geo.measure.overlap_dask import overlap_pairs_dask  # optional dependency
-
-        return overlap_pairs_dask(a, b, names=names, keep_geometry=keep_geometry)
-    if engine != "geopandas":
-        raise ValueError(f"unknown overlap engine {engine!r}; use 'geopandas' or 'dask'")
+    if engine != engines.DEFAULT_ENGINE:
+        run = engines.engine(engine)
+        return run(a, b, names=names, keep_geometry=keep_geometry, scheduler=scheduler)
+    if scheduler is not None:
+        raise engines.EngineError(
+            f"a dask scheduler ({scheduler!r}) was given with the {engine!r} engine, which "
+            "runs here; use the dask engine or leave the scheduler out."
+        )
     require_same_crs(a, b, names=names)
     n_threads = _threads(threads)
     ca, cb = _equal_area(a), _equal_area(b)
@@ -247,25 +240,24 @@ def overlap_totals(
     return out
 
 
-def overlap_matrix(gdf: gpd.GeoDataFrame, *, id_column: str) -> pd.DataFrame:
-    """Square table of overlap areas (m²) between the features of one layer.
+def overlap_matrix(
+    pairs: pd.DataFrame,
+    *,
+    rows: str = "a_index",
+    columns: str = "b_index",
+    value: str = "overlap_m2",
+) -> pd.DataFrame:
+    """Pivot overlapping pairs into a table: one row per value of ``rows``, one column
+    per value of ``columns`` (both sorted), each cell the sum of ``value`` over the pairs
+    it holds, 0 where none overlap.
 
-    Rows and columns are the values of ``id_column`` (which must be unique); cell
-    (i, j) is the ellipsoidal area shared by features i and j, 0 where they do not
-    overlap; the diagonal holds each feature's own area (its overlap with itself).
+    ``pairs`` is :func:`overlap_pairs` (default column names) or a table made from it,
+    e.g. with labels and converted units; an empty ``pairs`` gives an empty table.
     """
-    ids = gdf[id_column]
-    if ids.duplicated().any():
-        dupes = sorted(set(ids[ids.duplicated()]), key=str)
-        raise ValueError(f"{id_column!r} must be unique to build a matrix; repeated: {dupes}")
-    pairs = overlap_pairs(gdf, gdf, names=("layer", "layer"), keep_geometry=False)
-    labels = ids.to_numpy()
-    pos = {label: i for i, label in enumerate(gdf.index)}
-    matrix = np.zeros((len(gdf), len(gdf)))
-    rows = np.array([pos[x] for x in pairs["a_index"]], dtype=int)
-    cols = np.array([pos[x] for x in pairs["b_index"]], dtype=int)
-    matrix[rows, cols] = pairs["overlap_m2"].to_numpy()
-    return pd.DataFrame(matrix, index=pd.Index(labels, name=id_column), columns=labels)
+    if pairs.empty:
+        return pd.DataFrame()
+    table = pairs.pivot_table(index=rows, columns=columns, values=value, aggfunc="sum")
+    return table.fillna(0.0)
 
 
 def union_area_m2(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> float:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Final
 import geopandas as gpd
 import numpy as np
 
+from geo.errors import GeoError
+from geo.measure import engines
 from geo.measure.crs import require_same_crs
 from geo.measure.overlap import overlap_pairs
 
@@ -39,18 +41,33 @@ FEATURES_PER_PARTITION: Final = 50_000
 """Default partition size for an in-memory ``a``: large enough that dask's per-task
 overhead (about a millisecond) is negligible, small enough to spread over workers."""
 
+SCHEDULER_TIMEOUT_S: Final = 10.0
+"""How long to wait for a scheduler named by address before saying none answered."""
+
+_MISSING: Final = (
+    "engine='dask' needs the optional packages: "
+    "pip install -r requirements-dask.txt (dask, distributed, dask-geopandas)"
+)
 _POSITION: Final = "_a_position"
 _LABEL: Final = "_a_label"
 
 
+class SchedulerError(GeoError):
+    """The dask scheduler named by address did not answer."""
+
+
+class MissingDaskError(GeoError, ImportError):
+    """The dask engine was asked for, but its optional packages are not installed."""
+
+
 def _client() -> Any:
-    """The active ``distributed`` client, or None (then dask's local scheduler runs)."""
+    """The current ``distributed`` client, or None (then dask's local scheduler runs)."""
     try:
-        from distributed import default_client  # type: ignore[import-not-found,unused-ignore]
+        from distributed import get_client  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
     try:
-        return default_client()  # type: ignore[no-untyped-call,unused-ignore]
+        return get_client()  # type: ignore[no-untyped-call,unused-ignore]
     except ValueError:
         return None
 
@@ -81,6 +98,7 @@ def overlap_pairs_dask(
     names: tuple[str, str] = ("A", "B"),
     keep_geometry: bool = True,
     npartitions: int | None = None,
+    scheduler: str | None = None,
 ) -> gpd.GeoDataFrame:
     """:func:`geo.measure.overlap.overlap_pairs` computed on dask partitions of ``a``.
 
@@ -91,16 +109,43 @@ def overlap_pairs_dask(
     goes to every partition whole. Same CRS rules, columns and figures as the default
     engine. Rows are sorted by ``a`` then ``b`` position for an in-memory ``a``; for a
     dask ``a``, by partition, then position within it.
+
+    ``scheduler`` is the address of a dask scheduler (``"tcp://HOST:PORT"``): the work
+    runs on its workers, through a client opened for this call and closed after it.
+    Without it, an active ``distributed`` client is used, or dask's local scheduler.
     """
+    if scheduler is None:
+        return _pairs(a, b, names=names, keep_geometry=keep_geometry, npartitions=npartitions)
+    try:
+        from distributed import Client  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise MissingDaskError(_MISSING) from exc
+    try:
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)  # type: ignore[no-untyped-call,unused-ignore]
+    except OSError as exc:  # refused, unreachable, timed out
+        raise SchedulerError(
+            f"no dask scheduler answered at {scheduler!r} within {SCHEDULER_TIMEOUT_S:g} s "
+            f"({exc}); start one with 'dask scheduler' and workers with "
+            "'dask worker tcp://HOST:8786', or leave --scheduler out to run here."
+        ) from exc
+    with client, client.as_current():
+        return _pairs(a, b, names=names, keep_geometry=keep_geometry, npartitions=npartitions)
+
+
+def _pairs(
+    a: gpd.GeoDataFrame | dask_geopandas.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    *,
+    names: tuple[str, str],
+    keep_geometry: bool,
+    npartitions: int | None,
+) -> gpd.GeoDataFrame:
     try:
         import dask.dataframe as dd  # type: ignore[import-not-found,unused-ignore]
         import dask_geopandas  # type: ignore[import-untyped,import-not-found,unused-ignore]
         from dask.delayed import delayed  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
-        raise ImportError(
-            "engine='dask' needs the optional packages: "
-            "pip install -r requirements-dask.txt (dask, distributed, dask-geopandas)"
-        ) from exc
+        raise MissingDaskError(_MISSING) from exc
     if isinstance(a, dask_geopandas.GeoDataFrame):
         require_same_crs(gpd.GeoDataFrame(geometry=[], crs=a.crs), b, names=names)
         b_ref = delayed(b)  # one copy in the task graph, not one per partition
@@ -151,3 +196,6 @@ def overlap_pairs_dask(
         result = result.iloc[order].drop(columns=_POSITION)
     out: gpd.GeoDataFrame = result.reset_index(drop=True)
     return out
+
+
+engines.register("dask", overlap_pairs_dask)

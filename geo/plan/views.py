@@ -120,13 +120,6 @@ def overlaps_between(
     return pairs.reset_index(drop=True)
 
 
-def matrix_from_pairs(pairs: pd.DataFrame, *, value: str = "overlap_m2") -> pd.DataFrame:
-    """Pivot overlapping pairs into an A × B table (0 where no overlap)."""
-    if pairs.empty:
-        return pd.DataFrame()
-    return pairs.pivot_table(index="a_id", columns="b_id", values=value, aggfunc="sum").fillna(0.0)
-
-
 def zone_neighbours(zones: gpd.GeoDataFrame, *, zone_id: str) -> pd.DataFrame:
     """The other zones that overlap ``zone_id``: id, names, overlap_m2 and both shares."""
     pairs = overlaps_between(zones, ids_a=[zone_id], ids_b=list(areal(zones).index))

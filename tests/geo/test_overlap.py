@@ -95,14 +95,23 @@ def test_mixed_crs_names_both_layers() -> None:
 
 def test_matrix_is_symmetric_with_own_area_on_the_diagonal(two_squares: gpd.GeoDataFrame) -> None:
     layer = pd.concat([two_squares, gk_boxes((5000, 0, 6000, 1000), ids=["far"])])
-    layer = layer.reset_index(drop=True)
-    m = overlap_matrix(layer, id_column="id")
-    assert list(m.index) == ["a", "b", "far"]
+    layer = layer.set_index("id")
+    m = overlap_matrix(overlap_pairs(layer, layer, keep_geometry=False))
+    assert list(m.index) == ["a", "b", "far"] == list(m.columns)
     assert np.allclose(m.to_numpy(), m.to_numpy().T)
     assert m.loc["a", "far"] == 0.0
     assert np.allclose(np.diag(m.to_numpy()), ellipsoidal_area_m2(layer).to_numpy())
-    with pytest.raises(ValueError, match="must be unique"):
-        overlap_matrix(pd.concat([layer, layer]), id_column="id")
+    # The quarter of a 1 km square (EPSG:4543 is within 0.02 % of the ellipsoid here).
+    assert m.loc["a", "b"] == pytest.approx(250_000.0, rel=1e-3)
+
+
+def test_matrix_of_labelled_pairs_sums_each_cell_and_fills_zeros() -> None:
+    pairs = pd.DataFrame(
+        {"a": ["x", "x", "y"], "b": ["p", "p", "q"], "overlap_ha": [1.0, 2.5, 4.0]}
+    )
+    m = overlap_matrix(pairs, rows="a", columns="b", value="overlap_ha")
+    assert m.to_dict(orient="index") == {"x": {"p": 3.5, "q": 0.0}, "y": {"p": 0.0, "q": 4.0}}
+    assert overlap_matrix(pairs.iloc[0:0], rows="a", columns="b", value="overlap_ha").empty
 
 
 def test_totals_do_not_double_count_overlapping_zones() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +14,10 @@ import pytest
 import shapely
 
 import geo.measure.overlap
+from geo.errors import GeoError
+from geo.measure import engines
 from geo.measure.crs import EQUAL_AREA
+from geo.measure.engines import ENGINE_MODULES
 from geo.measure.overlap import overlap_pairs
 from tests.conftest import gk_boxes
 
@@ -91,3 +97,38 @@ def test_dask_engine_without_dask_says_what_to_install(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "dask_geopandas", None)  # as if not installed
     with pytest.raises(ImportError, match=r"requirements-dask\.txt"):
         overlap_pairs(parcels, zones, engine="dask")
+
+
+def test_a_scheduler_with_the_default_engine_is_refused() -> None:
+    parcels, zones = _parcels_and_zones()
+    with pytest.raises(GeoError, match=r"scheduler \('tcp://x:1'\).*'geopandas' engine"):
+        overlap_pairs(parcels, zones, scheduler="tcp://x:1")
+
+
+def _imports(module: str) -> set[str]:
+    """Modules of geo.measure that ``module`` imports at any level (ast, not executed)."""
+    path = Path(importlib.import_module(module).__file__ or "")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return {m for m in found if m.startswith("geo.measure.")}
+
+
+def test_engines_import_one_way() -> None:
+    """The default engine never imports another engine; the others import it and the
+    registry; the registry imports no engine (it finds them by module name)."""
+    assert set(ENGINE_MODULES.values()).isdisjoint(_imports("geo.measure.overlap"))
+    assert "geo.measure.overlap" not in _imports("geo.measure.engines")
+    for module in ENGINE_MODULES.values():
+        assert {"geo.measure.overlap", "geo.measure.engines"} <= _imports(module)
+    assert "geo.measure.engines" in _imports("geo.measure.overlap")
+
+
+def test_every_declared_engine_registers_itself() -> None:
+    for name in ENGINE_MODULES:
+        run = engines.engine(name)
+        assert callable(run)
+        assert engines.engine(name) is run
