@@ -221,7 +221,7 @@ def cmd_overlaps(args: argparse.Namespace) -> int:
     if args.out:
         write_geojson_atomic(pairs, args.out)
     if args.format == "table":
-        totals = overlap_totals(pairs, a, side="a") if args.out else None
+        totals = overlap_totals(pairs, a, side="a", other=b) if args.out else None
         covered = totals["covered_m2"].sum() if totals is not None else pairs["overlap_m2"].sum()
         print(
             f"\n{len(pairs)} overlapping pair(s); A features touched: "
@@ -317,6 +317,10 @@ def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
     sp = sub.add_parser("plan-check", help="stated land areas against computed ones")
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.set_defaults(func=cmd_plan_check)
+
+    from geo.review.cli import add_parser as add_check_parser  # python -m geo check
+
+    add_check_parser(sub)
 
     if with_export:
         from geo.export.cli import add_parser as add_export_parser
