@@ -207,18 +207,26 @@ def overlap_totals(
     layer: gpd.GeoDataFrame,
     *,
     side: Literal["a", "b"] = "a",
+    other: gpd.GeoDataFrame,
 ) -> pd.DataFrame:
     """Per feature of one side: how much of it the other layer covers.
 
-    ``pairs`` comes from :func:`overlap_pairs` with geometry kept; ``layer`` is the layer
-    on ``side``. Columns, aligned to ``layer.index``: ``area_m2``, ``overlap_sum_m2`` (sum
-    over pairs: counts twice where the other layer's features overlap each other),
-    ``covered_m2`` (area of the union of its intersections: no double counting),
-    ``covered_share`` (0–1) and ``pair_count``.
+    ``pairs`` comes from :func:`overlap_pairs`; ``layer`` is the layer on ``side`` and
+    ``other`` the layer on the other side (both with unique index labels). Columns,
+    aligned to ``layer.index``: ``area_m2``, ``overlap_sum_m2`` (sum over pairs: counts
+    twice where the other layer's features overlap each other), ``covered_m2`` (area of
+    the union of its intersections: no double counting), ``covered_share`` (0–1) and
+    ``pair_count``.
+
+    ``covered_m2`` is what QGIS's ``native:calculatevectoroverlaps`` reports: each
+    intersection is made again in the equal-area CRS from the two features (the pieces
+    in ``pairs`` are in the layers' CRS, and projecting them there and back would move
+    every vertex by about a millimetre, enough for a union to exceed the feature).
     """
-    require_crs(layer, name="layer")
-    key = f"{side}_index"
-    areas = _equal_area(layer).areas()
+    require_same_crs(layer, other, names=("layer", "other"))
+    key, other_key = f"{side}_index", f"{'b' if side == 'a' else 'a'}_index"
+    own = _equal_area(layer)
+    areas = own.areas()
     out = pd.DataFrame(
         {"area_m2": areas, "overlap_sum_m2": 0.0, "covered_m2": 0.0, "pair_count": 0},
         index=layer.index,
@@ -228,16 +236,59 @@ def overlap_totals(
         out.loc[grouped.size().index, "pair_count"] = grouped.size().to_numpy()
         out.loc[grouped.size().index, "overlap_sum_m2"] = grouped["overlap_m2"].sum()
         out["covered_m2"] = out["overlap_sum_m2"]
-        multi = out.index[out["pair_count"] > 1]
-        if len(multi):
-            subset = pairs[pairs[key].isin(multi)]
-            projected = pd.Series(_equal_area(subset).geometries(), index=subset.index)
-            unions = projected.groupby(subset[key].to_numpy()).agg(shapely.union_all)
-            out.loc[unions.index, "covered_m2"] = shapely.area(np.asarray(unions, dtype=object))
+        multi = out["pair_count"].to_numpy() > 1
+        if multi.any():
+            subset = pairs[pairs[key].isin(out.index[multi])]
+            positions, covered = _covered_m2(
+                own,
+                _equal_area(other),
+                _positions(layer.index, subset[key], name="layer"),
+                _positions(other.index, subset[other_key], name="other"),
+            )
+            out.loc[layer.index[positions], "covered_m2"] = covered
     with np.errstate(divide="ignore", invalid="ignore"):
         share = (out["covered_m2"] / out["area_m2"]).clip(upper=1.0)
     out["covered_share"] = share.where(out["area_m2"] > 0, 0.0)
     return out
+
+
+def _positions(index: pd.Index, labels: pd.Series, *, name: str) -> npt.NDArray[np.intp]:
+    if not index.is_unique:
+        raise ValueError(f"{name} needs unique index labels to match the pairs to it")
+    found = np.asarray(index.get_indexer(pd.Index(labels)), dtype=np.intp)
+    if (found < 0).any():
+        raise ValueError(f"pairs name features that {name} does not have")
+    return found
+
+
+def _covered_m2(
+    own: ProjectedCoordinates,
+    other: ProjectedCoordinates,
+    own_pos: npt.NDArray[np.intp],
+    other_pos: npt.NDArray[np.intp],
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Area (m²) of the union of the intersections own[i] ∩ other[j] over the pairs
+    (i, j), per own position (returned first), all in the equal-area CRS."""
+    uniq_own, inv_own = np.unique(own_pos, return_inverse=True)
+    uniq_other, inv_other = np.unique(other_pos, return_inverse=True)
+    shapes_own, shapes_other = own.geometries(uniq_own), other.geometries(uniq_other)
+    shapely.prepare(shapes_own)  # fresh copies: preparing them touches nothing else
+    shapely.prepare(shapes_other)
+    g_own, g_other = shapes_own[inv_own], shapes_other[inv_other]
+    covered = np.zeros(len(uniq_own))
+    # A feature wholly inside one of its partners is covered whole.
+    whole = np.zeros(len(uniq_own), dtype=bool)
+    whole[inv_own[np.asarray(shapely.contains(g_other, g_own), dtype=bool)]] = True
+    covered[whole] = own.areas(uniq_own[whole])
+    rows = np.flatnonzero(~whole[inv_own])
+    if len(rows):
+        # A partner wholly inside the feature is its own piece; the rest are cut.
+        pieces = g_other[rows]
+        cut = np.flatnonzero(~np.asarray(shapely.contains(g_own[rows], pieces), dtype=bool))
+        pieces[cut] = shapely.intersection(g_own[rows[cut]], pieces[cut])
+        unions = pd.Series(pieces).groupby(inv_own[rows]).agg(shapely.union_all)
+        covered[unions.index.to_numpy()] = shapely.area(np.asarray(unions, dtype=object))
+    return uniq_own, covered
 
 
 def overlap_matrix(

@@ -93,7 +93,7 @@ def overlap_with_zones(
         crs=raw.crs,
     )
 
-    per_a = overlap_totals(raw, upload, side="a")
+    per_a = overlap_totals(raw, upload, side="a", other=zones)
     ordered = pairs.sort_values("overlap_m2", ascending=False)
     names = ordered.groupby("upload_index", sort=False)["zone"].agg(lambda s: "; ".join(s))
     by_feature = pd.DataFrame(
@@ -110,7 +110,7 @@ def overlap_with_zones(
         index=upload.index,
     )
 
-    per_b = overlap_totals(raw, zones, side="b")
+    per_b = overlap_totals(raw, zones, side="b", other=upload)
     by_zone = pd.DataFrame(
         {
             "zone": zone_label,

@@ -118,11 +118,11 @@ def test_totals_do_not_double_count_overlapping_zones() -> None:
     parcel = gk_boxes((0, 0, 1000, 1000), ids=["p"])
     zones = gk_boxes((0, 0, 600, 1000), (400, 0, 1000, 1000), ids=["z1", "z2"])
     pairs = overlap_pairs(parcel, zones)
-    totals = overlap_totals(pairs, parcel, side="a")
+    totals = overlap_totals(pairs, parcel, side="a", other=zones)
     assert totals["pair_count"].iloc[0] == 2
     assert totals["overlap_sum_m2"].iloc[0] == pytest.approx(1.2 * totals["area_m2"].iloc[0], 1e-3)
     assert totals["covered_share"].iloc[0] == pytest.approx(1.0, abs=1e-6)
-    by_zone = overlap_totals(pairs, zones, side="b")
+    by_zone = overlap_totals(pairs, zones, side="b", other=parcel)
     assert by_zone["covered_share"].tolist() == pytest.approx([1.0, 1.0])
 
 
