@@ -138,7 +138,7 @@ def _anchor_points(
 
 def _boundary_gk(ctx: Context, key: str) -> BaseGeometry:
     if key not in ctx.inputs.boundaries:
-        raise ConfigError(f"boundary {key!r} is not in data/boundaries.geojson")
+        raise ConfigError(f"boundary {key!r} is not in data/boundaries.geojson or lakes.geojson")
     return to_gk(ctx.inputs.boundaries[key][1])
 
 
@@ -293,7 +293,10 @@ def build_element(ctx: Context, eid: str) -> Built:
         geom = built.geom.difference(build_element(ctx, sub).geom)
         built = Built(geom, built.source, built.detail + f"; minus {sub}")
     if "clip" in g:
-        geom = built.geom.intersection(_boundary_gk(ctx, g["clip"]))
+        clip = str(g["clip"])  # a boundary id, or an element (e.g. the district's land)
+        in_boundaries = clip in ctx.inputs.boundaries
+        mask = _boundary_gk(ctx, clip) if in_boundaries else build_element(ctx, clip).geom
+        geom = built.geom.intersection(mask)
         built = Built(geom, built.source, built.detail + f"; clipped to {g['clip']}")
     if built.geom.is_empty:
         raise GeometryError(f"element {eid}: its geometry came out empty; check its parameters")

@@ -9,7 +9,9 @@ Inputs (all committed, all hand-authored or extracted by a script):
   with :mod:`geo.measure.gcj02`);
 - ``data/sources/streets.toml``: street centrelines as constructions on the street grid;
 - ``data/sources/sketches.geojson``: free-hand WGS-84 sketches;
-- ``data/boundaries.geojson``: public boundaries (``scripts/extract_boundaries.py``).
+- ``data/boundaries.geojson``: public boundaries (``scripts/extract_boundaries.py``);
+- ``data/lakes.geojson``: the 滇池 shoreline (``scripts/extract_lakes.py``), read as one
+  more boundary.
 
 :func:`load_inputs` is the only function here that reads files; :func:`validate_inputs`
 is pure and reports every problem together.
@@ -204,7 +206,10 @@ def load_inputs(*, config_dir: Path = CONFIG_DIR, data_dir: Path = DATA_DIR) -> 
         streets=list(streets.get("street", [])),
         frame=dict(streets.get("frame", {})),
         sketches=_read_feature_collection(data_dir / "sources" / "sketches.geojson"),
-        boundaries=_read_feature_collection(data_dir / "boundaries.geojson"),
+        boundaries={
+            **_read_feature_collection(data_dir / "boundaries.geojson"),
+            **_read_feature_collection(data_dir / "lakes.geojson"),
+        },
     )
 
 
@@ -233,7 +238,8 @@ def _reference_problems(
         ("element", [] if isinstance(g.get("members"), str) else g.get("members", []), element_ids),
         ("element", g.get("subtract", []), element_ids),
         ("sketch", [g["sketch"]] if "sketch" in g else [], inputs.sketches),
-        ("boundary", [g[k] for k in ("boundary", "clip") if k in g], inputs.boundaries),
+        ("boundary", [g["boundary"]] if "boundary" in g else [], inputs.boundaries),
+        ("clip", [g["clip"]] if "clip" in g else [], {*inputs.boundaries, *element_ids}),
     ]
     for part in g.get("parts", []):
         wanted.append(("point", part, inputs.points))

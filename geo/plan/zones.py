@@ -19,7 +19,7 @@ from geo.declared.config import DATA_DIR
 from geo.declared.registry import Registry
 from geo.errors import InputFileError, collect
 from geo.io import read_layer
-from geo.measure.area import M2_PER_KM2, area_table
+from geo.measure.area import M2_PER_KM2, area_table, ellipsoidal_area_m2
 
 ZONES_FILE: Final = DATA_DIR / "zones.geojson"
 STREETS_FILE: Final = DATA_DIR / "streets.geojson"
@@ -114,9 +114,34 @@ def load_plan_layers(
     return gpd.GeoDataFrame(combined, geometry="geometry", crs=zones.crs)
 
 
+WATER_LAYER: Final = "water"
+"""The layer of lake water (滇池): an area's land part is what lies outside it."""
+
+
+def land_area_m2(zones: gpd.GeoDataFrame) -> pd.Series:
+    """Per zone: the ellipsoidal area (CGCS2000, m²) outside the water features of
+    :data:`WATER_LAYER` in ``zones`` (the whole area where there is no water layer, 0 for
+    the water itself). For the district outline this is its land area. Aligned to
+    ``zones.index``; the input is not modified."""
+    water_rows = zones["layer"].eq(WATER_LAYER) if "layer" in zones.columns else None
+    if water_rows is None or not water_rows.any():
+        return ellipsoidal_area_m2(zones).rename("land_area_m2")
+    water = shapely.union_all(zones.geometry[water_rows].to_numpy())
+    land = gpd.GeoSeries(
+        [
+            None if is_water else (g if not g.intersects(water) else g.difference(water))
+            for g, is_water in zip(zones.geometry, water_rows, strict=True)
+        ],
+        index=zones.index,
+        crs=zones.crs,
+    )
+    return ellipsoidal_area_m2(land).fillna(0.0).rename("land_area_m2")
+
+
 def zone_figures(zones: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Per zone: ellipsoidal and Gauss-Kruger areas, the plan's stated land area and the
-    deviation from it. Aligned to ``zones.index``.
+    """Per zone: ellipsoidal and Gauss-Kruger areas, the land part of the area (outside
+    Dianchi, :func:`land_area_m2`), the plan's stated land area and the deviation from it.
+    Aligned to ``zones.index``.
 
     ``deviation_share`` is (computed − stated) / stated. It is only meaningful for
     geometries made independently of the stated figure: ``calibrated`` says when the
@@ -131,6 +156,7 @@ def zone_figures(zones: gpd.GeoDataFrame) -> pd.DataFrame:
             "area_ha": table["area_ha"],
             "area_mu": table["area_mu"],
             "gk_area_m2": table["gk_area_m2"],
+            "land_area_m2": land_area_m2(zones),
             "plan_land_km2": stated,
             "calibrated": zones["geometry_source"].eq("calibrated"),
         },
