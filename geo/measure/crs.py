@@ -5,6 +5,8 @@
 - ``GK_CM102``: EPSG:4543, CGCS2000 3-degree Gauss-Kruger CM 102°E: planar areas,
   distances and buffers.
 - ``GK_ZONE34``: EPSG:4522, the same with the zone number in the easting.
+- ``GK_ZONE35``: EPSG:4523, the neighbouring zone (CM 105°E, eastern Yunnan) with the
+  zone number: a candidate for files without a CRS.
 - ``UTM48N``: EPSG:32648, common in imported data.
 - ``EQUAL_AREA``: Lambert azimuthal equal-area on the CGCS2000 ellipsoid, centred on
   Chenggong: exact ellipsoidal areas, fast.
@@ -29,6 +31,7 @@ _PURPOSES: Final = (
     "cgcs2000",
     "gauss_kruger",
     "gauss_kruger_zone34",
+    "gauss_kruger_zone35",
     "utm48n",
     "equal_area",
 )
@@ -59,6 +62,7 @@ STORAGE_CRS: Final[str] = _CRS["storage"].to_string()
 CGCS2000_GEOGRAPHIC: Final[str] = _CRS["cgcs2000"].to_string()
 GK_CM102: Final[str] = _CRS["gauss_kruger"].to_string()
 GK_ZONE34: Final[str] = _CRS["gauss_kruger_zone34"].to_string()
+GK_ZONE35: Final[str] = _CRS["gauss_kruger_zone35"].to_string()
 UTM48N: Final[str] = _CRS["utm48n"].to_string()
 EQUAL_AREA: Final[CRS] = _CRS["equal_area"]
 

@@ -6,7 +6,8 @@ coordinate magnitudes and returns the CRSs (and axis orders) that would put the 
 the expected region, ranked by distance from its centre; the caller confirms one.
 Candidates come from ``config/crs.toml``: WGS 84 longitude/latitude, CGCS2000
 Gauss-Kruger CM 102°E (EPSG:4543, 500 000 m false easting), the same with the zone
-number (EPSG:4522, 34 500 000 m) and UTM 48N (EPSG:32648), each also with X and Y
+number (EPSG:4522, 34 500 000 m), the neighbouring zone 35 with its number (EPSG:4523,
+35 500 000 m) and UTM 48N (EPSG:32648), each also with X and Y
 swapped (Chinese surveys call the northing X).
 """
 
@@ -25,7 +26,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from geo.declared.config import CONFIG_DIR, load_toml
 from geo.errors import CRSError
-from geo.measure.crs import GK_CM102, GK_ZONE34, STORAGE_CRS, UTM48N
+from geo.measure.crs import GK_CM102, GK_ZONE34, GK_ZONE35, STORAGE_CRS, UTM48N
 from geo.measure.gcj02 import bd09_to_gcj02, gcj02_to_wgs84
 from geo.upload.settings import Region
 
@@ -43,6 +44,7 @@ _PURPOSE_OF: Final[dict[str, str]] = {
     STORAGE_CRS: "storage",
     GK_CM102: "gauss_kruger",
     GK_ZONE34: "gauss_kruger_zone34",
+    GK_ZONE35: "gauss_kruger_zone35",
     UTM48N: "utm48n",
 }
 _GEOD: Final = Geod(ellps="WGS84")

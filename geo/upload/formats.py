@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import geopandas as gpd
 
 from geo.errors import InputFileError
 
-FileFormat = Literal["geojson", "shapefile_zip", "geopackage", "kml", "kmz", "csv"]
+FileFormat = Literal["geojson", "shapefile_zip", "geopackage", "kml", "kmz", "csv", "dxf"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ FORMATS: Final[dict[FileFormat, FormatSpec]] = {
     "kml": FormatSpec("KML", (".kml",), frozenset({"LIBKML", "KML"})),
     "kmz": FormatSpec("KMZ", (".kmz",), frozenset({"LIBKML", "KML"})),
     "csv": FormatSpec("CSV", (".csv", ".txt", ".tsv"), frozenset()),
+    "dxf": FormatSpec("DXF (CAD)", (".dxf",), frozenset({"DXF"})),
 }
 FORMAT_NAMES: Final[dict[str, str]] = {k: v.name for k, v in FORMATS.items()}
 SUPPORTED: Final = (
     "GeoJSON (.geojson/.json), a zipped Shapefile (.zip holding .shp, .shx, .dbf, .prj), "
-    "GeoPackage (.gpkg), KML/KMZ, or CSV with a WKT column or longitude/latitude columns"
+    "GeoPackage (.gpkg), KML/KMZ, DXF from CAD (.dxf), or CSV with a WKT column or "
+    "longitude/latitude columns"
 )
 KML_NAMESPACES: Final = frozenset(
     {
@@ -107,8 +110,12 @@ _NOT_SPATIAL: Final = (
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"\x1f\x8b", "a gzip archive"),
+    (b"AC10", "an AutoCAD DWG drawing (save it as DXF in CAD, 另存为 DXF)"),
+    (b"AutoCAD Binary DXF", "a binary DXF (save it as an ASCII DXF in CAD)"),
 )
 _SQLITE: Final = b"SQLite format 3\x00"
+_DXF_START: Final = re.compile(r"(999[ \t]*\r?\n[^\n]*\n\s*)*0[ \t]*\r?\n[ \t]*SECTION\s")
+"""An ASCII DXF: (comments, then) group code 0 with the value SECTION."""
 _GPKG_APPLICATION_IDS: Final = (b"GPKG", b"GP10", b"GP11")
 
 
@@ -150,6 +157,8 @@ def _content_kind(data: bytes, name: str) -> FileFormat | str:
         if data.startswith(magic):
             return kind
     head = _text_head(data)
+    if _DXF_START.match(head):
+        return "dxf"
     if head.startswith(("{", "[")):
         return "geojson"
     if head.startswith("<"):

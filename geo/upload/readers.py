@@ -34,6 +34,7 @@ import shapely
 
 from geo.errors import InputFileError
 from geo.upload.csv_table import CsvColumns, detect_csv_columns, read_csv
+from geo.upload.dxf import read_dxf
 from geo.upload.formats import (
     FORMAT_NAMES,
     FORMATS,
@@ -103,6 +104,9 @@ READERS: Final[dict[FileFormat, Callable[[ReadRequest], RawLayer]]] = {
     "kmz": lambda r: read_kmz(r.data, r.name, r.tmp, layer=r.layer, settings=r.settings),
     "csv": lambda r: read_csv(
         r.data, r.name, encoding=r.encoding, columns=r.csv_columns, settings=r.settings
+    ),
+    "dxf": lambda r: read_dxf(
+        r.data, r.name, r.tmp, layer=r.layer, encoding=r.encoding, settings=r.settings
     ),
 }
 """Format → reader. The GDAL driver each may use is in :data:`FORMATS`."""

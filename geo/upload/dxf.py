@@ -1,0 +1,573 @@
+"""DXF drawings from CAD: closed polylines become polygons; everything else is listed.
+
+A planning bureau's boundaries (控规, 用地 plans) come as CAD drawings. The file is read
+in three steps, all bounded:
+
+1. :func:`scan_dxf` walks the group codes once, without GDAL: the header (``$ACADVER``,
+   ``$DWGCODEPAGE``, ``$INSUNITS``), every entity's type, handle, CAD layer and closed
+   flag, and enough counts to refuse a drawing that would expand beyond the upload
+   limits (tessellated arcs, block grids) before GDAL builds a single geometry;
+2. the text encoding is decided (R2007 and later are UTF-8; older files name a code page,
+   ``ANSI_936`` being GBK; a header that contradicts the text is reported; the user may
+   choose) and the file is handed to GDAL as UTF-8 (GDAL itself never recodes DXF text,
+   :data:`geo.gdal.DXF_READING`);
+3. GDAL's DXF driver reads the model-space entities (blocks are not expanded). Closed
+   LWPOLYLINE/POLYLINE entities become polygons; open ones are reported by handle and CAD
+   layer, never closed; blocks, hatches, text, dimensions, points, lines, arcs, circles
+   and paper-space entities are listed and ignored; Z values are dropped, with a note.
+
+A DXF declares no CRS: :mod:`geo.upload.load` proposes ranked candidates (Gauss-Kruger
+with or without the zone number, …) for the user to confirm.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import InputFileError
+from geo.io import read_vector
+from geo.upload.formats import FORMATS, RawLayer, codec_for
+from geo.upload.settings import UploadSettings
+from geo.upload.shapefile import detect_text_encoding
+
+DRIVERS: Final = FORMATS["dxf"].drivers
+GDAL_LAYER: Final = "entities"
+"""The layer of GDAL's DXF driver holding the model- and paper-space entities."""
+
+POLYLINES: Final = frozenset({"LWPOLYLINE", "POLYLINE"})
+_SUBENTITIES: Final = frozenset({"VERTEX", "SEQEND", "ATTRIB"})
+_LABELS: Final = frozenset({"TEXT", "MTEXT"})
+_CURVES: Final = frozenset({"CIRCLE", "ARC", "ELLIPSE", "SPLINE"})
+ARC_VERTICES: Final = 90
+"""Vertices GDAL makes of a full circle (OGR_ARC_STEPSIZE, 4°): the estimate per curve."""
+DIMENSION_FEATURES: Final = 12
+"""Features GDAL makes of one dimension (lines, arrow heads, text), about."""
+_CLOSED: Final = 1
+_MESH: Final = 16 | 64  # POLYLINE flags: 3D polygon mesh, polyface mesh
+R2007: Final = 1021
+"""``$ACADVER`` AC1021 (AutoCAD 2007) and later: text is UTF-8 whatever the code page."""
+COLUMNS: Final = ("cad_layer", "cad_handle", "cad_entity", "cad_text")
+"""Attributes of an imported polygon: its CAD layer, entity handle and type, and the text
+labels (TEXT/MTEXT) that lie inside it."""
+
+_KIND_NAMES: Final[dict[str, str]] = {
+    "INSERT": "block reference",
+    "HATCH": "hatch",
+    "SOLID": "solid fill",
+    "TEXT": "text",
+    "MTEXT": "text",
+    "ATTDEF": "attribute definition",
+    "DIMENSION": "dimension",
+    "LEADER": "leader",
+    "MLEADER": "leader",
+    "POINT": "point",
+    "LINE": "line",
+    "ARC": "arc",
+    "CIRCLE": "circle",
+    "ELLIPSE": "ellipse",
+    "SPLINE": "spline",
+    "3DFACE": "3D face",
+    "IMAGE": "image",
+    "VIEWPORT": "viewport",
+}
+
+# A group code line and its value line; the value may be empty, the last line may lack
+# its line break.
+_PAIR: Final = re.compile(rb"[ \t]*(-?\d{1,4})[ \t]*\r?\n([^\r\n]*?)[ \t]*(?:\r?\n|\Z)")
+_NON_ASCII_LINE: Final = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+
+
+@dataclass(frozen=True)
+class DxfScan:
+    """What one pass over a DXF's group codes finds (no geometry is built)."""
+
+    version: str | None
+    """``$ACADVER``, e.g. ``"AC1015"`` (DXF 2000)."""
+    codepage: str | None
+    """``$DWGCODEPAGE``, e.g. ``"ANSI_936"`` (GBK)."""
+    insunits: int | None
+    """``$INSUNITS``: 0 unitless, 4 millimetres, 6 metres, …"""
+    polylines: dict[str, tuple[str, int]]
+    """Model- and paper-space LWPOLYLINE/POLYLINE entities: handle → (type, flags)."""
+    kinds: Counter[str] = field(default_factory=Counter)
+    """Entity type → count, in the ENTITIES section."""
+    labels: frozenset[str] = frozenset()
+    """Handles of the TEXT/MTEXT entities (not the text that dimensions draw)."""
+    unhandled: int = 0
+    """Entities without a handle (group code 5)."""
+    vertices_estimate: int = 0
+    features_estimate: int = 0
+
+    @property
+    def version_number(self) -> int | None:
+        """1015 for ``AC1015``; None when absent or unreadable."""
+        digits = (self.version or "")[2:]
+        return int(digits) if digits.isdigit() else None
+
+
+def _line_of(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, pos) + 1
+
+
+def scan_dxf(data: bytes, name: str) -> DxfScan:
+    """Walk an ASCII DXF's group codes once: header, entities, size estimates.
+
+    Raises :class:`InputFileError` at the first line that is not a group code / value
+    pair (a damaged or truncated file).
+    """
+    section: bytes | None = None
+    want_section_name = False
+    variable = b""
+    header: dict[bytes, bytes] = {}
+    kinds: Counter[str] = Counter()
+    polylines: dict[str, tuple[str, int]] = {}
+    labels: set[str] = set()
+    kind: str | None = None  # the ENTITIES entity whose codes are being read
+    sub = False  # inside its VERTEX/SEQEND/ATTRIB records
+    handle: str | None = None
+    flags = columns = rows = 0
+    unhandled = vertices = curves = grid_extra = 0
+    pos = 0
+    ended = False
+
+    def finish() -> None:
+        nonlocal unhandled, grid_extra
+        if kind is None:
+            return
+        kinds[kind] += 1
+        if handle is None:
+            unhandled += 1
+        elif kind in POLYLINES:
+            polylines[handle] = (kind, flags)
+        elif kind in _LABELS:
+            labels.add(handle)
+        if kind == "INSERT":
+            grid_extra += max(columns, 1) * max(rows, 1) - 1
+
+    for match in _PAIR.finditer(data):
+        if match.start() != pos:
+            break
+        pos = match.end()
+        code, value = match.group(1), match.group(2)
+        if code == b"0":
+            if section == b"ENTITIES" and value.decode("ascii", "replace") in _SUBENTITIES:
+                sub = True
+                continue
+            finish()
+            kind, sub, handle, flags, columns, rows = None, False, None, 0, 0, 0
+            if value == b"SECTION":
+                want_section_name = True
+            elif value == b"ENDSEC":
+                section = None
+            elif value == b"EOF":
+                ended = True
+                break
+            elif section == b"ENTITIES":
+                kind = value.decode("ascii", "replace")
+            elif section == b"BLOCKS" and value.decode("ascii", "replace") in _CURVES:
+                curves += 1
+            if kind in _CURVES:
+                curves += 1
+            continue
+        if want_section_name and code == b"2":
+            section, want_section_name = value, False
+            continue
+        if section == b"HEADER":
+            if code == b"9":
+                variable = value
+            elif variable and variable not in header:
+                header[variable] = value
+            continue
+        if section not in (b"ENTITIES", b"BLOCKS"):
+            continue
+        if code == b"10":
+            vertices += 1
+        elif code == b"42" and value.strip(b" 0.+-") != b"":
+            curves += 1  # a bulge: an arc within a polyline
+        if kind is None or sub:
+            continue
+        if code == b"5":
+            handle = value.decode("ascii", "replace").upper()
+        elif code == b"70" and flags == 0:
+            flags = _int(value)
+            if kind == "INSERT":
+                columns = flags
+        elif code == b"71" and kind == "INSERT":
+            rows = _int(value)
+    finish()
+    if not ended and data[pos:].strip(b" \t\r\n\x00\x1a"):
+        raise InputFileError(
+            f"{name}: a damaged DXF: line {_line_of(data, pos):,} is not a group code and "
+            "its value. Save the drawing again as DXF (ASCII) in CAD."
+        )
+    if not ended and section is not None:
+        raise InputFileError(
+            f"{name}: a truncated DXF: it stops inside its {section.decode('ascii', 'replace')} "
+            "section, without the EOF marker. Copy or export the drawing again."
+        )
+    version = header.get(b"$ACADVER")
+    codepage = header.get(b"$DWGCODEPAGE")
+    units = header.get(b"$INSUNITS")
+    return DxfScan(
+        version=version.decode("ascii", "replace") if version else None,
+        codepage=codepage.decode("ascii", "replace").upper() if codepage else None,
+        insunits=_int(units) if units is not None else None,
+        polylines=polylines,
+        kinds=kinds,
+        labels=frozenset(labels),
+        unhandled=unhandled,
+        vertices_estimate=vertices + curves * ARC_VERTICES,
+        features_estimate=sum(kinds.values())
+        + grid_extra
+        + kinds["DIMENSION"] * (DIMENSION_FEATURES - 1),
+    )
+
+
+def _int(value: bytes) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return 0
+
+
+def _check_estimates(scan: DxfScan, name: str, settings: UploadSettings) -> None:
+    """Refuse, before GDAL reads it, a drawing that would exceed the upload limits."""
+    if scan.vertices_estimate > settings.max_vertices:
+        raise InputFileError(
+            f"{name}: about {scan.vertices_estimate:,} coordinates once arcs and circles are "
+            f"drawn as lines; the limit is {settings.max_vertices:,} (max_vertices in "
+            "config/upload.toml). Keep only the boundary layers (e.g. freeze or delete the "
+            "others and WBLOCK the rest) and export again."
+        )
+    if scan.features_estimate > settings.max_features:
+        raise InputFileError(
+            f"{name}: about {scan.features_estimate:,} entities (block grids and dimensions "
+            f"counted as GDAL reads them); the limit is {settings.max_features:,} "
+            "(max_features in config/upload.toml). Keep only the boundary layers and export "
+            "again."
+        )
+
+
+# ---------------------------------------------------------------------------- encoding
+
+
+def _header_codec(scan: DxfScan) -> tuple[str, str, list[str]]:
+    """(codec, where it comes from, notes) as the header says."""
+    number = scan.version_number
+    if number is not None and number >= R2007:
+        return "utf-8", f"DXF {scan.version}: UTF-8 (AutoCAD 2007 and later)", []
+    page = scan.codepage
+    if page is None:
+        return "cp1252", "no $DWGCODEPAGE: the DXF default ANSI_1252", []
+    digits = page.removeprefix("ANSI_").removeprefix("DOS")
+    try:
+        return codecs.lookup(f"cp{digits}").name, f"$DWGCODEPAGE {page}", []
+    except LookupError:
+        note = f"the header names an unknown code page {page!r}; ANSI_1252 assumed"
+        return "cp1252", "the DXF default ANSI_1252", [note]
+
+
+def _failures(values: list[bytes], codec: str) -> int:
+    bad = 0
+    for value in values:
+        try:
+            value.decode(codec)
+        except UnicodeDecodeError:
+            bad += 1
+    return bad
+
+
+def _has_cjk(values: list[bytes], codec: str) -> bool:
+    return any(
+        "\u4e00" <= ch <= "\u9fff" for v in values for ch in v.decode(codec, errors="ignore")
+    )
+
+
+def text_codec(
+    data: bytes, scan: DxfScan, *, encoding: str | None, name: str
+) -> tuple[str, str, list[str]]:
+    """(codec, how it was chosen, notes) for the drawing's text (layer names, labels).
+
+    The user's choice wins (refused when the text is not valid in it); otherwise the
+    header, unless the text contradicts it: text that is valid UTF-8, or Chinese in
+    GB18030 under the Western default ANSI_1252 (a common mislabel), is read so, with a
+    note.
+    """
+    values = [m.group(0) for m in _NON_ASCII_LINE.finditer(data)]
+    if encoding is not None:
+        codec = codec_for(encoding, name)
+        bad = _failures(values, codec)
+        if bad:
+            raise InputFileError(
+                f"{name}: {bad} line(s) of the drawing's text are not valid {encoding}. "
+                "Choose another encoding (e.g. gbk, utf-8, big5)."
+            )
+        return codec, "chosen by the user", []
+    codec, source, notes = _header_codec(scan)
+    if not values:
+        return codec, source, notes
+    fits = _failures(values, codec) == 0
+    single_byte = codec.startswith("cp125")
+    if fits and not single_byte:
+        return codec, source, notes
+    detected = detect_text_encoding(values)
+    if detected not in (None, "ascii", codec) and (
+        not fits or detected == "utf-8" or _has_cjk(values, detected)
+    ):
+        said = "says" if fits else "says, but the text is not valid"
+        notes.append(
+            f"the header {said} {source}; the text reads as {detected}, so it is read so "
+            "(choose another encoding if layer names look wrong)"
+        )
+        return str(detected), f"detected ({source} in the header)", notes
+    if fits:
+        return codec, source, notes
+    raise InputFileError(
+        f"{name}: unknown encoding: the drawing's text is neither {source} nor UTF-8 nor "
+        "GBK/GB18030. Choose its encoding (e.g. big5, cp932) and read it again."
+    )
+
+
+def as_utf8(data: bytes, codec: str, name: str) -> bytes:
+    """The drawing as UTF-8 (what GDAL is told to expect), the header's code page kept."""
+    if codec in ("utf-8", "ascii"):
+        return data
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name}: the text at line {_line_of(data, exc.start):,} is not valid {codec}; "
+            "choose another encoding."
+        ) from exc
+
+
+# ---------------------------------------------------------------------------- entities
+
+_UNITS: Final[dict[int, str]] = {1: "inches", 2: "feet", 4: "millimetres", 5: "centimetres"}
+
+
+def _ignored(scan: DxfScan, texts: list[str], paper: int) -> str | None:
+    """The entities that are not polygons, in words ('2 texts (大学城, …), 1 hatch')."""
+    counts: Counter[str] = Counter()
+    for kind, n in scan.kinds.items():
+        if kind not in POLYLINES:
+            counts[_KIND_NAMES.get(kind, kind.lower())] += n
+    if not counts and not paper:
+        return None
+    parts = []
+    for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        plural = label if n == 1 else f"{label}s"
+        extra = ""
+        if label == "text" and texts:
+            shown = ", ".join(texts[:5]) + (", …" if len(texts) > 5 else "")
+            extra = f" ({shown})"
+        parts.append(f"{n:,} {plural}{extra}")
+    if paper:
+        parts.append(f"{paper:,} polyline(s) in paper space (layout sheets, not the map)")
+    return (
+        "ignored, not boundaries: "
+        + "; ".join(parts)
+        + ". Only closed polylines (LWPOLYLINE/POLYLINE) are read as polygons."
+    )
+
+
+def _open_note(open_rows: list[tuple[str, str, float]]) -> str:
+    listed = "; ".join(
+        f"handle {h} on layer {layer!r} (ends {gap:,.2f} m apart)"
+        for h, layer, gap in open_rows[:10]
+    )
+    more = f"; and {len(open_rows) - 10} more" if len(open_rows) > 10 else ""
+    return (
+        f"{len(open_rows)} open polyline(s) not read (never closed automatically): "
+        f"{listed}{more}. If they are boundaries, close them in CAD (PEDIT → Close, 闭合) "
+        "and export again."
+    )
+
+
+def _texts(frame: gpd.GeoDataFrame, handles: pd.Series, scan: DxfScan) -> gpd.GeoDataFrame:
+    """TEXT/MTEXT labels in model space: their text and insertion point."""
+    if "Text" not in frame.columns:
+        return gpd.GeoDataFrame({"text": []}, geometry=gpd.GeoSeries([]))
+    keep = frame["Text"].notna() & handles.isin(scan.labels) & ~_paper(frame)
+    keep &= np.asarray(frame.geometry.geom_type == "Point")
+    labels = frame.loc[keep]
+    return gpd.GeoDataFrame(
+        {"text": labels["Text"].astype(str).str.strip()},
+        geometry=shapely.force_2d(np.asarray(labels.geometry.array)),
+    )
+
+
+def _paper(frame: gpd.GeoDataFrame) -> pd.Series:
+    if "PaperSpace" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    values = frame["PaperSpace"].to_numpy(dtype=object)
+    return pd.Series([bool(v) and v == v for v in values], index=frame.index, dtype=bool)
+
+
+def _labels_inside(polygons: np.ndarray, texts: gpd.GeoDataFrame) -> list[str | None]:
+    """For each polygon, the labels whose insertion point lies inside, joined by ' / '."""
+    out: list[str | None] = [None] * len(polygons)
+    if texts.empty or not len(polygons):
+        return out
+    tree = shapely.STRtree(np.asarray(texts.geometry.array))
+    poly_i, text_i = tree.query(polygons, predicate="contains_properly")
+    values = texts["text"].to_numpy()
+    for p in np.unique(poly_i):
+        found = [str(values[t]) for t in text_i[poly_i == p] if str(values[t])]
+        out[int(p)] = " / ".join(dict.fromkeys(found)) or None
+    return out
+
+
+def polygons_from_entities(
+    frame: gpd.GeoDataFrame, scan: DxfScan, *, name: str, layer: str | None = None
+) -> tuple[gpd.GeoDataFrame, tuple[str, ...], list[str]]:
+    """(polygons, CAD layers that have some, notes) from GDAL's entities of a drawing.
+
+    Pure: ``frame`` is what GDAL's DXF driver read (columns ``Layer``, ``EntityHandle``,
+    ``PaperSpace``, ``Text``, …), ``scan`` what :func:`scan_dxf` found. ``layer`` keeps
+    one CAD layer. Raises :class:`InputFileError` when no closed polyline is left.
+    """
+    handles = frame.get("EntityHandle", pd.Series(None, index=frame.index)).astype(str)
+    handles = handles.str.upper()
+    cad_layers = frame.get("Layer", pd.Series("0", index=frame.index)).fillna("0").astype(str)
+    paper = _paper(frame)
+    geoms = np.asarray(frame.geometry.array)
+    is_line = np.asarray(shapely.get_type_id(geoms) == 1)  # LineString
+    rows: list[tuple[str, str, str, shapely.Polygon]] = []
+    open_rows: list[tuple[str, str, float]] = []
+    not_rings: list[str] = []
+    meshes = paper_lines = 0
+    has_z: list[float] = []
+    seen: set[str] = set()
+    for i in range(len(frame)):
+        h = handles.iat[i]
+        entry = scan.polylines.get(h)
+        if entry is None or not is_line[i] or h in seen:
+            continue
+        seen.add(h)
+        kind, flags = entry
+        if kind == "POLYLINE" and flags & _MESH:
+            meshes += 1
+            continue
+        if paper.iat[i]:
+            paper_lines += 1
+            continue
+        cad_layer = cad_layers.iat[i]
+        coords = shapely.get_coordinates(geoms[i], include_z=True)
+        xy = coords[:, :2]
+        closed = bool(flags & _CLOSED) or (len(xy) > 1 and bool(np.array_equal(xy[0], xy[-1])))
+        if not closed:
+            open_rows.append((h, cad_layer, float(np.hypot(*(xy[-1] - xy[0])))))
+            continue
+        ring = xy if np.array_equal(xy[0], xy[-1]) else np.vstack([xy, xy[:1]])
+        if len(np.unique(ring, axis=0)) < 3:
+            not_rings.append(f"{h} on {cad_layer!r}")
+            continue
+        if coords.shape[1] == 3 and np.any(np.nan_to_num(coords[:, 2]) != 0):
+            has_z.extend([float(np.nanmin(coords[:, 2])), float(np.nanmax(coords[:, 2]))])
+        rows.append((cad_layer, h, kind, shapely.Polygon(ring)))
+    texts = _texts(frame, handles, scan)
+    notes: list[str] = []
+    all_layers = tuple(dict.fromkeys(r[0] for r in rows))
+    if layer is not None:
+        if layer not in all_layers:
+            raise InputFileError(
+                f"{name}: no closed polylines on CAD layer {layer!r}; the layers with some "
+                f"are: {', '.join(all_layers) or 'none'}. Choose one of them."
+            )
+        rows = [r for r in rows if r[0] == layer]
+    ignored = _ignored(scan, list(texts["text"]), paper_lines)
+    if meshes:
+        notes.append(f"{meshes} polygon/polyface mesh(es) ignored (3D surfaces, not boundaries)")
+    if not_rings:
+        notes.append(
+            f"{len(not_rings)} closed polyline(s) with fewer than 3 distinct vertices not read: "
+            + ", ".join(not_rings[:10])
+        )
+    if open_rows:
+        notes.append(_open_note(open_rows))
+    if ignored:
+        notes.append(ignored)
+    if not rows:
+        found = "; ".join(notes) or "the drawing has no entities"
+        raise InputFileError(
+            f"{name}: no polygons: no closed polyline (LWPOLYLINE/POLYLINE) in model "
+            f"space. Found: {found} Draw or close the boundaries as polylines in CAD and "
+            "export again."
+        )
+    if has_z:
+        notes.append(
+            f"Z values (elevations {min(has_z):,.2f} … {max(has_z):,.2f}) dropped: the "
+            "polygons are their plan outlines"
+        )
+    if scan.insunits in _UNITS:
+        notes.append(
+            f"the drawing's units ($INSUNITS) are {_UNITS[scan.insunits]}; coordinates are "
+            "taken as they are (Gauss-Kruger coordinates are metres): check the CRS offered"
+        )
+    polygons = np.array([r[3] for r in rows], dtype=object)
+    out = gpd.GeoDataFrame(
+        {
+            "cad_layer": [r[0] for r in rows],
+            "cad_handle": [r[1] for r in rows],
+            "cad_entity": [r[2] for r in rows],
+            "cad_text": _labels_inside(polygons, texts),
+        },
+        geometry=gpd.GeoSeries(polygons, crs=None),
+    )
+    counted = ", ".join(f"{n} on {lay!r}" for lay, n in Counter(r[0] for r in rows).items())
+    notes.insert(0, f"{len(rows)} closed polyline(s) read as polygons ({counted})")
+    return out, all_layers, notes
+
+
+def read_dxf(
+    data: bytes,
+    name: str,
+    tmp: Path,
+    *,
+    layer: str | None,
+    encoding: str | None,
+    settings: UploadSettings,
+) -> RawLayer:
+    """Read a DXF drawing's closed polylines as polygons (see the module doc).
+
+    ``layer`` keeps one CAD layer; ``encoding`` overrides the text encoding. The frame
+    has no CRS (a DXF declares none) and the columns :data:`COLUMNS`.
+    """
+    scan = scan_dxf(data, name)
+    if scan.unhandled and not scan.polylines:
+        raise InputFileError(
+            f"{name}: the drawing's entities have no handles (an old R12 DXF written "
+            "without them), so open and closed polylines cannot be told apart reliably. "
+            "Save it again as DXF 2000 or later in CAD."
+        )
+    _check_estimates(scan, name, settings)
+    codec, source, notes = text_codec(data, scan, encoding=encoding, name=name)
+    path = tmp / "upload.dxf"
+    path.write_bytes(as_utf8(data, codec, name))
+    frame = read_vector(
+        path, drivers=DRIVERS, name=name, layer=GDAL_LAYER, max_features=settings.max_features + 1
+    )
+    if len(frame) > settings.max_features:
+        raise InputFileError(
+            f"{name}: more than {settings.max_features:,} entities; the limit is "
+            f"{settings.max_features:,} (max_features in config/upload.toml). Keep only the "
+            "boundary layers and export again."
+        )
+    gdal_notes = frame.attrs.pop("gdal_warnings", [])
+    polygons, layers, found = polygons_from_entities(frame, scan, name=name, layer=layer)
+    polygons.attrs["gdal_warnings"] = gdal_notes
+    text_note = f"DXF text read as {codec} ({source})"
+    return RawLayer(
+        polygons, "dxf", layer, layers, codec, source, "none", (text_note, *notes, *found)
+    )
