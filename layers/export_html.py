@@ -1,10 +1,13 @@
 """A standalone interactive HTML map that opens offline, e.g. from an e-mail attachment.
 
 The map is the app's own (:func:`layers.plan_map.plan_map`: registry styles, dashed
-sketches, tooltips, legend) with every Leaflet/jQuery asset inlined as ``data:`` URIs
-(:func:`layers.offline.use_local_assets` with ``inline=True``) and no tile layer, so the
-single file needs neither a server nor the internet. A header states the title, the
-date, the data fingerprint and that positions of dashed features are indicative.
+sketches, labels, legend) with every Leaflet/jQuery asset inlined as ``data:`` URIs
+(:func:`layers.offline.use_local_assets` with ``inline=True``), a font subset holding
+the page's own characters and no tile layer, so the single file needs neither a
+server, nor the internet, nor a Chinese system font. Tooltips carry the figures: the
+ellipsoidal area (CGCS2000) in km², 公顷 and 亩, the estimated accuracy and the
+geometry's source. A header states the title, the date, the data fingerprint and that
+positions of dashed features are indicative.
 """
 
 from __future__ import annotations
@@ -12,18 +15,27 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Final
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import Element, Figure
 
+from geo.declared.i18n import t
 from geo.declared.registry import Registry, load_registry
 from geo.errors import GeometryError
 from geo.export.provenance import Fingerprint, fingerprint, today_in_china
 from geo.io import atomic_write
+from geo.measure.area import M2_PER_UNIT, ellipsoidal_area_m2
 from geo.measure.crs import STORAGE_CRS, require_crs
 from geo.plan.views import features_payload
-from layers.plan_map import DrawLayer, plan_map
+from layers.offline import page_characters, page_font_data_uri
+from layers.plan_map import FONT_STACK, DrawLayer, Legend, plan_map
+
+FIGURE_FIELDS: Final = ("area", "accuracy", "source")
+"""Tooltip fields the standalone map adds to every feature (see :func:`feature_figures`)."""
+AREA_UNITS: Final = ("km2", "ha", "mu")
 
 _NOTE = {
     "zh": "虚线要素为示意或推导的几何，非测量成果。离线文件，无底图。",
@@ -37,10 +49,67 @@ def _header(title: str, *, lang: str, fp: Fingerprint) -> str:
     return (
         '<div style="position:absolute;z-index:1000;left:50px;top:10px;max-width:70%;'
         "background:rgba(255,255,255,0.92);padding:6px 10px;border-radius:4px;"
-        'box-shadow:0 1px 4px rgba(0,0,0,0.3);font:13px/1.4 sans-serif">'
+        "box-shadow:0 1px 4px rgba(0,0,0,0.3);"
+        f'font:13px/1.4 {html.escape(FONT_STACK, quote=True)}">'
         f'<b style="font-size:16px">{html.escape(title)}</b><br>'
         f'<span style="color:#444;font-size:11px">{html.escape(line)}</span></div>'
     )
+
+
+def feature_figures(subset: gpd.GeoDataFrame, *, lang: str) -> list[dict[str, str]]:
+    """Per feature of ``subset`` (any CRS, in row order), the tooltip texts of
+    :data:`FIGURE_FIELDS`: ellipsoidal area in km² / 公顷 / 亩 ("—" for points and lines),
+    estimated accuracy in metres and the geometry's source (with its detail)."""
+    areas_m2 = ellipsoidal_area_m2(subset)
+    out: list[dict[str, str]] = []
+    for (_, row), area_m2 in zip(subset.iterrows(), areas_m2, strict=True):
+        area = (
+            " · ".join(
+                f"{area_m2 / M2_PER_UNIT[u]:,.4f} {t(f'unit_{u}', lang)}" for u in AREA_UNITS
+            )
+            if area_m2 > 0
+            else "—"
+        )
+        accuracy = row.get("accuracy_m")
+        source = row.get("geometry_source")
+        detail = row.get("source_detail")
+        source_text = _source_text(source, lang) if _present(source) else "—"
+        if _present(detail):
+            source_text += f" — {detail}"
+        out.append(
+            {
+                "area": area,
+                "accuracy": f"±{float(accuracy):,.0f} {t('metres', lang)}"
+                if _present(accuracy)
+                else "—",
+                "source": source_text,
+            }
+        )
+    return out
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value != ""
+
+
+def _source_text(source: Any, lang: str) -> str:
+    try:
+        return t(f"source_{source}", lang)
+    except KeyError:
+        return str(source)
+
+
+def _with_figures(geojson: dict[str, Any], figures: list[dict[str, str]]) -> dict[str, Any]:
+    features = geojson.get("features", [])
+    if len(features) != len(figures):  # display copy and data no longer row for row
+        raise GeometryError("HTML export: the drawn features do not match the data's rows")
+    return {
+        **geojson,
+        "features": [
+            {**f, "properties": {**(f.get("properties") or {}), **fig}}
+            for f, fig in zip(features, figures, strict=True)
+        ],
+    }
 
 
 def standalone_map(
@@ -65,6 +134,7 @@ def standalone_map(
         subset = subset[subset.geometry.notna() & ~subset.geometry.is_empty]
         if not subset.empty:
             geojson, labels = features_payload(subset)
+            geojson = _with_figures(geojson, feature_figures(subset, lang=lang))
             drawn.append(DrawLayer(registry.layer(layer_id), geojson, labels))
     if not drawn:
         raise GeometryError(
@@ -83,13 +153,24 @@ def standalone_map(
         basemap=None,
         bounds=(minx, miny, maxx, maxy),
         inline_assets=True,
+        tooltip_fields=FIGURE_FIELDS,
     )
     fp = fingerprint(files=files) if files else fingerprint(data=shown)
     root = m.get_root()
     assert isinstance(root, Figure)
     root.html.add_child(Element(_header(title, lang=lang, fp=fp)))
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"))
+    _embed_font(m)
     return m
+
+
+def _embed_font(m: folium.Map) -> None:
+    """Give the page's legend (whose stylesheet declares the web font) a subset of the
+    bundled font that holds every character the page shows."""
+    legend = next(c for c in m._children.values() if isinstance(c, Legend))
+    page = m.get_root().render()
+    legend.font_url = page_font_data_uri(page_characters(page))
+    legend.font_format = "woff"
 
 
 def standalone_html(

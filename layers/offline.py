@@ -17,12 +17,18 @@ therefore refuses (use ``folium.CircleMarker`` or a plain ``folium.Marker``, who
 Leaflet icon is vendored); Leaflet's own CSS styles the map, tooltips and popups.
 
 Tile layers are untouched: their URLs are data sources, not page assets.
+
+The web font (``static/fonts/NotoSansSC-app.woff2``, a subset of the bundled Noto Sans
+SC made by ``scripts/make_web_font.py``) is served beside the vendored assets
+(:func:`web_font_url`); a standalone page embeds a subset holding just its own
+characters (:func:`page_font_data_uri`), some tens of kB instead of half a megabyte.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import io
 import mimetypes
 import re
 from collections import OrderedDict
@@ -39,6 +45,13 @@ from geo.errors import ConfigError, collect
 
 VENDOR_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static" / "vendor"
 """Folder of the vendored assets in this repository."""
+WEB_FONT: Final[Path] = VENDOR_DIR.parent / "fonts" / "NotoSansSC-app.woff2"
+"""The app's web font: Noto Sans SC (SIL OFL 1.1) cut to the app's characters and GB 2312
+level 1 by ``scripts/make_web_font.py``; served next to ``VENDOR_DIR``."""
+PRINT_FONT: Final[Path] = (
+    Path(__file__).resolve().parent.parent / "geo" / "export" / "fonts" / "NotoSansSC-Regular.ttf"
+)
+"""The full bundled font (TrueType outlines) that page subsets are cut from."""
 
 STREAMLIT_VENDOR_URL: Final[str] = "/app/static/vendor"
 """URL of ``VENDOR_DIR`` when Streamlit serves ``static/`` (``server.enableStaticServing``).
@@ -273,3 +286,44 @@ def _mime_type(path: Path) -> str:
         return known[path.suffix]
     guessed, _encoding = mimetypes.guess_type(path.name)
     return guessed or "application/octet-stream"
+
+
+def web_font_url(base_url: str | None = None, *, inline: bool = False) -> str | None:
+    """URL of the web font for a page whose vendored assets are at ``base_url`` (the
+    font folder is their sibling, ``…/static/fonts``); ``None`` for an inlined page,
+    which embeds its own subset (:func:`page_font_data_uri`)."""
+    if inline:
+        return None
+    vendor = (base_url or STREAMLIT_VENDOR_URL).rstrip("/")
+    return f"{vendor.rsplit('/', 1)[0]}/fonts/{WEB_FONT.name}"
+
+
+_JS_ESCAPE: Final = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def page_characters(page: str) -> set[str]:
+    """The non-ASCII characters of an HTML/JS page, counting ``\\uXXXX`` escapes (JSON
+    in scripts) as the characters they stand for."""
+    unescaped = _JS_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), page)
+    return {c for c in unescaped if ord(c) > 0x7E and c.isprintable()}
+
+
+def page_font_data_uri(characters: set[str]) -> str:
+    """A ``data:`` URI of the bundled font cut to ASCII and ``characters`` (WOFF with
+    zlib, which needs no brotli). A page of the plan map needs some hundreds of
+    characters: about 100 kB before base64."""
+    from fontTools import subset  # type: ignore[import-untyped]  # deferred: exports only
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]  # keep the copyright and licence names (OFL)
+    options.hinting = False
+    buffer = io.BytesIO()
+    with subset.load_font(str(PRINT_FONT), options) as font:
+        subsetter = subset.Subsetter(options=options)
+        subsetter.populate(unicodes=set(range(0x20, 0x7F)) | {ord(c) for c in characters})
+        subsetter.subset(font)
+        font.flavor = "woff"
+        font.save(buffer)
+    return f"data:font/woff;base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"

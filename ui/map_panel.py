@@ -63,7 +63,7 @@ def _base(lang: str, base: Basemap, visible: list[str], zs: gpd.GeoDataFrame) ->
     gcj = base.crs == "gcj02"
     draw = [
         DrawLayer(reg.layer(layer_id), *payload(path, version, layer_id, gcj))
-        for layer_id in visible
+        for layer_id in reg.drawn_with_context(visible)  # e.g. the prefectures under 1+3+N
     ]
     shown = zs[zs["layer"].isin(visible)]
     bounds = tuple(shown.total_bounds) if len(shown) else None

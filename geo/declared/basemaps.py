@@ -1,15 +1,26 @@
 """Basemap registry declared in ``config/basemaps.toml``.
 
 Providers are data: an xyzservices name or a URL template. Options that need a token
-(Tianditu) are offered only when the token is present. Pure: the token lookup is
-passed in, so Streamlit secrets and environment variables both work without this
-module knowing about Streamlit.
+(Tianditu) are always listed; without their token they say how to enable it and draw no
+tiles. Pure: the token lookup is passed in, so Streamlit secrets and environment
+variables both work without this module knowing about Streamlit.
+
+Two tile grids are known (``tile_grid``):
+
+- ``web_mercator`` (default): the usual XYZ grid in EPSG:3857, Tianditu's ``w`` matrix set;
+- ``cgcs2000``: Tianditu's ``c`` matrix set, geographic CGCS2000 (EPSG:4490) longitude
+  and latitude, 256-px tiles, level 1 = 2 × 1 tiles of 180° from (90° N, 180° W), each
+  level halving the tile size. It is what intranet Tianditu nodes and provincial
+  platforms serve. Leaflet draws it in its plate carrée CRS (``L.CRS.EPSG4326``: zoom
+  0 = 2 × 1 tiles of 180°), so Leaflet zoom ``z`` is matrix level ``z + 1``
+  (:data:`CGCS2000_LEVEL_OFFSET`). CGCS2000 and WGS 84 coordinates differ by
+  centimetres, far below any tile's pixel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,10 +28,23 @@ from typing import Any
 import xyzservices.providers as xyz
 
 from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.i18n import t
 from geo.errors import ConfigError, collect
 
 BASEMAPS_FILE = CONFIG_DIR / "basemaps.toml"
-_OPTIONAL = ("provider", "url", "overlay_url", "subdomains", "attribution", "token_env", "default")
+_OPTIONAL = (
+    "provider",
+    "url",
+    "overlay_url",
+    "subdomains",
+    "attribution",
+    "token_env",
+    "default",
+    "tile_grid",
+)
+TILE_GRIDS = ("web_mercator", "cgcs2000")
+CGCS2000_LEVEL_OFFSET = 1
+"""Tianditu ``c`` matrix level = Leaflet zoom + 1 (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +59,22 @@ class Basemap:
     attribution: str
     token_env: str | None
     default: bool
+    tile_grid: str = "web_mercator"  # one of TILE_GRIDS
+    token_missing: bool = False  # set by available_basemaps: needs a token that is absent
 
     def name(self, lang: str) -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        """The option's name; with the token missing, followed by how to enable it."""
+        own = self.name_zh if lang == "zh" else self.name_en
+        if self.token_missing and self.token_env:
+            return f"{own} {t('basemap_needs_token', lang).format(env=self.token_env)}"
+        return own
+
+    def how_to_enable(self, lang: str) -> str:
+        """What to do to draw this basemap when its token is missing (else empty)."""
+        if not (self.token_missing and self.token_env):
+            return ""
+        own = self.name_zh if lang == "zh" else self.name_en
+        return t("basemap_token_howto", lang).format(name=own, env=self.token_env)
 
     def tiles(self, token: str | None = None) -> tuple[str | None, str | None]:
         """(base URL, overlay URL) with the token filled in."""
@@ -77,6 +114,9 @@ def parse_basemaps(raw: dict[str, Any], *, where: str = "basemaps.toml") -> tupl
                 attribution = attribution or tp.get("html_attribution", tp.get("attribution", ""))
         if b.get("crs") not in ("wgs84", "gcj02"):
             found.append(f"{w}: crs must be 'wgs84' or 'gcj02'")
+        grid = b.get("tile_grid", "web_mercator")
+        if grid not in TILE_GRIDS:
+            found.append(f"{w}: tile_grid {grid!r} is not one of {', '.join(TILE_GRIDS)}")
         if not found:
             out.append(
                 Basemap(
@@ -90,6 +130,7 @@ def parse_basemaps(raw: dict[str, Any], *, where: str = "basemaps.toml") -> tupl
                     attribution=attribution,
                     token_env=b.get("token_env"),
                     default=bool(b.get("default", False)),
+                    tile_grid=grid,
                 )
             )
         problems += found
@@ -108,6 +149,10 @@ def load_basemaps(path: Path = BASEMAPS_FILE) -> tuple[Basemap, ...]:
 def available_basemaps(
     basemaps: tuple[Basemap, ...], *, token_for: Callable[[str], str | None] | Mapping[str, str]
 ) -> tuple[Basemap, ...]:
-    """The basemaps that can be offered: those needing a token only when it is present."""
+    """Every basemap, those needing a token that ``token_for`` does not give marked
+    ``token_missing`` (their name says how to enable them; the map draws no tiles)."""
     lookup = token_for.get if isinstance(token_for, Mapping) else token_for
-    return tuple(b for b in basemaps if b.token_env is None or lookup(b.token_env))
+    return tuple(
+        replace(b, token_missing=True) if b.token_env and not lookup(b.token_env) else b
+        for b in basemaps
+    )

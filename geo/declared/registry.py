@@ -8,6 +8,7 @@ and the sidebar all read their layer list from here and nowhere else.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -52,6 +53,7 @@ class LayerSpec:
     tooltip: tuple[str, ...]
     color_by: str | None = None
     colors: dict[str, str] = field(default_factory=dict)
+    context: tuple[str, ...] = ()  # layers drawn beneath whenever this one is shown
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -87,6 +89,14 @@ class Registry:
     def layers_in(self, group_id: str) -> tuple[LayerSpec, ...]:
         return tuple(s for s in self.layers if s.group == group_id)
 
+    def drawn_with_context(self, layer_ids: Sequence[str]) -> list[str]:
+        """``layer_ids`` followed by the ``context`` layers they declare that are not
+        among them (to draw, never to count): e.g. the prefectures under the 1+3+N."""
+        out = list(layer_ids)
+        for layer_id in layer_ids:
+            out += [c for c in self.layer(layer_id).context if c not in out]
+        return out
+
 
 _GROUP_KEYS = ("id", "name_zh", "name_en", "order")
 _LAYER_REQUIRED = (
@@ -120,7 +130,7 @@ def parse_registry(raw: dict[str, Any], *, where: str = "layers.toml") -> Regist
     for i, layer in enumerate(raw.get("layers", [])):
         w = f"{where} layers[{i}] ({layer.get('id', '?')})"
         found = check_keys(
-            layer, where=w, required=_LAYER_REQUIRED, optional=("color_by", "colors")
+            layer, where=w, required=_LAYER_REQUIRED, optional=("color_by", "colors", "context")
         )
         if not found:
             if not _ID.match(str(layer["id"])):
@@ -150,9 +160,17 @@ def parse_registry(raw: dict[str, Any], *, where: str = "layers.toml") -> Regist
                     tooltip=tuple(layer["tooltip"]),
                     color_by=layer.get("color_by"),
                     colors=dict(layer.get("colors", {})),
+                    context=tuple(layer.get("context", ())),
                 )
             )
         problems += found
+    layer_ids = {str(layer.get("id")) for layer in raw.get("layers", [])}
+    problems += [
+        f"{where} layers ({s.id}): context layer {c!r} is not declared"
+        for s in layers
+        for c in s.context
+        if c not in layer_ids
+    ]
     for kind, ids in (("group", group_ids), ("layer", [s.id for s in layers])):
         dupes = sorted({x for x in ids if ids.count(x) > 1})
         problems += [f"{where}: {kind} id {d!r} declared twice" for d in dupes]

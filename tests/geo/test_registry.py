@@ -44,12 +44,13 @@ def test_registry_reports_every_problem_at_once() -> None:
     assert "declared twice" in message
 
 
-def test_basemaps_need_exactly_one_default_and_hide_token_ones() -> None:
+def test_basemaps_need_exactly_one_default_and_mark_token_ones() -> None:
     maps = load_basemaps()
     assert sum(b.default for b in maps) == 1
-    offered = {b.id for b in available_basemaps(maps, token_for={})}
-    assert "tianditu_vec" not in offered
-    assert "none" in offered
+    offered = {b.id: b for b in available_basemaps(maps, token_for={})}
+    assert offered["tianditu_vec"].token_missing  # listed, saying how to enable it
+    assert "TIANDITU_TOKEN" in offered["tianditu_vec"].name("zh")
+    assert not offered["none"].token_missing
     with_token = available_basemaps(maps, token_for={"TIANDITU_TOKEN": "abc"})
     tdt = next(b for b in with_token if b.id == "tianditu_vec")
     base, overlay = tdt.tiles("abc")
