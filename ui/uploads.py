@@ -42,6 +42,7 @@ from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones
 from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
+from ui import tiles as tiles_ui
 from ui.downloads import table_downloads
 
 FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv"]
@@ -51,6 +52,7 @@ LARGE_LAYER_FEATURES = 5_000
 DETAIL_ZOOM = 15
 USER_COLOURS = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 MESSAGE_CHARS = 2_000  # one validation message, as shown
+MAX_REMEMBERED_CRS = 8  # files whose confirmed CRS this session keeps
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,13 +142,10 @@ def _area_line(
 def upload_section(lang: str, unit: str) -> None:
     file = st.file_uploader(t("upload_file", lang), type=FILE_TYPES, key=state.UPLOAD_FILE)
     if file is None:
-        st.session_state.pop(state.UPLOAD_CRS, None)
-        st.session_state.pop(state.UPLOAD_FILE_ID, None)
         return
-    if st.session_state.get(state.UPLOAD_FILE_ID) != file.file_id:
-        st.session_state[state.UPLOAD_FILE_ID] = file.file_id
-        st.session_state.pop(state.UPLOAD_CRS, None)  # a CRS confirmed for another file
     data = file.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    this_file = (file.name, digest)
     try:
         inspection = inspect_upload(data, file.name)
     except GeoError as exc:
@@ -172,7 +171,7 @@ def upload_section(lang: str, unit: str) -> None:
         key=state.UPLOAD_SYSTEM,
     )
     args = (data, file.name, layer, None if encoding == "auto" else encoding, system)
-    confirmed: tuple[str, bool] | None = st.session_state.get(state.UPLOAD_CRS)
+    confirmed = confirmed_crs(this_file)
     try:
         result = _read(
             *args, confirmed[0] if confirmed else None, confirmed[1] if confirmed else False
@@ -180,18 +179,17 @@ def upload_section(lang: str, unit: str) -> None:
     except GeoError as exc:
         show_error(exc, lang)
         if confirmed:  # the next run offers the choice of CRS again
-            st.session_state.pop(state.UPLOAD_CRS, None)
+            forget_crs(this_file)
         return
 
     if isinstance(result, NeedsCRS):
-        _choose_crs(result, args, lang)
+        _choose_crs(result, args, this_file, lang)
         return
 
     with st.expander(t("validation_report", lang), expanded=not result.report.ok):
         lines = [_cut(m, MESSAGE_CHARS) for m in result.messages()]
         st.text("\n".join(lines) or t("validation_ok", lang))
     read = (*args[1:], *(confirmed or (None, False)))
-    digest = hashlib.sha256(data).hexdigest()
     st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
     preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
     show_table(preview.astype(str), lang)
@@ -204,15 +202,39 @@ def upload_section(lang: str, unit: str) -> None:
         except GeoError as exc:
             show_error(exc, lang, "save_error")
             return
+        if saved.feature_count > LARGE_LAYER_FEATURES:
+            tiles_ui.start_tiles(workspace(), saved.layer_id)  # in the background
         st.success(t("saved", lang))
         st.text(f"{saved.name} ({saved.feature_count:,})")
+
+
+def confirmed_crs(file: tuple[str, str]) -> tuple[str, bool] | None:
+    """The (CRS, swap_xy) the user confirmed for this file (its name and SHA-256), if
+    any: a confirmation belongs to one file and is never applied to another."""
+    chosen: dict[tuple[str, str], tuple[str, bool]] = st.session_state.get(state.UPLOAD_CRS) or {}
+    return chosen.get(file)
+
+
+def confirm_crs(file: tuple[str, str], crs: str, swap_xy: bool) -> None:
+    chosen = dict(st.session_state.get(state.UPLOAD_CRS) or {})
+    chosen.pop(file, None)
+    chosen[file] = (crs, swap_xy)
+    st.session_state[state.UPLOAD_CRS] = dict(list(chosen.items())[-MAX_REMEMBERED_CRS:])
+
+
+def forget_crs(file: tuple[str, str]) -> None:
+    chosen = dict(st.session_state.get(state.UPLOAD_CRS) or {})
+    chosen.pop(file, None)
+    st.session_state[state.UPLOAD_CRS] = chosen
 
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _choose_crs(result: NeedsCRS, args: tuple[Any, ...], lang: str) -> None:
+def _choose_crs(
+    result: NeedsCRS, args: tuple[Any, ...], this_file: tuple[str, str], lang: str
+) -> None:
     """The file declares no CRS: pick a ranked candidate, or type an EPSG code (checked
     by reading the file with it before it is taken)."""
     st.warning(t("needs_crs", lang))
@@ -226,7 +248,7 @@ def _choose_crs(result: NeedsCRS, args: tuple[Any, ...], lang: str) -> None:
         )
         if st.button(t("confirm_crs", lang), key=state.UPLOAD_CRS_CONFIRM):
             chosen = result.candidates[int(pick)]
-            st.session_state[state.UPLOAD_CRS] = (chosen.crs, chosen.swap_xy)
+            confirm_crs(this_file, chosen.crs, chosen.swap_xy)
             st.rerun()
     typed = st.text_input(t("crs_typed", lang), key=state.UPLOAD_CRS_TEXT, placeholder="EPSG:4543")
     if st.button(t("crs_use", lang), key=state.UPLOAD_CRS_USE):
@@ -240,7 +262,7 @@ def _choose_crs(result: NeedsCRS, args: tuple[Any, ...], lang: str) -> None:
         except GeoError as exc:
             show_error(exc, lang, "crs_error")
             return
-        st.session_state[state.UPLOAD_CRS] = (code, False)
+        confirm_crs(this_file, code, False)
         st.rerun()
 
 
@@ -309,6 +331,7 @@ def _delete(root: str, layer_id: str) -> None:
     except GeoError as exc:
         st.session_state[state.WORKSPACE_NOTICE] = ("delete_error", str(exc))
         return
+    tiles_ui.remove_tiles(root, layer_id)
     st.session_state.pop(state.user_layer_on(layer_id), None)
     st.session_state.pop(state.user_layer_rename(layer_id), None)
 
@@ -433,8 +456,15 @@ def map_groups(
             continue
         colour = USER_COLOURS[k % len(USER_COLOURS)]
         group = folium.FeatureGroup(name=f"user_{k}")
+        tiles = None if len(frame) <= LARGE_LAYER_FEATURES else tiles_ui.ready_tiles(ws, meta)
         if len(frame) <= LARGE_LAYER_FEATURES:
             user_layer(frame, name=meta.name, color=colour).add_to(group)
+        elif tiles is not None:  # drawn from its vector tiles: panning reruns nothing
+            cells = _cells(str(ws.root), meta.layer_id, meta.created_utc, frame)
+            overview = _cells_layer(cells, colour, lang)
+            group = tiles_ui.tiled_group(
+                tiles, meta, colour=colour, overview=overview, lang=lang, slot=k
+            )
         else:
             large = True
             zoom = (view or {}).get("zoom") or 0
@@ -450,18 +480,7 @@ def map_groups(
                 user_layer(shown, name=meta.name, color=colour).add_to(group)
             else:
                 cells = _cells(str(ws.root), meta.layer_id, meta.created_utc, frame)
-                folium.GeoJson(
-                    geojson_dict(cells, columns=["count"]),
-                    style_function=lambda _f, c=colour: {
-                        "color": c,
-                        "weight": 0.5,
-                        "fillColor": c,
-                        "fillOpacity": 0.35,
-                    },
-                    tooltip=folium.GeoJsonTooltip(
-                        fields=["count"], aliases=[t("feature_count", lang)]
-                    ),
-                ).add_to(group)
+                _cells_layer(cells, colour, lang).add_to(group)
         groups.append(group)
     if st.session_state.get(state.ANALYSE_SHOW) and st.session_state.get(state.ANALYSE_ZONES):
         overlap = analysis_pairs(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))
@@ -474,6 +493,20 @@ def map_groups(
                 )
             )
     return groups, large
+
+
+def _cells_layer(cells: gpd.GeoDataFrame, colour: str, lang: str) -> folium.GeoJson:
+    """The 500 m grid cells of a large layer, with their feature counts."""
+    return folium.GeoJson(
+        geojson_dict(cells, columns=["count"]),
+        style_function=lambda _f, c=colour: {
+            "color": c,
+            "weight": 0.5,
+            "fillColor": c,
+            "fillOpacity": 0.35,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["count"], aliases=[t("feature_count", lang)]),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
