@@ -5,6 +5,7 @@
     python -m geo build-data      # rebuild data/zones.geojson from the sources
     python -m geo plan-check      # the plan's stated land areas against computed ones
     python -m geo export map|layer|table ...   # briefing maps (PNG/PDF), layers, tables
+    python -m geo diff A B        # what changed per element: two versions, or plan vs a layer
 
 Errors in the input print one clear message and exit with status 2.
 """
@@ -321,6 +322,10 @@ def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
     from geo.review.cli import add_parser as add_check_parser  # python -m geo check
 
     add_check_parser(sub)
+
+    from geo.edit.cli import add_parser as add_diff_parser  # python -m geo diff
+
+    add_diff_parser(sub)
 
     if with_export:
         from geo.export.cli import add_parser as add_export_parser
