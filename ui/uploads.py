@@ -45,7 +45,7 @@ from ui import state
 from ui import tiles as tiles_ui
 from ui.downloads import table_downloads
 
-FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv"]
+FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv", "dxf"]
 ENCODINGS = ["auto", "utf-8", "gbk", "gb18030", "big5"]
 SYSTEMS = ["wgs84", "gcj02", "bd09"]
 LARGE_LAYER_FEATURES = 5_000
