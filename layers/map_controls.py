@@ -14,7 +14,8 @@
 
 Every text reaches the page escaped (labels as escaped HTML, notices as ``textContent``).
 The page element that holds the map gets ``data-cg-*`` attributes with the state these
-scripts reached, for tests that wait on it.
+scripts reached, for tests that wait on it (``data-cg-labels-placed``: how many times
+the labels were placed; ``data-cg-labels-fonts``: whether the fonts had loaded then).
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ class MapLabels(MacroElement):
               el.style.display = off ? "none" : "";
             });
             c.dataset.cgLabelsShown = String(shown);
+            c.dataset.cgLabelsFonts = document.fonts ? document.fonts.status : "loaded";
             c.dataset.cgLabelsPlaced = String((Number(c.dataset.cgLabelsPlaced) || 0) + 1);
           }
           document.querySelectorAll("input.cg-tier").forEach(function (box) {
@@ -216,15 +218,23 @@ class MapLabels(MacroElement):
                   if (box.checked) { geo.addLayer(l); } else { geo.removeLayer(l); }
                 });
               }
-              place();
+              later();
             });
           });
+          var pending = null;
+          function later() {  // once per frame, after the browser has laid out the change
+            if (pending !== null) { cancelAnimationFrame(pending); }
+            pending = requestAnimationFrame(function () { pending = null; place(); });
+          }
           map.on("zoomend moveend resize overlayadd overlayremove layeradd", function (e) {
             if (e.type === "layeradd" && !(e.layer instanceof L.FeatureGroup)) { return; }
-            place();
+            later();
           });
-          map.whenReady(place);
-          if (document.fonts && document.fonts.ready) { document.fonts.ready.then(place); }
+          map.whenReady(later);
+          if (document.fonts) {  // a web font that arrives later changes the labels' size
+            document.fonts.ready.then(later);
+            document.fonts.addEventListener("loadingdone", later);
+          }
         })({{ this._parent.get_name() }},
            { {%- for name in this.group_names %}
              {{ name|tojson }}: {{ name }}{{ ", " if not loop.last }}
