@@ -3,6 +3,7 @@ only this, not the tabs below."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import folium
@@ -18,7 +19,7 @@ from geo.measure.gcj02 import gcj02_to_wgs84
 from geo.plan.views import features_payload
 from geo.plan.zones import zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
-from ui import state, uploads
+from ui import state, tiles, uploads
 from ui.columns import name_column
 from ui.data import current, current_overlaps, figures, ids_for, payload, registry, secret_or_env
 from ui.data import zones as load_zones
@@ -26,6 +27,20 @@ from ui.zone_panel import zone_panel
 
 MAP_HEIGHT_PX = 640
 MAX_LISTED_HITS = 6
+CLICK_TOLERANCE_PX = 5  # a click this close to a line or point picks it
+UNKNOWN_ZOOM = 13  # before the map has said its zoom: the district view
+FRAME_MARGIN = 0.6  # a zone found by search is shown with this much of its size around it
+MAX_FRAME_ZOOM = 16
+
+
+def click_tolerance_deg(zoom: float, lat: float, *, px: float = CLICK_TOLERANCE_PX) -> float:
+    """``px`` pixels of a Web map at ``zoom`` and latitude ``lat``, in degrees.
+
+    A pixel spans 360 / (256 · 2^zoom) degrees of longitude and that times cos(lat) of
+    latitude; the smaller (latitude) span is returned, so "within px pixels" holds in
+    every direction.
+    """
+    return px * 360.0 / (256 * 2**zoom) * math.cos(math.radians(lat))
 
 
 def rerun_map() -> None:
@@ -49,11 +64,25 @@ def handle_click(
     if gcj02:  # the overlays were shifted onto Amap tiles: shift the click back
         lons, lats = gcj02_to_wgs84([lon], [lat])
         lon, lat = float(lons[0]), float(lats[0])
-    hits = zones_at(shown, lon=lon, lat=lat)
+    # Lines and points within a few pixels first, then the polygons containing the
+    # click, smallest first; the others are listed in the panel.
+    zoom = float((result or {}).get("zoom") or UNKNOWN_ZOOM)
+    hits = zones_at(shown, lon=lon, lat=lat, tolerance_deg=click_tolerance_deg(zoom, lat))
     st.session_state[state.CLICK_HITS] = hits
     if hits:
         st.session_state[state.SELECTED] = hits[0]
+        st.session_state.pop(state.FRAME_ZONE, None)  # picked on the map: keep the view
         rerun_map()
+
+
+def frame_view(bounds: tuple[float, float, float, float]) -> tuple[Any, Any]:
+    """Centre and zoom showing ``bounds`` (degrees) with a margin around them."""
+    minx, miny, maxx, maxy = bounds
+    dx, dy = (maxx - minx) * FRAME_MARGIN, (maxy - miny) * FRAME_MARGIN
+    centre, zoom = zoom_for_bounds(
+        (minx - dx, miny - dy, maxx + dx, maxy + dy), height_px=MAP_HEIGHT_PX
+    )
+    return centre, min(zoom, MAX_FRAME_ZOOM)
 
 
 def _base(lang: str, base: Basemap, visible: list[str], zs: gpd.GeoDataFrame) -> folium.Map:
@@ -81,14 +110,16 @@ def _overlay_groups(
     lang: str, selected: str | None, zs: gpd.GeoDataFrame, *, gcj: bool
 ) -> tuple[list[folium.FeatureGroup], tuple[Any, Any]]:
     """The selected zone and the overlap pieces as groups added to the live map, and the
-    view (centre, zoom) on the selected zone."""
+    view (centre, zoom) to move to: none (the user's view is kept) unless the zone was
+    just found by search, then the zone with a margin around it."""
     extra = []
     view: tuple[Any, Any] = (None, None)
-    if selected in zs.index:
-        sel = zs.loc[[selected]]
+    sel = zs.loc[[selected]] if selected in zs.index else zs.iloc[:0]
+    if len(sel) and not sel.geometry.isna().all() and not sel.geometry.is_empty.all():
         sel_json = features_payload(sel, gcj02=gcj)[0]
         extra.append(highlight_group(sel_json, name=t("selected", lang)))
-        view = zoom_for_bounds(tuple(sel.total_bounds))  # type: ignore[arg-type]
+        if st.session_state.pop(state.FRAME_ZONE, None) == selected:
+            view = frame_view(tuple(sel.total_bounds))  # type: ignore[arg-type]
     if st.session_state.get(state.OVERLAP_SHOW):
         pieces = current_overlaps()
         if pieces is not None and not pieces.empty:
@@ -141,7 +172,14 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
             use_container_width=True,
             # Only what the app reads: panning reruns nothing, unless a large user
             # layer needs the view to draw what is in it.
-            returned_objects=["last_clicked", "bounds", "zoom"] if large else ["last_clicked"],
+            # The zoom sets how near a click must be to a line (a zoom reruns this
+            # fragment only, and redraws nothing).
+            returned_objects=[
+                "last_clicked",
+                "zoom",
+                *(["bounds"] if large else []),
+                *tiles.RETURNED_OBJECTS,  # a click on a tiled user layer's feature
+            ],
             feature_group_to_add=extra or None,
             center=centre,
             zoom=zoom,
@@ -154,4 +192,5 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
             rerun_map()
     handle_click(result, zs, visible, gcj02=gcj)
     with col_panel:
+        tiles.clicked_feature(result, tiles.shown_tiled_layers(uploads.workspace()), lang, unit)
         _panel(zs, selected, lang, unit)

@@ -80,6 +80,7 @@ def zone_search(zs: gpd.GeoDataFrame, lang: str) -> None:
         picked = st.session_state.get(state.SEARCH)
         if picked:
             st.session_state[state.SELECTED] = picked
+            st.session_state[state.FRAME_ZONE] = picked
 
     st.sidebar.selectbox(
         t("search_zone", lang),

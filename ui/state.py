@@ -9,6 +9,7 @@ BASEMAP: Final = "basemap"
 UNIT: Final = "unit"
 SEARCH: Final = "zone_search"
 SELECTED: Final = "selected_zone"
+FRAME_ZONE: Final = "frame_zone"  # a zone found by search: the map moves to it once
 LAST_CLICK: Final = "last_click"
 CLICK_HITS: Final = "click_hits"
 MAP_VIEW: Final = "map_view"  # last bounds and zoom st_folium reported

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import pytest
 import shapely
 from selenium.webdriver.common.action_chains import ActionChains
@@ -108,3 +109,104 @@ def _spot_only_in(zone_id: str) -> shapely.Point:
     free = zones.loc[zone_id].geometry.difference(shapely.union_all(polygons.geometry.array))
     assert not free.is_empty, f"{zone_id} is covered entirely by smaller zones"
     return free.point_on_surface()
+
+
+def _near_line_inside(zone_id: str, line_id: str, *, offset_m: float) -> tuple[Any, Any]:
+    """(A point inside ``zone_id`` ``offset_m`` from the line ``line_id``, the nearest
+    point of the line), in EPSG:4326: the zone is the smallest polygon there and no
+    other shown line is within 40 m."""
+    zones = load_plan_layers()
+    visible = {spec.id for spec in load_registry().layers if spec.visible}
+    shown = zones[zones["layer"].isin(visible)]
+    gk = shown.to_crs("EPSG:4543")
+    zone, line = gk.loc[zone_id].geometry, gk.loc[line_id].geometry
+    areas = ellipsoidal_area_m2(shown)
+    polygonal = gk.geom_type.isin(["Polygon", "MultiPolygon"])
+    smaller = gk[polygonal & (areas < areas[zone_id]) & (gk.index != zone_id)]
+    other_lines = gk[~polygonal & (gk.index != line_id)]
+    inner = line.intersection(zone.buffer(-2 * offset_m))
+    for share in [i / 40 for i in range(1, 40)]:
+        on = inner.interpolate(share, normalized=True)
+        ahead = inner.interpolate(share + 0.001, normalized=True)
+        dx, dy = ahead.x - on.x, ahead.y - on.y
+        norm = (dx**2 + dy**2) ** 0.5
+        for side in (1, -1):
+            shift = side * offset_m / norm
+            spot = shapely.Point(on.x - shift * dy, on.y + shift * dx)
+            if (
+                zone.contains(spot)
+                and not smaller.geometry.contains(spot).any()
+                and other_lines.distance(spot).min() > 40
+            ):
+                back = gpd.GeoSeries([spot, on], crs="EPSG:4543").to_crs("EPSG:4326")
+                return back.iloc[0], back.iloc[1]
+    pytest.fail(f"no spot in {zone_id} {offset_m} m from {line_id}")
+
+
+def test_a_click_picks_a_line_only_within_a_few_pixels_and_keeps_the_view(
+    streamlit_url: Callable[[Path], str], browser: BrowserSession
+) -> None:
+    """At zoom 16 (2.2 m a pixel) a click 15 m (7 px) from 彩云路 inside 科技企业总部聚集区
+    picks the zone, a click on the road picks the road; neither moves or zooms the map."""
+    driver = browser.driver
+    driver.get(streamlit_url(APP))
+    browser.wait_for_leaflet_paths(min_count=10)
+    spot, on_road = _near_line_inside("fin_hq_cluster", "caiyun_lu_axis", offset_m=15.0)
+
+    def view() -> tuple[float, float, float]:
+        browser.enter_map()
+        zoom, lat, lon = driver.execute_script(
+            "var c = window.map.getCenter(); return [window.map.getZoom(), c.lat, c.lng];"
+        )
+        driver.switch_to.default_content()
+        return float(zoom), round(float(lat), 6), round(float(lon), 6)
+
+    def click_at(point: Any) -> Callable[[], None]:
+        def click() -> None:
+            browser.enter_map(scroll=True)
+            x, y = driver.execute_script(
+                "var p = window.map.latLngToContainerPoint([arguments[0], arguments[1]]);"
+                "return [p.x, p.y];",
+                point.y,
+                point.x,
+            )
+            box = driver.find_element(By.CSS_SELECTOR, ".leaflet-container")
+            size = box.size
+            ActionChains(driver).move_to_element_with_offset(
+                box, int(x - size["width"] / 2), int(y - size["height"] / 2)
+            ).click().perform()
+            driver.switch_to.default_content()
+
+        return click
+
+    browser.enter_map()
+    driver.execute_script(
+        "window.map.setView([arguments[0], arguments[1]], 16, {animate: false});",
+        spot.y,
+        spot.x,
+    )
+    driver.switch_to.default_content()
+    before = view()
+
+    def panel_title(driver: Any) -> str:
+        heads = driver.find_elements(By.CSS_SELECTOR, "[data-testid=stHeading] h3")
+        return " ".join(h.text for h in heads)
+
+    browser.click_until(
+        click_at(spot),
+        lambda d: "科技企业总部聚集区" in panel_title(d),
+        what="clicking inside the zone 7 px from the road",
+    )
+    assert "彩云路" not in panel_title(driver)
+    assert view() == before, "selecting a zone moved or zoomed the map"
+
+    browser.click_until(
+        click_at(on_road),
+        lambda d: "彩云路" in panel_title(d),
+        what="clicking on the road",
+    )
+    assert view() == before, "selecting a street moved or zoomed the map"
+    # The zone under the road click is listed as another pick.
+    assert "科技企业总部聚集区" in driver.find_element(By.TAG_NAME, "body").text
+    browser.collect_logs()
+    assert browser.console_errors == []
