@@ -58,6 +58,13 @@ class MapNotice(MacroElement):
 
     _template = Template(
         """
+        {% macro header(this, kwargs) %}
+        <style>
+          .cg-notice { background: rgba(255,248,225,0.95); border: 1px solid #c9a227;
+            border-radius: 4px; padding: 5px 8px; max-width: 320px;
+            font: 12px/1.35 {{ this.stack }}; color: #5d4200; }
+        </style>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
         (function (map) {
           var box = L.DomUtil.create("div", "cg-notice");
@@ -72,9 +79,10 @@ class MapNotice(MacroElement):
         """
     )
 
-    def __init__(self, text: str, *, dom_id: str, visible: bool) -> None:
+    def __init__(self, text: str, *, dom_id: str, visible: bool, font_stack: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "MapNotice"
+        self.stack = font_stack
         self.text = text
         self.dom_id = dom_id
         self.visible = visible

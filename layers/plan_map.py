@@ -184,9 +184,6 @@ class Legend(MacroElement):
             transform: translate(-50%, -50%); pointer-events: none; }
           .cg-label-street { font: 500 11px {{ this.stack }}; color: #4d5656;
             font-style: italic; }
-          .cg-notice { background: rgba(255,248,225,0.95); border: 1px solid #c9a227;
-            border-radius: 4px; padding: 5px 8px; max-width: 320px;
-            font: 12px/1.35 {{ this.stack }}; color: #5d4200; }
           .cg-legend summary { font-weight: 600; cursor: pointer; }
           .leaflet-interactive:focus { outline: none; }
         </style>
@@ -317,7 +314,12 @@ def base_map(
     )
     MetricScale().add_to(m)
     if basemap is not None and missing:
-        MapNotice(basemap.how_to_enable(lang), dom_id=BASEMAP_NOTICE_ID, visible=True).add_to(m)
+        MapNotice(
+            basemap.how_to_enable(lang),
+            dom_id=BASEMAP_NOTICE_ID,
+            visible=True,
+            font_stack=FONT_STACK,
+        ).add_to(m)
     if drawn is not None:
         grid: dict[str, Any] = (
             {"zoom_offset": CGCS2000_LEVEL_OFFSET, "max_native_zoom": _MAX_ZOOM - 1}
@@ -340,7 +342,12 @@ def base_map(
         ]
         for tile_layer in tiles:
             tile_layer.add_to(m)
-        MapNotice(t("basemap_unreachable", lang), dom_id=BASEMAP_NOTICE_ID, visible=False).add_to(m)
+        MapNotice(
+            t("basemap_unreachable", lang),
+            dom_id=BASEMAP_NOTICE_ID,
+            visible=False,
+            font_stack=FONT_STACK,
+        ).add_to(m)
         TileFallback(tiles, notice_id=BASEMAP_NOTICE_ID).add_to(m)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
