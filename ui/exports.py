@@ -161,13 +161,19 @@ def _layer_file(features: gpd.GeoDataFrame, visible: list[str], layer_fmt: str, 
     return layer_bytes(subset, fmt=layer_fmt, name="chenggong_plan", crs=crs)  # type: ignore[arg-type]
 
 
-def _checked(check: Callable[[], None], lang: str) -> bool:
-    """Run ``check``; on a GeoError say why on the page (the error heading, then the
-    error's own text) and return False."""
+def _checked(
+    check: Callable[[], None], lang: str, *, layers: list[str] | None = None, heading: str
+) -> bool:
+    """Run ``check``; on a GeoError say why on the page (``heading``, an i18n key, then
+    the error's own text) and return False. With ``layers`` given and empty, say that
+    nothing is shown on the map instead (every export of "the visible layers")."""
+    if layers is not None and not layers:
+        st.warning(t("export_nothing_visible", lang))
+        return False
     try:
         check()
     except GeoError as exc:
-        st.error(t("export_failed", lang))
+        st.error(t(heading, lang))
         st.text(str(exc))
         return False
     return True
@@ -234,7 +240,9 @@ def export_tab(
         )
         request = _request(tuple(visible), title, subtitle, lang, preset, zoom_ids)
         # e.g. the zone to frame is not in the drawn layers
-        if _checked(functools.partial(_check_map, features, request), lang):
+        check = functools.partial(_check_map, features, request)
+        shown = list(visible) if preset == VISIBLE else None
+        if _checked(check, lang, layers=shown, heading="export_failed"):
             st.download_button(
                 f"{t('export_download', lang)} {fmt.upper()}",
                 functools.partial(_map, *args),  # drawn on the click, cached
@@ -247,7 +255,10 @@ def export_tab(
     st.markdown(f"**{t('export_html', lang)}**")
     html_made = st.button(t("export_make", lang), key=state.EXPORT_HTML_MAKE)
     if html_made and _checked(
-        functools.partial(_check_drawn, features, visible, "HTML export"), lang
+        functools.partial(_check_drawn, features, visible, "HTML export"),
+        lang,
+        layers=list(visible),
+        heading="export_file_failed",
     ):
         st.download_button(
             f"{t('export_download', lang)} HTML",
@@ -271,7 +282,8 @@ def export_tab(
     )
     if c3.button(t("export_make", lang), key=state.EXPORT_LAYER_MAKE):
         ext = {"shp": "zip"}.get(layer_fmt, layer_fmt)
-        if _checked(functools.partial(_check_drawn, features, visible, "export layer"), lang):
+        check = functools.partial(_check_drawn, features, visible, "export layer")
+        if _checked(check, lang, layers=list(visible), heading="export_file_failed"):
             st.download_button(
                 f"{t('export_download', lang)} {LAYER_FORMATS[layer_fmt]}",
                 _once(functools.partial(_layer_file, features, list(visible), layer_fmt, crs)),
