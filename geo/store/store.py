@@ -33,6 +33,7 @@ from typing import Any, Final, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from sqlalchemy import (
@@ -191,12 +192,37 @@ def _properties(frame: gpd.GeoDataFrame) -> list[str]:
     return text.splitlines() if text else []
 
 
-def _area_m2(frame: gpd.GeoDataFrame) -> float:
+def _areas_m2(frame: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
+    """Ellipsoidal area of each feature (0 for a missing or empty geometry), m²."""
     geoms = frame.geometry
-    present = geoms.notna() & ~geoms.is_empty
-    if not present.any():
-        return 0.0
-    return float(ellipsoidal_area_m2(frame[present], method="equal_area").sum())
+    present = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    areas = np.zeros(len(frame))
+    if present.any():
+        areas[present] = ellipsoidal_area_m2(frame[present], method="equal_area").to_numpy()
+    return areas
+
+
+@dataclass(frozen=True)
+class _Features:
+    """A frame made ready for the ``features`` table: shapely geometries, one JSON object
+    of attributes per feature and each feature's area."""
+
+    geoms: npt.NDArray[np.object_]
+    properties: list[str]
+    areas_m2: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, frame: gpd.GeoDataFrame) -> _Features:
+        geoms = np.asarray(frame.geometry.array, dtype=object)
+        return cls(geoms, _properties(frame), _areas_m2(frame))
+
+    def __len__(self) -> int:
+        return len(self.properties)
+
+    def row(self, i: int) -> _Features:
+        return _Features(
+            self.geoms[i : i + 1], self.properties[i : i + 1], self.areas_m2[i : i + 1]
+        )
 
 
 class Store:
@@ -229,6 +255,12 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- transactions -----------------------------------------------------------------
 
@@ -367,6 +399,36 @@ class Store:
             .limit(1)
         ).first()
         return self._version(row) if row is not None else None
+
+    def versions_exist(self, object_id: str) -> bool:
+        """Whether an element or layer with this id exists (whoever owns it)."""
+        with self._read() as conn:
+            return self._latest(conn, object_id) is not None
+
+    def find_by_name(self, name: str) -> list[str]:
+        """Ids of the objects whose latest version has this name."""
+        heads = self._heads()
+        q = (
+            select(s.versions.c.object_id)
+            .join(heads, and_(heads.c.object_id == s.versions.c.object_id,
+                              heads.c.head == s.versions.c.version))
+            .where(s.versions.c.name == name)
+        )  # fmt: skip
+        with self._read() as conn:
+            return sorted(r.object_id for r in conn.execute(q).all())
+
+    def _latest_of(self, conn: Connection, object_ids: Sequence[str]) -> dict[str, Version]:
+        """The latest version of each of these objects that exists."""
+        heads = self._heads()
+        q = self._version_select().join(
+            heads,
+            and_(
+                heads.c.object_id == s.versions.c.object_id,
+                heads.c.head == s.versions.c.version,
+            ),
+        )
+        rows = conn.execute(q.where(s.versions.c.object_id.in_(list(object_ids)))).all()
+        return {r.object_id: self._version(r) for r in rows}
 
     @staticmethod
     def _visible(v: Version, user: User) -> bool:
@@ -560,31 +622,39 @@ class Store:
     # -- writing ----------------------------------------------------------------------
 
     def _insert_features(
-        self, conn: Connection, object_id: str, version: int, frame: gpd.GeoDataFrame
+        self, conn: Connection, object_id: str, version: int, features: _Features
     ) -> None:
-        geoms = np.asarray(frame.geometry.array, dtype=object)
+        geoms, props = features.geoms, features.properties
         box = shapely.bounds(geoms)
         cells = box.astype(object)
         cells[np.isnan(box)] = None  # a missing or empty geometry has no bounds
         bounds = cells.tolist()
-        props = _properties(frame)
         if self.backend == "postgis":
             hexes = shapely.to_wkb(shapely.set_srid(geoms, s.SRID), hex=True, include_srid=True)
             raw = conn.connection.driver_connection
             assert raw is not None
             with raw.cursor() as cur, cur.copy(_COPY_FEATURES) as copy:
-                for i, (g, p, b) in enumerate(zip(hexes.tolist(), props, bounds, strict=True)):
-                    copy.write_row((object_id, version, i, g, p, *b))
+                for start in range(0, len(props), _COPY_ROWS):
+                    end = start + _COPY_ROWS
+                    copy.write(
+                        _copy_text(object_id, version, start, hexes[start:end].tolist(),
+                                   props[start:end], bounds[start:end])
+                    )  # fmt: skip
             return
         wkbs = shapely.to_wkb(geoms).tolist()
-        conn.execute(
-            insert(s.features),
-            [
-                {"object_id": object_id, "version": version, "feature_no": i, "geometry": g,
-                 "properties": p, "minx": b[0], "miny": b[1], "maxx": b[2], "maxy": b[3]}
-                for i, (g, p, b) in enumerate(zip(wkbs, props, bounds, strict=True))
-            ],
+        # The DB-API's executemany with the statement SQLAlchemy compiled: the same SQL,
+        # without building 100,000 parameter dictionaries (5 s of a 100k-parcel save).
+        compiled = insert(s.features).compile(dialect=conn.dialect)
+        order = compiled.positiontup
+        assert order is not None
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        rows = (
+            {"object_id": object_id, "version": version, "feature_no": i, "geometry": g,
+             "properties": p, "minx": b[0], "miny": b[1], "maxx": b[2], "maxy": b[3]}
+            for i, (g, p, b) in enumerate(zip(wkbs, props, bounds, strict=True))
         )  # fmt: skip
+        raw.cursor().executemany(compiled.string, (tuple(r[k] for k in order) for r in rows))
 
     def _append(
         self,
@@ -595,25 +665,28 @@ class Store:
         action: Action,
         reason: str,
         changes: Mapping[str, Any],
-        frame: gpd.GeoDataFrame | None = None,
+        frame: gpd.GeoDataFrame | _Features | None = None,
         original: tuple[str, bytes] | None = None,
     ) -> Version:
         """Add the version after ``base`` and its audit row (inside ``conn``'s transaction)."""
+        features = _Features.of(frame) if isinstance(frame, gpd.GeoDataFrame) else frame
         values = {**asdict(base), **changes}
         values.update(
             version=base.version + 1, author=user.username, time_utc=now_utc(),
             action=action, reason=reason,
         )  # fmt: skip
-        if frame is not None:
+        if features is not None:
             values.update(
-                features_of=values["version"], feature_count=len(frame), area_m2=_area_m2(frame)
+                features_of=values["version"],
+                feature_count=len(features),
+                area_m2=float(features.areas_m2.sum()),
             )
         new = Version(**values)
         row = {k: v for k, v in values.items() if k not in ("kind", "owner")}
         row["meta"] = _json(dict(new.meta))
         conn.execute(insert(s.versions).values(row))
-        if frame is not None:
-            self._insert_features(conn, new.object_id, new.version, frame)
+        if features is not None:
+            self._insert_features(conn, new.object_id, new.version, features)
         if original is not None:
             conn.execute(
                 insert(s.originals).values(
@@ -821,6 +894,7 @@ class Store:
         """
         seed = User(SEED_AUTHOR, "admin", False, "")
         rows = zones.reset_index(drop=True)
+        ready = _Features.of(rows)
         created: list[str] = []
         updated: list[str] = []
         kept: list[str] = []
@@ -829,12 +903,14 @@ class Store:
                 done.clear()
             try:
                 with self._write() as conn:
+                    latest = self._latest_of(conn, [str(i) for i in rows["id"]])
                     for i in range(len(rows)):
-                        one = rows.iloc[[i]]
-                        outcome = self._seed_one(conn, seed, one, seed_name=seed_name)
+                        outcome, element_id = self._seed_one(
+                            conn, seed, ready.row(i), latest, seed_name=seed_name
+                        )
                         {"created": created, "updated": updated, "kept": kept}.get(
                             outcome, []
-                        ).append(str(one["id"].iloc[0]))
+                        ).append(element_id)
                 break
             except IntegrityError:
                 if attempt:
@@ -842,19 +918,23 @@ class Store:
         return SeedReport(tuple(created), tuple(updated), tuple(kept))
 
     def _seed_one(
-        self, conn: Connection, seed: User, one: gpd.GeoDataFrame, *, seed_name: str
-    ) -> str:
-        props = json.loads(_properties(one)[0])
+        self,
+        conn: Connection,
+        seed: User,
+        one: _Features,
+        latest_of: Mapping[str, Version],
+        *,
+        seed_name: str,
+    ) -> tuple[str, str]:
+        props = json.loads(one.properties[0])
         element_id = str(props["id"])
-        geom = one.geometry.iloc[0]
-        digest = hashlib.sha256(
-            (_json(props) + (shapely.to_wkb(geom, hex=True) or "")).encode("utf-8")
-        ).hexdigest()
-        latest = self._latest(conn, element_id)
+        wkb = shapely.to_wkb(one.geoms[0], hex=True) or ""
+        digest = hashlib.sha256((_json(props) + wkb).encode("utf-8")).hexdigest()
+        latest = latest_of.get(element_id)
         if latest is not None and latest.meta.get("seed_sha256") == digest:
-            return "same"
+            return "same", element_id
         if latest is not None and latest.author != SEED_AUTHOR:
-            return "kept"
+            return "kept", element_id
         accuracy_m = props.get("accuracy_m")
         changes = {
             "name": str(props.get("name_zh") or element_id),
@@ -881,13 +961,42 @@ class Store:
             conn, seed, latest, action="seed", reason=f"imported from {seed_name}",
             changes=changes, frame=one,
         )  # fmt: skip
-        return "created" if latest.version == 0 else "updated"
+        return "created" if latest.version == 0 else "updated", element_id
 
 
 _COPY_FEATURES: Final = (
     "COPY features (object_id, version, feature_no, geometry, properties, minx, miny, maxx, "
     "maxy) FROM STDIN"
 )
+
+
+_COPY_ROWS: Final = 10_000
+
+
+def _copy_text(
+    object_id: str,
+    version: int,
+    first_no: int,
+    hexes: list[str | None],
+    props: list[str],
+    bounds: list[list[float | None]],
+) -> str:
+    """Rows of ``features`` in COPY's text format: tab-separated, ``\\N`` for null; the
+    JSON text's backslashes doubled (its tabs and newlines are already escaped by JSON).
+    Faster than one ``write_row`` per feature (4 s of a 100k-parcel save)."""
+
+    null = "\\N"
+
+    def cell(value: float | None) -> str:
+        return null if value is None else repr(value)
+
+    head = f"{object_id}\t{version}\t"
+    escaped = [p.replace("\\", "\\\\") for p in props]
+    return "".join(
+        f"{head}{first_no + i}\t{g or null}\t{p}\t"
+        f"{cell(b[0])}\t{cell(b[1])}\t{cell(b[2])}\t{cell(b[3])}\n"
+        for i, (g, p, b) in enumerate(zip(hexes, escaped, bounds, strict=True))
+    )
 
 
 class _StaleError(Exception):
@@ -933,3 +1042,23 @@ def open_store(
 
         workspace_dir = default_settings().workspace_dir
     return Store(store_url(url=url, workspace_dir=workspace_dir))
+
+
+def open_plan_store(
+    *,
+    url: str | None = None,
+    workspace_dir: str | os.PathLike[str] | None = None,
+    seed: bool = True,
+) -> Store:
+    """:func:`open_store`, with the plan's seed (``data/zones.geojson``) imported when it
+    is new or changed (:meth:`Store.seed_plan`)."""
+    store = open_store(url=url, workspace_dir=workspace_dir)
+    if seed:
+        from geo.plan.zones import ZONES_FILE, load_zones
+
+        try:
+            store.seed_plan(load_zones(ZONES_FILE), seed_name=f"data/{ZONES_FILE.name}")
+        except BaseException:
+            store.close()
+            raise
+    return store

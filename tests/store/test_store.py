@@ -39,6 +39,7 @@ def parcels() -> gpd.GeoDataFrame:
     frame.geometry = shapely.segmentize(frame.geometry.array, 0.0001)
     frame["名称"] = ["七步场村", None]
     frame["ratio"] = [0.1234567890123, 2.5]
+    frame["note"] = ['a\\b\t"c"\nd\r', "\\N"]  # COPY's and JSON's special characters
     return frame
 
 
@@ -66,6 +67,7 @@ def test_a_layer_reads_back_as_saved(store: Store) -> None:
     assert back["名称"].iloc[0] == "七步场村"
     assert pd.isna(back["名称"].iloc[1]), "a missing value reads back as missing"
     assert back["ratio"].tolist() == [0.1234567890123, 2.5]
+    assert back["note"].tolist() == frame["note"].tolist()
     assert back.crs == "EPSG:4326"
     assert shapely.equals_exact(back.geometry.array, frame.geometry.array, tolerance=0).all()
 

@@ -1,0 +1,94 @@
+"""``python -m benchmarks.store``: the store's speed on both back-ends.
+
+Times, on a fresh store each run:
+
+- loading the current plan (the ~80 elements of ``data/zones.geojson``, seeded first);
+- saving a 100,000-parcel layer (:func:`benchmarks.synthetic.synthetic_parcels`, with
+  attributes) as a new version, including its areas and the audit row;
+- listing history: the latest 1,000 audit rows, after 1,000 changes.
+
+SQLite runs in a temporary folder; PostgreSQL needs ``PLANMAP_TEST_DATABASE_URL`` (a
+superuser's URL; a database is made and dropped) and is skipped without it. Prints a
+Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from geo.plan.zones import ZONES_FILE, load_zones
+from geo.store.postgis import drop_database, install_postgis
+from geo.store.store import EMBEDDED_FILE, Store
+from geo.store.users import User
+
+TARGETS_S = {"load current plan": 0.3, "save 100,000 parcels": 5.0, "list history": 0.2}
+
+
+def _median_s(run: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(store: Store, *, parcels: int, repeats: int) -> dict[str, float]:
+    from benchmarks.synthetic import chenggong_centre_gk, synthetic_parcels
+
+    store.seed_plan(load_zones(ZONES_FILE), seed_name="data/zones.geojson")
+    user: User = store.add_user("bench", "bench-password", "editor")
+    frame = synthetic_parcels(parcels, centre_gk=chenggong_centre_gk(), seed=1)
+    frame["地块编号"] = [f"DK{i:06d}" for i in range(len(frame))]
+    frame["用途"] = "居住用地"
+    first = store.save_layer(user, frame.head(10), name="history")
+    version = first.version
+    for _ in range(999):
+        version = store.rename(
+            user, first.object_id, f"v{version}", expected_version=version
+        ).version
+    return {
+        "load current plan": _median_s(store.current_plan, repeats),
+        "save 100,000 parcels": _median_s(
+            lambda: store.save_layer(user, frame, name="parcels"), max(1, repeats // 2)
+        ),
+        "list history": _median_s(lambda: store.history(user, limit=1000), repeats),
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--parcels", type=int, default=100_000)
+    p.add_argument("--repeats", type=int, default=5)
+    args = p.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / EMBEDDED_FILE}")
+        results["SQLite"] = measure(store, parcels=args.parcels, repeats=args.repeats)
+        store.close()
+    admin = os.environ.get("PLANMAP_TEST_DATABASE_URL")
+    if admin:
+        name = f"planmap_bench_{uuid.uuid4().hex[:8]}"
+        store = Store(install_postgis(admin, database=name))
+        try:
+            results["PostGIS"] = measure(store, parcels=args.parcels, repeats=args.repeats)
+        finally:
+            store.close()
+            drop_database(admin, name)
+    print("| operation | target | " + " | ".join(results) + " |")
+    print("|---|---|" + "---|" * len(results))
+    for op, target in TARGETS_S.items():
+        cells = " | ".join(f"{r[op]:.3f} s" for r in results.values())
+        print(f"| {op} | ≤ {target} s | {cells} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
