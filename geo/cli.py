@@ -140,9 +140,10 @@ def _load_polygons(
 
 def _emit(frame: pd.DataFrame, fmt: str, out: Callable[[str], object]) -> None:
     if fmt == "csv":
+        from geo.csv_text import csv_text  # pandas' text, written by pyarrow
         from geo.tables import defuse_formulas  # text a spreadsheet would run stays text
 
-        out(defuse_formulas(frame).to_csv(index=False).rstrip("\n"))
+        out(csv_text(defuse_formulas(frame)).rstrip("\n"))
     elif fmt == "json":
         out(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:
