@@ -52,29 +52,39 @@ def xlsx_bytes(
     """An XLSX workbook (openpyxl): the table on sheet ``sheet`` with a bold, frozen
     header, figures at full precision (shown with 4 decimals, shares as percentages),
     and a ``notes`` sheet of key/value rows (method, CRS, date, data fingerprint)."""
-    frame = defuse_formulas(table)
+    return xlsx_book_bytes({sheet: table}, notes=notes)
+
+
+def xlsx_book_bytes(
+    sheets: dict[str, pd.DataFrame], *, notes: dict[str, str] | None = None
+) -> bytes:
+    """One workbook with a sheet per table (names cut to Excel's 31 characters), each
+    written as :func:`xlsx_bytes` writes its one, and the ``notes`` sheet last."""
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet[:31]
-    ws.append([str(c) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    for j, column in enumerate(frame.columns, start=1):
-        letter = get_column_letter(j)
-        fmt = None
-        if str(column).endswith("share"):
-            fmt = "0.00%"
-        elif pd.api.types.is_float_dtype(frame[column]):
-            fmt = "#,##0.0000"
-        if fmt:
-            for cell in ws[letter][1:]:
-                cell.number_format = fmt
-        width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
-        ws.column_dimensions[letter].width = min(60, max(8, width + 2))
+    first = wb.active
+    assert first is not None
+    for i, (name, table) in enumerate(sheets.items()):
+        ws = first if i == 0 else wb.create_sheet()
+        ws.title = name[:31]
+        frame = defuse_formulas(table)
+        ws.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for j, column in enumerate(frame.columns, start=1):
+            letter = get_column_letter(j)
+            fmt = None
+            if str(column).endswith("share"):
+                fmt = "0.00%"
+            elif pd.api.types.is_float_dtype(frame[column]):
+                fmt = "#,##0.0000"
+            if fmt:
+                for cell in ws[letter][1:]:
+                    cell.number_format = fmt
+            width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
+            ws.column_dimensions[letter].width = min(60, max(8, width + 2))
     if notes:
         info = wb.create_sheet("notes")
         info.append(["key", "value"])

@@ -7,6 +7,8 @@
     python -m geo export table --kind areas --unit ha --out areas.xlsx
     python -m geo export table --kind overlaps --layers city_tiers \\
         --against university_industry --out overlaps.csv
+    python -m geo export atlas --out atlas.pdf          # the plan's main zones, A4
+    python -m geo export review --layer sanxian.gpkg --out review.pdf   # + review.xlsx
 
 By default the data is the project's own: ``data/zones.geojson`` plus
 ``data/streets.geojson`` when present; ``--data FILE`` (repeatable) names other files,
@@ -141,6 +143,82 @@ def cmd_export_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_atlas(args: argparse.Namespace) -> int:
+    from geo.export.atlas import (  # deferred: only this command needs it
+        CONTEXT_LAYERS,
+        MAIN_LAYERS,
+        AtlasRequest,
+        atlas_features,
+        render_atlas,
+        select_zones,
+    )
+    from geo.review.conflicts import run_rules
+    from geo.review.rules import load_rules
+
+    plan = load_plan_layers(ZONES_FILE, STREETS_FILE)
+    context = atlas_features(plan)
+    context = context[context["layer"].isin(list(CONTEXT_LAYERS))]
+    report = None
+    if args.data:
+        from geo.cli import read_input  # deferred: geo.cli loads this module for 'export'
+
+        files = [Path(p) for p in args.data]
+        frames = [atlas_features(read_input(p), name=Path(p).stem) for p in files]
+        features = gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
+        features = features[~features.index.duplicated()]
+    else:
+        files = _data_files(args)
+        layers = _split(args.layers) or MAIN_LAYERS
+        features = select_zones(plan, layers=layers, zone_ids=_split(args.zones))
+        if not args.no_rules:
+            report = run_rules(load_rules(), zones=plan)
+    request = AtlasRequest(
+        layers=_split(args.layers) or MAIN_LAYERS,
+        paper=args.paper,
+        orientation=args.orientation,
+        **({"title": args.title} if args.title else {}),
+    )
+    print(
+        render_atlas(
+            features, args.out, request=request, context=context, files=files, report=report
+        )
+    )
+    return 0
+
+
+def cmd_export_review(args: argparse.Namespace) -> int:
+    from geo.cli import read_input  # deferred: geo.cli loads this module for 'export'
+    from geo.export.review_pack import ReviewInputs, write_review_pack
+    from geo.review.cli import user_layer_arg
+    from geo.review.rules import RULES_FILE, load_rules
+
+    rules_path = Path(args.rules) if args.rules else RULES_FILE
+    files: dict[str, Path] = {"rules": rules_path, "zones": ZONES_FILE}
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for spec in args.layer or []:
+        name, path = user_layer_arg(spec)
+        layers[name] = read_input(path)
+        files[f"layer {name}"] = path
+    landuse = None
+    if args.landuse:
+        name, path = user_layer_arg(args.landuse)
+        landuse = (name, read_input(path))
+        files[f"land use {name}"] = path
+    inputs = ReviewInputs(
+        zones=load_plan_layers(ZONES_FILE, None),
+        rules=load_rules(rules_path),
+        user_layers=layers,
+        landuse=landuse,
+        files=files,
+        gap_width_m=args.gap_width_m,
+        sliver_width_m=args.sliver_width_m,
+    )
+    pdf, xlsx = write_review_pack(inputs, args.out, out_xlsx=args.xlsx, paper=args.paper)
+    print(pdf)
+    print(xlsx)
+    return 0
+
+
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``export`` with its ``map``, ``layer`` and ``table`` commands to ``sub``."""
     p: argparse.ArgumentParser = sub.add_parser(
@@ -182,4 +260,33 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     sp.add_argument("--unit", choices=["km2", "ha", "mu", "m2"], default="km2")
     data(sp)
     sp.set_defaults(func=cmd_export_table)
+
+    sp = commands.add_parser("atlas", help="atlas PDF: cover, contents and one page per zone")
+    sp.add_argument("--layers", help="comma-separated layer ids (default: the plan's main zones)")
+    sp.add_argument("--zones", help="comma-separated zone ids (instead of whole layers)")
+    sp.add_argument("--title", help="the cover's title")
+    sp.add_argument("--paper", choices=list(PAPER_MM), default="A4")
+    sp.add_argument("--orientation", choices=["portrait", "landscape"], default="portrait")
+    sp.add_argument("--no-rules", action="store_true", help="leave the rule findings out")
+    data(sp)
+    sp.set_defaults(func=cmd_export_atlas)
+
+    sp = commands.add_parser(
+        "review", help="review pack PDF (+ XLSX): rules, topology, overlaps, plan check, land use"
+    )
+    sp.add_argument("--rules", help="rules file (default config/rules.toml)")
+    sp.add_argument("--layer", action="append", help="user layer FILE or NAME=FILE (repeatable)")
+    sp.add_argument(
+        "--landuse", help="a land-use layer with 用地代码/DLBM codes (FILE or NAME=FILE)"
+    )
+    sp.add_argument("--xlsx", help="the XLSX beside the PDF (default: same name, .xlsx)")
+    sp.add_argument("--paper", choices=list(PAPER_MM), default="A4")
+    sp.add_argument(
+        "--gap-width-m", type=float, default=1.0, help="topology: narrower gaps are errors"
+    )
+    sp.add_argument(
+        "--sliver-width-m", type=float, default=1.0, help="topology: thinner parts are slivers"
+    )
+    sp.add_argument("--out", required=True, help="output PDF")
+    sp.set_defaults(func=cmd_export_review)
     return p

@@ -106,7 +106,7 @@ def short_label(name: str) -> str:
     return short or name
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -126,7 +126,7 @@ def wrap_text(text: str, *, width: int) -> list[str]:
         )
         line = ""
         for token in tokens:
-            if _display_width(line + token) <= width or not line.strip():
+            if display_width(line + token) <= width or not line.strip():
                 line += token
             else:
                 lines.append(line.rstrip())
@@ -141,10 +141,10 @@ def balanced_lines(text: str, *, max_width: int) -> list[str]:
     >>> balanced_lines("杨林经济技术开发区", max_width=16)
     ['杨林经济技', '术开发区']
     """
-    n_lines = math.ceil(_display_width(text) / max_width)
+    n_lines = math.ceil(display_width(text) / max_width)
     if n_lines <= 1:
         return [text]
-    return wrap_text(text, width=math.ceil(_display_width(text) / n_lines) + 1)
+    return wrap_text(text, width=math.ceil(display_width(text) / n_lines) + 1)
 
 
 def _nice_length_m(span_m: float) -> float:

@@ -184,7 +184,7 @@ def _style_groups(
         yield layer[mask], key[0], key[1], key[2]
 
 
-def _draw_layer(ax: Axes, layer: gpd.GeoDataFrame, spec: LayerSpec, *, k: float) -> None:
+def draw_layer(ax: Axes, layer: gpd.GeoDataFrame, spec: LayerSpec, *, k: float) -> None:
     lw = max(0.4, spec.weight * 0.45) * k
     for part, stroke, fill, dashed in _style_groups(layer, spec):
         linestyle = DASHES if dashed else "solid"
@@ -331,7 +331,7 @@ def build_figure(
         for spec in registry.layers:
             layer = drawn[drawn["layer"] == spec.id]
             if spec.id in request.layers and not layer.empty:
-                _draw_layer(ax, layer, spec, k=k)
+                draw_layer(ax, layer, spec, k=k)
         ax.set_xlim(bounds[0], bounds[2])
         ax.set_ylim(bounds[1], bounds[3])
         ax.set_xlabel("")

@@ -52,7 +52,8 @@ class Fingerprint:
         return f"sha256:{self.sha256} of {', '.join(self.inputs)} with geo {self.version}"
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's content, read in 1 MB blocks."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as fh:
@@ -77,7 +78,7 @@ def fingerprint(
     digest = hashlib.sha256()
     inputs: list[str] = []
     for path in sorted((Path(f) for f in files), key=lambda p: p.name):
-        file_hash = _file_sha256(path)
+        file_hash = file_sha256(path)
         digest.update(f"{path.name}:{file_hash}\n".encode())
         inputs.append(f"{path.name} ({file_hash[:8]})")
     if data is not None:
