@@ -106,14 +106,14 @@ def clean_name(name: str) -> str:
     return text
 
 
-def _original_name(filename: str) -> str:
+def original_name(filename: str) -> str:
     """The uploaded file's base name as text for display (no folders, no control chars)."""
     base = re.split(r"[\\/]", filename)[-1]
     return "".join(c for c in base if not unicodedata.category(c).startswith("C"))[:200]
 
 
-def _suffix(filename: str) -> str:
-    ext = Path(_original_name(filename)).suffix.lower().lstrip(".")
+def original_suffix(filename: str) -> str:
+    ext = Path(original_name(filename)).suffix.lower().lstrip(".")
     return f".{ext}" if _SUFFIX.match(ext) else ".bin"
 
 
@@ -207,13 +207,13 @@ class Workspace:
         written in a hidden staging folder and appears in the list only when whole.
         """
         src = layer.source
-        display = clean_name(name if name is not None else Path(_original_name(src.filename)).stem)
+        display = clean_name(name if name is not None else Path(original_name(src.filename)).stem)
         layer_id = uuid.uuid4().hex
-        original_file = "original" + _suffix(src.filename)
+        original_file = "original" + original_suffix(src.filename)
         meta = WorkspaceLayer(
             layer_id=layer_id,
             name=display,
-            source=replace(src, filename=_original_name(src.filename)),
+            source=replace(src, filename=original_name(src.filename)),
             original_file=original_file,
             feature_count=len(layer.frame),
             messages=tuple(layer.messages()),

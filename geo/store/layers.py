@@ -1,0 +1,180 @@
+"""One user's uploaded layers in the store, with the workspace's interface.
+
+:class:`UserLayers` is what the app's "your layers" tab talks to: ``save``, ``list_layers``,
+``get``, ``read``, ``rename``, ``delete`` return and take the same
+:class:`~geo.store.workspace.WorkspaceLayer` records as :class:`~geo.store.workspace.Workspace`,
+but every layer is a versioned object of a :class:`~geo.store.store.Store`: owned by the
+user who uploaded it and private until shared, renamed and deleted as new versions (a
+delete is soft, :meth:`UserLayers.undelete` brings the layer back), each change in the
+audit trail.
+
+The current version's features are also written, once, to
+``<root>/<layer_id>/layer.geojson``: the vector-tile builder reads that file. The store is
+the record; the file is only a cache of its latest version.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+
+from geo.errors import InputFileError
+from geo.io import write_layer_geojson
+from geo.store.store import NotFoundError, Store, Version
+from geo.store.users import User
+from geo.store.workspace import (
+    COORDINATE_DECIMALS,
+    LAYER_FILE,
+    LayerGoneError,
+    WorkspaceLayer,
+    clean_name,
+    original_name,
+    original_suffix,
+)
+from geo.upload.load import LoadedLayer
+
+CACHE_DIR: Final = "store-cache"
+"""The folder of the workspace that holds the layer files of the store's layers."""
+
+
+def _record(first: Version, latest: Version) -> WorkspaceLayer:
+    upload = latest.upload
+    if upload is None:
+        raise InputFileError(f"{latest.name!r} is not an uploaded layer.")
+    return WorkspaceLayer(
+        layer_id=latest.object_id,
+        name=latest.name,
+        source=upload,
+        original_file="original" + original_suffix(upload.filename),
+        feature_count=latest.feature_count,
+        messages=tuple(latest.meta.get("messages", ())),
+        created_utc=first.time_utc,
+        renamed_utc=latest.time_utc if latest.action == "rename" else None,
+    )
+
+
+class UserLayers:
+    """``user``'s view of the uploaded layers: their own and the shared ones."""
+
+    def __init__(self, store: Store, user: User, workspace_dir: str | os.PathLike[str]) -> None:
+        self.store = store
+        self.user = user
+        self.root = (Path(workspace_dir) / CACHE_DIR).resolve()
+
+    def recover(self) -> list[str]:
+        """Nothing to clean: a crashed save left no version (the store's transactions)."""
+        return []
+
+    def _latest(self, layer_id: str) -> Version:
+        try:
+            latest = self.store.get(self.user, layer_id)
+        except NotFoundError:
+            raise LayerGoneError(layer_id) from None
+        if latest.status == "deleted" or latest.kind != "layer":
+            raise LayerGoneError(layer_id)
+        return latest
+
+    def _first(self, layer_id: str) -> Version:
+        return self.store.get(self.user, layer_id, version=1)
+
+    def save(
+        self, layer: LoadedLayer, original: bytes, *, name: str | None = None
+    ) -> WorkspaceLayer:
+        """Save a loaded layer with its uploaded file, private to the user."""
+        src = layer.source
+        display = clean_name(name if name is not None else Path(original_name(src.filename)).stem)
+        v = self.store.save_layer(
+            self.user, layer.frame, name=display,
+            upload=replace(src, filename=original_name(src.filename)),
+            original=original, messages=layer.messages(),
+        )  # fmt: skip
+        self._cache(v, layer.frame)
+        return _record(v, v)
+
+    def _cache(self, v: Version, frame: gpd.GeoDataFrame) -> Path:
+        path = self.root / v.object_id / LAYER_FILE
+        stamp = path.with_name(f"features-{v.features_of}")
+        if not stamp.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{uuid.uuid4().hex}.geojson")
+            try:
+                write_layer_geojson(frame, partial, decimals=COORDINATE_DECIMALS)
+                os.replace(partial, path)  # whole or not at all, for readers of the file
+            finally:
+                partial.unlink(missing_ok=True)
+            for old in path.parent.glob("features-*"):
+                old.unlink(missing_ok=True)
+            stamp.touch()
+        return path
+
+    def layer_file(self, layer_id: str) -> Path:
+        """The GeoJSON file of the layer's latest version (written when missing)."""
+        v = self._latest(layer_id)
+        path = self.root / layer_id / LAYER_FILE
+        if not path.with_name(f"features-{v.features_of}").exists():
+            self._cache(v, self.store.read(self.user, layer_id))
+        return path
+
+    def get(self, layer_id: str) -> WorkspaceLayer:
+        return _record(self._first(layer_id), self._latest(layer_id))
+
+    def version(self, layer_id: str) -> Version:
+        """The layer's latest version (owner, shared, version number, ...)."""
+        return self._latest(layer_id)
+
+    def list_layers(self) -> list[WorkspaceLayer]:
+        """The user's own and the shared layers, oldest first (deleted ones left out)."""
+        out = []
+        for v in self.store.list_layers(self.user):
+            if v.upload is not None:
+                out.append(_record(self._first(v.object_id), v))
+        return out
+
+    def read(self, layer_id: str) -> gpd.GeoDataFrame:
+        self._latest(layer_id)
+        return self.store.read(self.user, layer_id)
+
+    def original(self, layer_id: str) -> bytes:
+        self._latest(layer_id)
+        return self.store.original(self.user, layer_id)
+
+    def rename(self, layer_id: str, new_name: str) -> WorkspaceLayer:
+        latest = self._latest(layer_id)
+        v = self.store.rename(
+            self.user, layer_id, clean_name(new_name), expected_version=latest.version
+        )
+        return _record(self._first(layer_id), v)
+
+    def share(self, layer_id: str, *, shared: bool) -> Version:
+        latest = self._latest(layer_id)
+        return self.store.share(self.user, layer_id, shared=shared, expected_version=latest.version)
+
+    def delete(self, layer_id: str, *, reason: str = "") -> Version:
+        """Soft delete: the layer leaves the list; its history keeps every version."""
+        latest = self._latest(layer_id)
+        return self.store.delete(
+            self.user, layer_id, expected_version=latest.version, reason=reason
+        )
+
+    def deleted(self) -> list[Version]:
+        """The user's deleted layers, to restore."""
+        return [
+            v
+            for v in self.store.list_layers(self.user, include_deleted=True)
+            if v.status == "deleted" and v.owner == self.user.username
+        ]
+
+    def undelete(self, layer_id: str) -> Version:
+        """Bring a deleted layer back (a new version copying the one before the delete)."""
+        latest = self.store.get(self.user, layer_id)
+        if latest.status != "deleted":
+            return latest
+        return self.store.restore(
+            self.user, layer_id, version=latest.version - 1,
+            expected_version=latest.version, reason="restored after delete",
+        )  # fmt: skip
