@@ -50,6 +50,17 @@ EXPORT_LAYER_CRS: Final = "export_layer_crs"
 EXPORT_LAYER_MAKE: Final = "export_layer_make"
 EXPORT_LAYER_DOWNLOAD: Final = "export_layer_download"
 
+REVIEW_LAYERS: Final = "review_layers"  # saved layers the rules read (user:/line: selectors)
+REVIEW_TOPOLOGY_LAYER: Final = "review_topology_layer"
+REVIEW_GAP_WIDTH: Final = "review_gap_width"
+REVIEW_SLIVER_WIDTH: Final = "review_sliver_width"
+REVIEW_LANDUSE_LAYER: Final = "review_landuse_layer"
+REVIEW_ATLAS_LAYERS: Final = "review_atlas_layers"
+REVIEW_ATLAS_PAPER: Final = "review_atlas_paper"
+REVIEW_ATLAS_DOWNLOAD: Final = "review_atlas_download"
+REVIEW_PACK_PDF: Final = "review_pack_pdf"
+REVIEW_PACK_XLSX: Final = "review_pack_xlsx"
+
 
 def group_on(group_id: str) -> str:
     return f"group_on__{group_id}"

@@ -43,6 +43,7 @@ from geo.export.pages import (
     content_box,
     draw_footer,
     new_page,
+    page_png,
     write_pdf,
 )
 from geo.export.provenance import SOURCE_LABELS, Fingerprint, fingerprint, today_in_china
@@ -241,13 +242,19 @@ def _draw_map(
     lang: Lang,
     pad_share: float,
     numbers: dict[str, int] | None = None,
+    frame_on: gpd.GeoDataFrame | None = None,
 ) -> None:
     """Faint context, then the drawn features in their styles, the focus bold, the
     overlap pieces hatched, scale bar and north arrow. All GeoDataFrames in EPSG:4543."""
     k = page.sheet.text_scale
     ax = _map_axes(page, box)
     request = MapRequest(layers=(), title="", zoom_ids=tuple(focus), pad_share=pad_share)
-    x0, y0, x1, y1 = frame_bounds(drawn, request=request, aspect=box.w / box.h)
+    if frame_on is not None:  # frame on these instead (their own ids)
+        target = frame_on.assign(id=[f"piece {i}" for i in range(len(frame_on))])
+        request = MapRequest(layers=(), title="", zoom_ids=tuple(target["id"]), pad_share=pad_share)
+        x0, y0, x1, y1 = frame_bounds(target, request=request, aspect=box.w / box.h)
+    else:
+        x0, y0, x1, y1 = frame_bounds(drawn, request=request, aspect=box.w / box.h)
     if not context.empty:
         context.plot(ax=ax, facecolor="none", edgecolor="#9a9a9a", linewidth=0.6 * k, zorder=0.5)
     others = drawn[~drawn["id"].isin(list(focus))]
@@ -632,3 +639,38 @@ def render_atlas(
     fp = fingerprint(files=files) if files else None
     pages, fp = atlas_pages(features, request=request, context=context, report=report, fp=fp)
     return write_pdf(pages, out, title=request.title, fp=fp)
+
+
+def pieces_map_png(
+    features: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    *,
+    lang: Lang = "zh",
+    registry: Registry | None = None,
+    dpi: int = 60,
+) -> bytes:
+    """A map (PNG of an A4 landscape page) of ``pieces`` — rule violations or topology
+    findings, any CRS — hatched red over the ``features`` (from :func:`atlas_features`),
+    framed on the pieces: for a page that shows findings."""
+    registry = registry or load_registry()
+    areal = pieces[pieces.geometry.notna() & ~pieces.geometry.is_empty].to_crs(GK_CM102)
+    if areal.empty:
+        raise GeometryError("map of findings: there are no pieces to draw.")
+    sheet = make_sheet(paper="A4", orientation="landscape", dpi=150)
+    page = new_page(sheet, bookmark="")
+    m = 6.0
+    box = Box(m, m, sheet.width_mm - 2 * m, sheet.height_mm - 2 * m)
+    drawn = features.to_crs(GK_CM102)
+    _draw_map(
+        page,
+        box,
+        drawn=drawn,
+        context=drawn.iloc[:0],
+        focus=list(drawn.index),
+        pieces=areal,
+        registry=registry,
+        lang=lang,
+        pad_share=0.15,
+        frame_on=areal,
+    )
+    return page_png(page, dpi=dpi)

@@ -1,0 +1,70 @@
+"""The review tab (ui/review.py) on its own page, driven with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from geo.io import geojson_text
+from geo.store.workspace import Workspace
+from geo.upload import read_upload
+from ui import state
+
+
+def _page() -> None:
+    from ui.review import review_tab
+
+    review_tab("zh")
+
+
+def _saved_control_lines(root: Path) -> str:
+    """A 三区三线 layer saved as an upload would be: farmland over the finance centre."""
+    from geo.plan.zones import load_zones
+
+    centre = load_zones().loc["fin_sci_tech_finance_centre"].geometry
+    lines = gpd.GeoDataFrame(
+        {"类型": ["永久基本农田"]},
+        geometry=[shapely.box(*centre.buffer(0.01).bounds)],
+        crs="EPSG:4326",
+    )
+    data = geojson_text(lines).encode()
+    result = read_upload(data, "sanxian.geojson")
+    return Workspace(root).save(result, data, name="三区三线").layer_id  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "workspace"
+    monkeypatch.setenv("PLANMAP_WORKSPACE", str(root))
+    return root
+
+
+def test_the_tab_shows_every_rule_and_the_control_line_rules_not_run(workspace: Path) -> None:
+    at = AppTest.from_function(_page, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    rules = at.dataframe[0].value
+    assert "no_zone_on_basic_farmland" in set(rules["rule_id"])
+    assert set(rules.loc[rules["rule_id"].str.startswith("no_zone"), "status"]) == {"not_run"}
+    assert [s.value for s in at.subheader][:3] == ["冲突规则检查", "拓扑检查", "用地用海分类统计"]
+
+
+def test_a_saved_control_line_layer_runs_the_farmland_rule(workspace: Path) -> None:
+    layer_id = _saved_control_lines(workspace)
+    at = AppTest.from_function(_page, default_timeout=180)
+    at.run()
+    at.multiselect(key=state.REVIEW_LAYERS).set_value([layer_id]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    rules = at.dataframe[0].value.set_index("rule_id")
+    # The sketches' accuracy (hundreds of metres) makes even a whole zone on farmland
+    # "uncertain" by the perimeter band; either way the rule ran and found the zone.
+    assert rules.loc["no_zone_on_basic_farmland", "status"] in {"fail", "uncertain"}
+    assert rules.loc["no_zone_on_basic_farmland", "uncertain_count"] >= 1
+    violations = at.dataframe[1].value
+    hit = violations[violations["rule_id"] == "no_zone_on_basic_farmland"]
+    assert "fin_sci_tech_finance_centre" in set(hit["feature"])
+    assert at.image, "the violating pieces are drawn"
