@@ -533,7 +533,10 @@ def cover_pages(
     ]
     pages = [page]
     c = content_box(sheet)
-    box = Box(c.x, c.y, c.w, layout.map.y - c.y - 4.0 * sheet.text_scale)
+    if sheet.orientation == "portrait":  # the contents under the map
+        box = Box(c.x, c.y, c.w, layout.map.y - c.y - 4.0 * sheet.text_scale)
+    else:  # beside it, in the text column
+        box = Box(layout.text.x, c.y, layout.text.w, layout.text.y + layout.text.h - c.y)
     flow = TextFlow(page, box, lang=lang, size=7.0)
     flow.heading("目录 Contents")
     flow.paragraph(
@@ -544,7 +547,7 @@ def cover_pages(
         color="#444444",
     )
     header = ["页 Page", "分区 Zone", "图层 Layer", "km²", "几何来源 Source"]
-    widths = [0.08, 0.42, 0.22, 0.1, 0.18]
+    widths = [0.1, 0.4, 0.22, 0.1, 0.18]
     while rows:
         done = flow.table(header, rows, widths=widths)
         rows = rows[done:]
