@@ -10,10 +10,15 @@ only when that engine is asked for (its dependencies are optional).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
-from geo.errors import GeoError
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.errors import ConfigError, GeoError, collect
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -66,3 +71,57 @@ def engine(name: str) -> PairsEngine:
     if name not in _REGISTERED:
         importlib.import_module(ENGINE_MODULES[name])
     return _REGISTERED[name]
+
+
+SCHEDULER_ENV: Final = "CHENGGONG_DASK_SCHEDULER"
+"""Environment variable naming the office dask scheduler; overrides the config file."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The app's overlap engine (``config/engine.toml``)."""
+
+    engine: Engine
+    scheduler: str | None
+    cluster_min_features: int
+
+    def for_layer(self, n_features: int) -> tuple[Engine, str | None]:
+        """(engine, scheduler) for a layer of ``n_features``: small layers stay here."""
+        if self.scheduler and n_features < self.cluster_min_features:
+            return DEFAULT_ENGINE, None
+        return self.engine, self.scheduler
+
+
+def load_engine_settings(
+    path: Path | None = None, *, environ: dict[str, str] | None = None
+) -> EngineSettings:
+    """Read and check ``config/engine.toml``; every problem is reported at once."""
+    path = path or CONFIG_DIR / "engine.toml"
+    raw = load_toml(path)
+    problems = check_keys(raw, where=str(path), required=["overlap"])
+    table = raw.get("overlap", {})
+    keys = ["engine", "scheduler", "cluster_min_features"]
+    problems += check_keys(table, where=f"{path} [overlap]", required=keys)
+    known = (DEFAULT_ENGINE, *ENGINE_MODULES)
+    if table.get("engine", DEFAULT_ENGINE) not in known:
+        problems.append(f"{path}: engine {table.get('engine')!r}; use one of {', '.join(known)}")
+    scheduler = (environ if environ is not None else os.environ).get(SCHEDULER_ENV)
+    scheduler = scheduler if scheduler is not None else table.get("scheduler", "")
+    if not isinstance(scheduler, str) or (scheduler and "://" not in scheduler):
+        problems.append(
+            f"{path}: scheduler {scheduler!r}; give an address like tcp://HOST:8786 or ''"
+        )
+    minimum = table.get("cluster_min_features", 0)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 0:
+        problems.append(f"{path}: cluster_min_features {minimum!r}; give a whole number >= 0")
+    collect(problems, what=str(path), error=ConfigError)
+    engine: Engine = "dask" if scheduler else table["engine"]  # a cluster means dask
+    return EngineSettings(
+        engine=engine, scheduler=scheduler or None, cluster_min_features=int(minimum)
+    )
+
+
+@functools.cache
+def engine_settings() -> EngineSettings:
+    """The app's settings, read once per process."""
+    return load_engine_settings()

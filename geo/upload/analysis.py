@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from geo.measure.area import M2_PER_HA, M2_PER_MU
+from geo.measure.engines import engine_settings
 from geo.measure.overlap import overlap_pairs, overlap_totals
 
 
@@ -74,7 +75,11 @@ def overlap_with_zones(
     Points and lines have no area: their ``zones`` and ``zone_count`` say which zones
     they lie in or cross, and they add nothing to the areas.
     """
-    raw = overlap_pairs(upload, zones, names=("uploaded layer", "zones"), threads=threads)
+    engine, scheduler = engine_settings().for_layer(len(upload))  # config/engine.toml
+    raw = overlap_pairs(
+        upload, zones, names=("uploaded layer", "zones"), threads=threads,
+        engine=engine, scheduler=scheduler,
+    )  # fmt: skip
     feature_label = _label(upload, upload_id_column, what="uploaded layer")
     zone_label = _label(zones, zone_id_column, what="zones")
     pairs = gpd.GeoDataFrame(
