@@ -235,6 +235,8 @@ class Store:
 
     def __init__(self, url: URL | str, *, create: bool = True) -> None:
         self.url = make_url(url) if isinstance(url, str) else url
+        if self.url.get_backend_name() == "postgresql":  # psycopg 3, whatever the URL says
+            self.url = self.url.set(drivername="postgresql+psycopg")
         self.backend: Literal["sqlite", "postgis"] = (
             "sqlite" if self.url.get_backend_name() == "sqlite" else "postgis"
         )
