@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -59,6 +59,7 @@ from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.measure.overlap import overlap_pairs
 from geo.review.conflicts import STATUS_LABELS, CheckReport
 from geo.review.report import area_text
+from geo.review.rules import Rule
 
 MAIN_LAYERS: Final = (
     "city_tiers",
@@ -109,6 +110,8 @@ class AtlasRequest:
         "Chenggong innovation-demonstration-zone plan"
     )
     date: dt.date | None = None
+    by: Literal["zones", "findings"] = "zones"
+    """``findings``: a page per violating piece of the rule report instead of per zone."""
 
 
 def _text_column(gdf: gpd.GeoDataFrame, name: str) -> pd.Series:
@@ -582,7 +585,7 @@ def atlas_pages(
     # Contents pages come first and the zones are numbered by page: lay the cover out
     # once to learn how many pages the contents take, then again with the right numbers.
     covers: list[Page] = []
-    for _ in range(2):
+    for _ in range(2 if request.by == "zones" else 0):
         covers = cover_pages(
             sheet,
             request=request,
@@ -592,23 +595,133 @@ def atlas_pages(
             fp=fp,
             first_zone_page=len(covers) + 1,
         )
-    zones = [
-        zone_page(
-            sheet,
-            key,
-            features=features,
-            context=context,
-            registry=registry,
-            lang=request.lang,
-            report=report,
+    projected = (features.to_crs(GK_CM102), context.to_crs(GK_CM102))
+    if request.by == "findings":
+        pages = finding_pages(
+            sheet, request=request, features=features, report=report, registry=registry, fp=fp
         )
-        for key in features.index
-    ]
-    pages = covers + zones
+    else:
+        pages = covers + [
+            zone_page(
+                sheet,
+                key,
+                features=features,
+                context=context,
+                registry=registry,
+                lang=request.lang,
+                report=report,
+                projected=projected,
+            )
+            for key in features.index
+        ]
     date = (request.date or today_in_china()).isoformat()
     for i, page in enumerate(pages, start=1):
         draw_footer(page, number=i, total=len(pages), fp=fp, date=date, lang=request.lang)
     return pages, fp
+
+
+def finding_page(
+    sheet: Sheet,
+    rule: Rule,
+    violation: pd.Series,
+    *,
+    features: gpd.GeoDataFrame,
+    registry: Registry,
+    lang: Lang,
+) -> Page:
+    """One violating piece: the two features and the piece on a map, the figures, and
+    the rule's source and reasoning."""
+    status = STATUS_LABELS[str(violation["status"])]
+    feature, other = str(violation["feature"]), str(violation["other"])
+    involved = [k for k in (feature, other) if k in features.index]
+    page = new_page(sheet, bookmark=f"{rule.name_zh} · {feature} × {other}")
+    layout = zone_layout(sheet)
+    _title(
+        page,
+        layout.title,
+        f"[{status['zh']}] {rule.name_zh}",
+        f"{rule.name_en} · {rule.id} · {status['en']}",
+        lang=lang,
+    )
+    piece = gpd.GeoDataFrame(geometry=[violation["geometry"]], crs=STORAGE_CRS).to_crs(GK_CM102)
+    drawn = (features.loc[involved] if involved else features.iloc[:0]).to_crs(GK_CM102)
+    _draw_map(
+        page,
+        layout.map,
+        drawn=drawn,
+        context=drawn.iloc[:0],
+        focus=involved,
+        pieces=piece,
+        registry=registry,
+        lang=lang,
+        pad_share=0.4,
+        frame_on=pd.concat([piece, drawn[["geometry"]]]).pipe(gpd.GeoDataFrame, crs=GK_CM102),
+    )
+    left = TextFlow(page, layout.text, lang=lang)
+    left.heading("违规图斑 The violating piece")
+    share = violation["feature_share"]
+    left.table(
+        ["项目 Item", "数值 Value"],
+        [
+            ["要素 Feature", f"{violation['feature_name_zh']} ({feature})"],
+            ["对方 Other", f"{violation['other_name_zh'] or ''} ({other})"],
+            ["面积 Area", area_text(float(violation["violation_m2"]), float(violation["band_m2"]))],
+            ["占要素 Share", f"{float(share):.1%}" if share == share else "–"],
+            [
+                "精度带 Band",
+                f"{float(violation['band_m2']) / M2_PER_KM2:,.3f} km² "
+                f"(周长 {float(violation['perimeter_m']):,.0f} m "
+                f"× {float(violation['accuracy_m']):,.0f} m)",
+            ],
+            ["位置 Where", f"{float(violation['lon']):.5f}°E, {float(violation['lat']):.5f}°N"],
+        ],
+        widths=[0.3, 0.7],
+    )
+    right = TextFlow(page, layout.text2, lang=lang)
+    right.heading("依据 Source")
+    right.paragraph(rule.source)
+    right.heading("理由 Reasoning")
+    right.paragraph(rule.reasoning_zh, size=6.8)
+    right.paragraph(rule.reasoning_en, size=6.8, color="#444444")
+    return page
+
+
+def finding_pages(
+    sheet: Sheet,
+    *,
+    request: AtlasRequest,
+    features: gpd.GeoDataFrame,
+    report: CheckReport | None,
+    registry: Registry,
+    fp: Fingerprint,
+) -> list[Page]:
+    """A summary page listing every violating piece, then a page for each."""
+    if report is None:
+        raise GeometryError("atlas by findings: no rule report to page; run the rules first.")
+    found = [(r.rule, v) for r in report.results for _i, v in r.violations.iterrows()]
+    cover = new_page(sheet, bookmark="规则检查结果 · Rule findings")
+    c = content_box(sheet)
+    flow = TextFlow(cover, c, lang=request.lang, size=7.0)
+    flow.heading(f"{request.title} — 规则检查结果 Rule findings", size=13.0)
+    flow.paragraph(f"数据指纹 fingerprint sha256:{fp.short} · {'; '.join(fp.inputs)}", size=6.5)
+    rows = [
+        [
+            str(i + 2),
+            f"{STATUS_LABELS[str(v['status'])]['zh']} {rule.id}",
+            f"{v['feature']} × {v['other']}",
+            area_text(float(v["violation_m2"]), float(v["band_m2"])),
+        ]
+        for i, (rule, v) in enumerate(found)
+    ]
+    flow.table(
+        ["页 Page", "规则 Rule", "图斑 Piece", "面积 Area"], rows, widths=[0.08, 0.34, 0.3, 0.28]
+    )
+    if not found:
+        flow.paragraph("没有违规图斑 · no violating piece")
+    return [cover] + [
+        finding_page(sheet, rule, v, features=features, registry=registry, lang=request.lang)
+        for rule, v in found
+    ]
 
 
 def select_zones(

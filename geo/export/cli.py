@@ -170,12 +170,15 @@ def cmd_export_atlas(args: argparse.Namespace) -> int:
         files = _data_files(args)
         layers = _split(args.layers) or MAIN_LAYERS
         features = select_zones(plan, layers=layers, zone_ids=_split(args.zones))
-        if not args.no_rules:
+        if args.by == "findings":
+            features = atlas_features(plan)  # every zone a finding may name
+        if not args.no_rules or args.by == "findings":
             report = run_rules(load_rules(), zones=plan)
     request = AtlasRequest(
         layers=_split(args.layers) or MAIN_LAYERS,
         paper=args.paper,
         orientation=args.orientation,
+        by=args.by,
         **({"title": args.title} if args.title else {}),
     )
     print(
@@ -268,6 +271,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     sp.add_argument("--paper", choices=list(PAPER_MM), default="A4")
     sp.add_argument("--orientation", choices=["portrait", "landscape"], default="portrait")
     sp.add_argument("--no-rules", action="store_true", help="leave the rule findings out")
+    sp.add_argument(
+        "--by",
+        choices=["zones", "findings"],
+        default="zones",
+        help="a page per zone (default) or per violating piece of config/rules.toml",
+    )
     data(sp)
     sp.set_defaults(func=cmd_export_atlas)
 

@@ -61,7 +61,8 @@ VIOLATION_COLUMNS: Final = (
     "lon",
     "lat",
 )
-UNION_OF_B: Final = "(b)"
+UNION_OF_B: Final = "(b 之外 · outside b)"
+"""The "other" of a must_lie_within / must_cover violation: the piece lies outside all of b."""
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,12 @@ from pypdf import PdfReader
 
 from geo.cli import main
 from geo.export.atlas import AtlasRequest, atlas_features, atlas_pages, render_atlas
-from geo.export.pages import page_png
+from geo.export.pages import page_png, pdf_bytes
 from geo.export.review_pack import ReviewInputs, write_review_pack
-from geo.review.rules import load_rules
+from geo.review.conflicts import run_rules
+from geo.review.rules import load_rules, parse_rules
 from tests.geo.geod_reference import geod_area_m2, gk_polygon
+from tests.geo.test_review_rules import BASE, rule
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
@@ -142,3 +144,14 @@ def test_review_pack_pdf_and_xlsx(tmp_path: Path) -> None:
     assert inputs_sheet["D2"].value == __import__("hashlib").sha256(b"x").hexdigest()
     level1 = {r[0]: r for r in book["landuse_level1"].iter_rows(min_row=2, values_only=True)}
     assert level1["10"][4] == pytest.approx(geod_area_m2(box(1000, 0, 2000, 1000)), rel=1e-6)
+
+
+def test_atlas_by_findings_pages_every_violating_piece() -> None:
+    raw = {**BASE, "rules": [rule(a=["layer:university_industry"], b=["layer:village_renewal"])]}
+    report = run_rules(parse_rules(raw), zones=zones())
+    features = atlas_features(zones())
+    pages, _fp = atlas_pages(features, request=AtlasRequest(by="findings"), report=report)
+    assert len(pages) == 2  # the summary, then the one piece: park A x village B
+    assert pages[1].bookmark == "规则 · park_a × village_b"
+    text = _text(pdf_bytes(pages, title="t", fp=_fp))
+    assert "不通过" in text[1] and "25.0%" in text[1]  # a quarter of park A
