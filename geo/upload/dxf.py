@@ -52,7 +52,6 @@ ARC_VERTICES: Final = 90
 """Vertices GDAL makes of a full circle (OGR_ARC_STEPSIZE, 4°): the estimate per curve."""
 DIMENSION_FEATURES: Final = 12
 """Features GDAL makes of one dimension (lines, arrow heads, text), about."""
-_CLOSED: Final = 1
 _MESH: Final = 16 | 64  # POLYLINE flags: 3D polygon mesh, polyface mesh
 R2007: Final = 1021
 """``$ACADVER`` AC1021 (AutoCAD 2007) and later: text is UTF-8 whatever the code page."""
@@ -81,10 +80,47 @@ _KIND_NAMES: Final[dict[str, str]] = {
     "VIEWPORT": "viewport",
 }
 
-# A group code line and its value line; the value may be empty, the last line may lack
-# its line break.
-_PAIR: Final = re.compile(rb"[ \t]*(-?\d{1,4})[ \t]*\r?\n([^\r\n]*?)[ \t]*(?:\r?\n|\Z)")
-_NON_ASCII_LINE: Final = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+# Records (group code 0 and the record type) with the handle when it follows at once,
+# as every CAD program writes it. A value line is never followed by a letter-led line
+# that is a code, so a value "0" cannot be taken for a record. Anchored on the line break
+# (not ``(?m)^``): three times faster on a 50 MB drawing.
+_RECORD: Final = re.compile(
+    rb"\n[ \t]*0[ \t]*\r?\n([A-Z_][A-Z0-9_]*)[ \t]*\r?(?=\n)"
+    rb"(?:\n[ \t]*5[ \t]*\r?\n([0-9A-Fa-f]+)[ \t]*\r?(?=\n))?"
+)
+"""Every pattern here starts at a line break and leaves the next one unread."""
+_SECTION: Final = re.compile(rb"\n[ \t]*2[ \t]*\r?\n([A-Z]+)[ \t]*\r?(?=\n)")
+_VARIABLE: Final = re.compile(
+    rb"\n[ \t]*9[ \t]*\r?\n(\$[A-Z0-9_]+)[ \t]*\r?\n[ \t]*\d+[ \t]*\r?\n([^\r\n]*)"
+)
+_CODE_70_71: Final = re.compile(rb"\n[ \t]*(7[01])[ \t]*\r?\n[ \t]*(-?\d+)[ \t]*\r?(?=\n)")
+_PAIRS: Final = re.compile(rb"(?:[ \t]*+-?\d{1,4}+[ \t]*+\r?\n[^\n]*+\n)*+")
+"""Group code / value pairs from the start, as far as they go (possessive: no
+backtracking state; 0.6 s for 70 MB)."""
+_LAST_PAIR: Final = re.compile(rb"[ \t]*-?\d{1,4}[ \t]*\r?\n[^\n]*\s*\Z")
+_HIGH_BYTE: Final = re.compile(rb"[\x80-\xff]")
+
+
+def _non_ascii_lines(data: bytes) -> list[bytes]:
+    """Every distinct line holding a byte above 127 (text: layer names, labels)."""
+    found: dict[bytes, None] = {}
+    pos = 0
+    while (m := _HIGH_BYTE.search(data, pos)) is not None:
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.start())
+        end = len(data) if end < 0 else end
+        found[data[start:end].rstrip(b"\r")] = None
+        pos = end + 1
+    return list(found)
+
+
+def _count_code(data: bytes, code: bytes, start: int, end: int) -> int:
+    """Lines holding just ``code`` in data[start:end], aligned and ended as the file's
+    first line is (a value line that reads the same counts too: an estimate)."""
+    newline = b"\r\n" if b"\r\n" in data[:4096] else b"\n"
+    first = data[: data.find(b"\n")].rstrip(b"\r")
+    width = len(first) if first.strip() == b"0" else 0
+    return data.count(b"\n" + code.rjust(width) + newline, start, end)
 
 
 @dataclass(frozen=True)
@@ -119,102 +155,95 @@ def _line_of(data: bytes, pos: int) -> int:
     return data.count(b"\n", 0, pos) + 1
 
 
-def scan_dxf(data: bytes, name: str) -> DxfScan:
-    """Walk an ASCII DXF's group codes once: header, entities, size estimates.
+Record = tuple[bytes, bytes | None, int, int]
+"""A record: its type, handle (if written first), where it starts and where its codes start."""
 
-    Raises :class:`InputFileError` at the first line that is not a group code / value
-    pair (a damaged or truncated file).
+
+def _sections(
+    data: bytes, records: list[Record], name: str
+) -> dict[bytes, tuple[int, int, int, int]]:
+    """Section name → (first byte, end byte, first record, end record); a section without
+    ENDSEC is a truncated file."""
+    out: dict[bytes, tuple[int, int, int, int]] = {}
+    marks = [i for i, r in enumerate(records) if r[0] in (b"SECTION", b"ENDSEC", b"EOF")]
+    for i, j in zip(marks, [*marks[1:], None], strict=True):
+        kind, _handle, _start, after = records[i]
+        title = _SECTION.match(data, after) if kind == b"SECTION" else None
+        if title is None:
+            continue
+        if j is None or records[j][0] != b"ENDSEC":
+            raise InputFileError(
+                f"{name}: a truncated DXF: it stops inside its "
+                f"{title.group(1).decode('ascii', 'replace')} section, without the end of the "
+                "section. Copy or export the drawing again."
+            )
+        out[title.group(1)] = (title.end(), records[j][2], i + 1, j)
+    if b"ENTITIES" not in out:
+        raise InputFileError(
+            f"{name}: a damaged DXF: it has no ENTITIES section (the drawing's content). Save "
+            "the drawing again as DXF (ASCII) in CAD."
+        )
+    return out
+
+
+def scan_dxf(data: bytes, name: str) -> DxfScan:
+    """Read what is needed before GDAL from an ASCII DXF, by pattern (no geometry built,
+    no Python loop over coordinates): the header, every entity's type and handle, the
+    flags of old-style POLYLINEs and block grids, and size estimates.
+
+    Raises :class:`InputFileError` for a DXF without an ENTITIES section or one cut off
+    inside a section.
     """
-    section: bytes | None = None
-    want_section_name = False
-    variable = b""
+    stop = _PAIRS.match(data)
+    end = stop.end() if stop else 0
+    if end < len(data) and not _LAST_PAIR.match(data, end) and data[end:].strip(b" \t\r\n\x1a"):
+        raise InputFileError(
+            f"{name}: a damaged DXF: line {_line_of(data, end):,} is not a group code (a "
+            "whole number) followed by its value. Save the drawing again as DXF (ASCII) in CAD."
+        )
+    records: list[Record] = [
+        (m.group(1), m.group(2), m.start(), m.end()) for m in _RECORD.finditer(b"\n" + data)
+    ]
+    records = [(k, h, max(a - 1, 0), b - 1) for k, h, a, b in records]  # without the "\n"
+    sections = _sections(data, records, name)
     header: dict[bytes, bytes] = {}
+    if b"HEADER" in sections:
+        h0, h1, _r0, _r1 = sections[b"HEADER"]
+        for m in _VARIABLE.finditer(data, h0, h1):
+            header.setdefault(m.group(1), m.group(2).strip())
     kinds: Counter[str] = Counter()
     polylines: dict[str, tuple[str, int]] = {}
     labels: set[str] = set()
-    kind: str | None = None  # the ENTITIES entity whose codes are being read
-    sub = False  # inside its VERTEX/SEQEND/ATTRIB records
-    handle: str | None = None
-    flags = columns = rows = 0
-    unhandled = vertices = curves = grid_extra = 0
-    pos = 0
-    ended = False
-
-    def finish() -> None:
-        nonlocal unhandled, grid_extra
-        if kind is None:
-            return
+    unhandled = grid_extra = 0
+    _e0, e1, r0, r1 = sections[b"ENTITIES"]
+    for i in range(r0, r1):
+        raw_kind, raw_handle, _start, after = records[i]
+        kind = raw_kind.decode("ascii")
+        if kind in _SUBENTITIES:
+            continue
         kinds[kind] += 1
-        if handle is None:
+        if raw_handle is None:
             unhandled += 1
-        elif kind in POLYLINES:
-            polylines[handle] = (kind, flags)
+            continue
+        handle = raw_handle.decode("ascii").upper()
+        end = records[i + 1][2] if i + 1 < r1 else e1
+        if kind == "LWPOLYLINE":  # closed ones come from GDAL with the ring closed
+            polylines[handle] = (kind, 0)
+        elif kind == "POLYLINE":  # a short record: its VERTEX records follow
+            found = {c: int(v) for c, v in _CODE_70_71.findall(data, after, end)}
+            polylines[handle] = (kind, found.get(b"70", 0))
         elif kind in _LABELS:
             labels.add(handle)
-        if kind == "INSERT":
-            grid_extra += max(columns, 1) * max(rows, 1) - 1
-
-    for match in _PAIR.finditer(data):
-        if match.start() != pos:
-            break
-        pos = match.end()
-        code, value = match.group(1), match.group(2)
-        if code == b"0":
-            if section == b"ENTITIES" and value.decode("ascii", "replace") in _SUBENTITIES:
-                sub = True
-                continue
-            finish()
-            kind, sub, handle, flags, columns, rows = None, False, None, 0, 0, 0
-            if value == b"SECTION":
-                want_section_name = True
-            elif value == b"ENDSEC":
-                section = None
-            elif value == b"EOF":
-                ended = True
-                break
-            elif section == b"ENTITIES":
-                kind = value.decode("ascii", "replace")
-            elif section == b"BLOCKS" and value.decode("ascii", "replace") in _CURVES:
-                curves += 1
-            if kind in _CURVES:
-                curves += 1
-            continue
-        if want_section_name and code == b"2":
-            section, want_section_name = value, False
-            continue
-        if section == b"HEADER":
-            if code == b"9":
-                variable = value
-            elif variable and variable not in header:
-                header[variable] = value
-            continue
-        if section not in (b"ENTITIES", b"BLOCKS"):
-            continue
-        if code == b"10":
-            vertices += 1
-        elif code == b"42" and value.strip(b" 0.+-") != b"":
-            curves += 1  # a bulge: an arc within a polyline
-        if kind is None or sub:
-            continue
-        if code == b"5":
-            handle = value.decode("ascii", "replace").upper()
-        elif code == b"70" and flags == 0:
-            flags = _int(value)
-            if kind == "INSERT":
-                columns = flags
-        elif code == b"71" and kind == "INSERT":
-            rows = _int(value)
-    finish()
-    if not ended and data[pos:].strip(b" \t\r\n\x00\x1a"):
-        raise InputFileError(
-            f"{name}: a damaged DXF: line {_line_of(data, pos):,} is not a group code and "
-            "its value. Save the drawing again as DXF (ASCII) in CAD."
-        )
-    if not ended and section is not None:
-        raise InputFileError(
-            f"{name}: a truncated DXF: it stops inside its {section.decode('ascii', 'replace')} "
-            "section, without the EOF marker. Copy or export the drawing again."
-        )
+        elif kind == "INSERT":
+            found = {c: int(v) for c, v in _CODE_70_71.findall(data, after, end)}
+            grid_extra += max(found.get(b"70", 1), 1) * max(found.get(b"71", 1), 1) - 1
+    vertices = curves = 0
+    for section in (b"ENTITIES", b"BLOCKS"):
+        if section in sections:
+            s0, s1, q0, q1 = sections[section]
+            vertices += _count_code(data, b"10", s0, s1)
+            curves += _count_code(data, b"42", s0, s1)  # bulges: arcs within polylines
+            curves += sum(1 for k, *_ in records[q0:q1] if k.decode("ascii") in _CURVES)
     version = header.get(b"$ACADVER")
     codepage = header.get(b"$DWGCODEPAGE")
     units = header.get(b"$INSUNITS")
@@ -303,7 +332,7 @@ def text_codec(
     GB18030 under the Western default ANSI_1252 (a common mislabel), is read so, with a
     note.
     """
-    values = [m.group(0) for m in _NON_ASCII_LINE.finditer(data)]
+    values = _non_ascii_lines(data)
     if encoding is not None:
         codec = codec_for(encoding, name)
         bad = _failures(values, codec)
@@ -410,8 +439,8 @@ def _texts(frame: gpd.GeoDataFrame, handles: pd.Series, scan: DxfScan) -> gpd.Ge
 def _paper(frame: gpd.GeoDataFrame) -> pd.Series:
     if "PaperSpace" not in frame.columns:
         return pd.Series(False, index=frame.index)
-    values = frame["PaperSpace"].to_numpy(dtype=object)
-    return pd.Series([bool(v) and v == v for v in values], index=frame.index, dtype=bool)
+    values = pd.array(frame["PaperSpace"], dtype="boolean").fillna(False)
+    return pd.Series(np.asarray(values, dtype=bool), index=frame.index)
 
 
 def _labels_inside(polygons: np.ndarray, texts: gpd.GeoDataFrame) -> list[str | None]:
@@ -440,42 +469,57 @@ def polygons_from_entities(
     handles = frame.get("EntityHandle", pd.Series(None, index=frame.index)).astype(str)
     handles = handles.str.upper()
     cad_layers = frame.get("Layer", pd.Series("0", index=frame.index)).fillna("0").astype(str)
-    paper = _paper(frame)
+    paper = _paper(frame).to_numpy()
+    handle_of = handles.to_numpy(dtype=object)
+    layer_of = cad_layers.to_numpy(dtype=object)
     geoms = np.asarray(frame.geometry.array)
-    is_line = np.asarray(shapely.get_type_id(geoms) == 1)  # LineString
-    rows: list[tuple[str, str, str, shapely.Polygon]] = []
-    open_rows: list[tuple[str, str, float]] = []
-    not_rings: list[str] = []
-    meshes = paper_lines = 0
-    has_z: list[float] = []
-    seen: set[str] = set()
-    for i in range(len(frame)):
-        h = handles.iat[i]
-        entry = scan.polylines.get(h)
-        if entry is None or not is_line[i] or h in seen:
-            continue
-        seen.add(h)
-        kind, flags = entry
-        if kind == "POLYLINE" and flags & _MESH:
-            meshes += 1
-            continue
-        if paper.iat[i]:
-            paper_lines += 1
-            continue
-        cad_layer = cad_layers.iat[i]
-        coords = shapely.get_coordinates(geoms[i], include_z=True)
-        xy = coords[:, :2]
-        closed = bool(flags & _CLOSED) or (len(xy) > 1 and bool(np.array_equal(xy[0], xy[-1])))
-        if not closed:
-            open_rows.append((h, cad_layer, float(np.hypot(*(xy[-1] - xy[0])))))
-            continue
-        ring = xy if np.array_equal(xy[0], xy[-1]) else np.vstack([xy, xy[:1]])
-        if len(np.unique(ring, axis=0)) < 3:
-            not_rings.append(f"{h} on {cad_layer!r}")
-            continue
-        if coords.shape[1] == 3 and np.any(np.nan_to_num(coords[:, 2]) != 0):
-            has_z.extend([float(np.nanmin(coords[:, 2])), float(np.nanmax(coords[:, 2]))])
-        rows.append((cad_layer, h, kind, shapely.Polygon(ring)))
+    entries = [scan.polylines.get(h) for h in handles]
+    kinds = np.array([e[0] if e else "" for e in entries], dtype=object)
+    flags = np.array([e[1] if e else 0 for e in entries], dtype=np.int64)
+    # A polyline of the drawing, drawn by GDAL as one line (the parts of a dimension or a
+    # block carry the handle of their dimension or insert, not of a polyline).
+    ours = (kinds != "") & np.asarray(shapely.get_type_id(geoms) == 1)
+    ours &= ~pd.Series(handles).where(ours).duplicated(keep="first").to_numpy() | ~ours
+    meshes = int(np.sum(ours & (kinds == "POLYLINE") & ((flags & _MESH) != 0)))
+    ours &= ~((kinds == "POLYLINE") & ((flags & _MESH) != 0))
+    paper_lines = int(np.sum(ours & paper))
+    ours &= ~paper
+    picked = np.flatnonzero(ours)
+    coords, owner = shapely.get_coordinates(geoms[picked], include_z=True, return_index=True)
+    counts = np.bincount(owner, minlength=len(picked))
+    top = max(len(coords) - 1, 0)
+    first = np.minimum(np.cumsum(counts) - counts, top)
+    last = np.clip(first + counts - 1, 0, top)
+    ends = (coords[first, :2], coords[last, :2]) if len(coords) else (np.zeros((0, 2)),) * 2
+    # GDAL repeats the first vertex of a polyline flagged closed.
+    closed = (counts > 0) & np.all(ends[0] == ends[1], axis=1)
+    gap_m = np.hypot(*(ends[1] - ends[0]).T)
+    ring_ok = closed & (counts >= 4)
+    candidates = np.flatnonzero(ring_ok)
+    in_ring = ring_ok[owner]
+    polygons_all = np.full(len(picked), None, dtype=object)
+    polygons_all[candidates] = shapely.polygons(
+        shapely.linearrings(
+            coords[in_ring, :2], indices=np.searchsorted(candidates, owner[in_ring])
+        )
+    )
+    ring_ok[candidates] &= np.asarray(shapely.area(polygons_all[candidates]) > 0)
+    open_rows = [
+        (handle_of[picked[j]], layer_of[picked[j]], float(gap_m[j]))
+        for j in np.flatnonzero(~closed)
+    ]
+    not_rings = [
+        f"{handle_of[picked[j]]} on {layer_of[picked[j]]!r}"
+        for j in np.flatnonzero(closed & ~ring_ok)
+    ]
+    kept = np.flatnonzero(ring_ok)
+    z = coords[np.isin(owner, kept), 2] if coords.shape[1] == 3 else np.zeros(0)
+    z = z[np.isfinite(z) & (z != 0)]
+    has_z = [float(z.min()), float(z.max())] if z.size else []
+    rows: list[tuple[str, str, str, shapely.Polygon]] = [
+        (layer_of[picked[j]], handle_of[picked[j]], str(kinds[picked[j]]), polygons_all[j])
+        for j in kept
+    ]
     texts = _texts(frame, handles, scan)
     notes: list[str] = []
     all_layers = tuple(dict.fromkeys(r[0] for r in rows))

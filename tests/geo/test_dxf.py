@@ -329,3 +329,17 @@ def test_the_cli_reader_takes_a_dxf_with_its_crs(tmp_path: Path) -> None:
     frame = read_input(path, crs="EPSG:4543")
     assert len(frame) == 2
     assert frame.crs.to_epsg() == 4326
+
+
+def test_drawing_coordinates_that_fit_no_candidate_crs_say_so() -> None:
+    """A drawing in millimetres of a local grid (施工坐标): no CRS puts it in China."""
+    doc = drawing()
+    doc.header["$INSUNITS"] = 4  # millimetres
+    doc.modelspace().add_lwpolyline(
+        [(0, 0), (120_000, 0), (120_000, 80_000), (0, 80_000)], close=True
+    )
+    asked = read_upload(dxf_bytes(doc), "施工图.dxf")
+    assert isinstance(asked, NeedsCRS)
+    assert asked.candidates == ()
+    assert "none of the usual ones puts the data in China, give its EPSG code" in asked.message
+    assert "units ($INSUNITS) are millimetres" in asked.message
