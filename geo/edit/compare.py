@@ -46,6 +46,9 @@ UNCHANGED: Final = "unchanged"
 CHANGED: Final = "changed"
 PIECES: Final = (ADDED, REMOVED, UNCHANGED)
 LABEL_COLUMNS: Final = ("name_zh", "name_en")
+CHANGE_COLUMNS: Final = ("changed_by", "reason")
+"""Who changed an element and why: carried from ``after`` when it has them (the store's
+versions do)."""
 METHOD: Final = "ellipsoidal areas on the CGCS2000 ellipsoid (pyproj.Geod)"
 
 
@@ -99,6 +102,11 @@ def _labels(
     return out
 
 
+def _column(frame: gpd.GeoDataFrame, column: str, key: str, ids: list[str]) -> list[object]:
+    values = dict(zip(frame[key].astype(str), frame[column], strict=True))
+    return [values.get(i) for i in ids]
+
+
 def compare_layers(
     before: gpd.GeoDataFrame,
     after: gpd.GeoDataFrame,
@@ -113,7 +121,9 @@ def compare_layers(
     removed, changed, unchanged: less than ``tolerance_m2`` differs), ``area_before_m2``,
     ``area_after_m2``, ``delta_m2`` (after − before), ``delta_km2``, ``delta_ha``,
     ``delta_mu``, ``added_m2``, ``removed_m2``, ``unchanged_m2``, ``changed_share``
-    (0–1, see the module doc). Elements of ``before`` come first, in its order.
+    (0–1, see the module doc); ``geometry_source_before``/``_after`` and
+    :data:`CHANGE_COLUMNS` when the layers have them. Elements of ``before`` come first,
+    in its order.
     """
     require_same_crs(before, after, names=("before", "after"))
     old = _shapes(before, key, name="before")
@@ -147,7 +157,17 @@ def compare_layers(
             ~in_new, REMOVED, np.where(added_m2 + removed_m2 < tolerance_m2, UNCHANGED, CHANGED)
         ),
     )
-    table = pd.DataFrame({"id": ids, **_labels(before, after, key, ids)}).assign(
+    sources = {
+        f"geometry_source_{side}": _column(frame, "geometry_source", key, ids)
+        for side, frame in (("before", before), ("after", after))
+        if "geometry_source" in frame.columns
+    }
+    changes = {
+        c: np.array(_column(after, c, key, ids), dtype=object)
+        for c in CHANGE_COLUMNS
+        if c in after.columns
+    }
+    table = pd.DataFrame({"id": ids, **_labels(before, after, key, ids), **sources}).assign(
         status=status,
         area_before_m2=before_m2,
         area_after_m2=after_m2,
@@ -159,6 +179,7 @@ def compare_layers(
         removed_m2=removed_m2,
         unchanged_m2=same_m2,
         changed_share=share,
+        **changes,
     )
     rows = []
     for piece in PIECES:
@@ -206,10 +227,11 @@ def diff_table(comparison: Comparison, *, unit: str = "km2") -> pd.DataFrame:
     if unit not in M2_PER_UNIT:
         raise ValueError(f"unknown area unit {unit!r}; use one of {', '.join(M2_PER_UNIT)}")
     labels = [c for c in ("id", *LABEL_COLUMNS, "status") if c in t.columns]
+    extra = [c for c in t.columns if c.startswith("geometry_source_") or c in CHANGE_COLUMNS]
     out = t[labels].copy()
     out["area_before"] = t["area_before_m2"] / M2_PER_UNIT[unit]
     out["area_after"] = t["area_after_m2"] / M2_PER_UNIT[unit]
-    for column in ("delta_km2", "delta_ha", "delta_mu", "changed_share"):
+    for column in ("delta_km2", "delta_ha", "delta_mu", "changed_share", *extra):
         out[column] = t[column]
     out["unit"] = unit
     out["unit_zh"] = UNIT_LABELS[unit]["zh"]

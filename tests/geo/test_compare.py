@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -164,3 +165,17 @@ def test_python_m_geo_diff_plan_against_a_dxf(
 def test_python_m_geo_diff_names_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "plan", "nowhere.geojson"]) == 2
     assert "neither a file nor 'plan'" in capsys.readouterr().err
+
+
+def test_sources_and_who_changed_why_are_carried_from_the_versions() -> None:
+    before, after = versions()
+    before["geometry_source"] = "sketch"
+    after["geometry_source"] = ["authoritative", "sketch", "edited", "sketch"]
+    after["changed_by"] = ["张工", None, "李工", None]
+    after["reason"] = ["控规批复", None, "=HYPERLINK(1)", None]
+    table = diff_table(compare_layers(before, after)).set_index("id")
+    assert table.loc["a", "geometry_source_before"] == "sketch"
+    assert table.loc["a", "geometry_source_after"] == "authoritative"
+    assert pd.isna(table.loc["c", "geometry_source_after"])
+    assert table.loc["a", "changed_by"] == "张工"
+    assert table.loc["d", "reason"] == "=HYPERLINK(1)"  # kept as given; files defuse it
