@@ -406,7 +406,8 @@ def _ignored(scan: DxfScan, texts: list[str], paper: int) -> str | None:
     return (
         "ignored, not boundaries: "
         + "; ".join(parts)
-        + ". Only closed polylines (LWPOLYLINE/POLYLINE) are read as polygons."
+        + ". Only closed polylines (LWPOLYLINE/POLYLINE) are read as polygons"
+        + ("; a text inside one is kept as its label (cad_text)." if texts else ".")
     )
 
 
