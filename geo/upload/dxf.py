@@ -593,11 +593,17 @@ def read_dxf(
     if scan.unhandled and not scan.polylines:
         raise InputFileError(
             f"{name}: the drawing's entities have no handles (an old R12 DXF written "
-            "without them), so open and closed polylines cannot be told apart reliably. "
-            "Save it again as DXF 2000 or later in CAD."
+            "without them), so its polylines cannot be told from the lines GDAL draws for "
+            "dimensions. Save it again as DXF 2000 or later in CAD."
         )
     _check_estimates(scan, name, settings)
     codec, source, notes = text_codec(data, scan, encoding=encoding, name=name)
+    if scan.unhandled:
+        notes.append(
+            f"{scan.unhandled:,} entities have no handle and were not read (a polyline "
+            "among them cannot be told from a dimension's lines); save the drawing again as "
+            "DXF 2000 or later to read them"
+        )
     path = tmp / "upload.dxf"
     path.write_bytes(as_utf8(data, codec, name))
     frame = read_vector(

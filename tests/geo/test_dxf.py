@@ -343,3 +343,19 @@ def test_drawing_coordinates_that_fit_no_candidate_crs_say_so() -> None:
     assert asked.candidates == ()
     assert "none of the usual ones puts the data in China, give its EPSG code" in asked.message
     assert "units ($INSUNITS) are millimetres" in asked.message
+
+
+def test_entities_without_handles_are_named_never_guessed() -> None:
+    x0, y0 = gk_origin()
+    doc = drawing()
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(x0, y0), (x0 + 10, y0), (x0 + 10, y0 + 10)], close=True)
+    anonymous = msp.add_lwpolyline([(x0, y0), (x0 + 5, y0), (x0 + 5, y0 + 5)], close=True)
+    data = dxf_bytes(doc)
+    data = data.replace(f"\n  5\n{anonymous.dxf.handle}\n".encode(), b"\n", 1)
+    raw = read_raw(data, "x.dxf")
+    assert len(raw.frame) == 1
+    assert any("1 entities have no handle and were not read" in n for n in raw.notes)
+    only = data.replace(f"\n  5\n{raw.frame['cad_handle'].iloc[0]}\n".encode(), b"\n", 1)
+    with pytest.raises(InputFileError, match=r"no handles.*DXF 2000 or later"):
+        read_raw(only, "x.dxf")
