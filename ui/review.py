@@ -31,14 +31,7 @@ from geo.export.provenance import fingerprint
 from geo.export.review_pack import TITLE, ReviewInputs, review_pages, review_tables
 from geo.io import geojson_text
 from geo.review.conflicts import all_violations, run_rules
-from geo.review.landuse import (
-    class_areas,
-    classify,
-    code_problems,
-    detect_columns,
-    load_codes,
-    zone_class_areas,
-)
+from geo.review.landuse import detect_columns, landuse_tables, load_codes
 from geo.review.report import rule_table, violation_table
 from geo.review.rules import RULES_FILE, load_rules
 from geo.review.topology import check_topology, topology_summary
@@ -229,32 +222,15 @@ def landuse_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
         show_error(exc, lang, "review_error")
         return
     st.caption(f"{t('review_landuse_columns', lang)} {columns.code} / {columns.name or '—'}")
-    classified = classify(frame, table=codes, columns=columns)
-    for level in (1, 2):
-        st.markdown(f"**{t(f'review_landuse_level{level}', lang)}**")
-        table = class_areas(frame, classified, table=codes, level=level)
-        show_table(table, lang)
-        table_downloads(
-            table,
-            lang=lang,
-            stem=f"landuse_level{level}",
-            sheet=f"level{level}",
-            unit="m2",
-            method=METHOD,
-        )
     zs = zones(*current())
-    main = zs[
-        zs["layer"].isin(list(MAIN_LAYERS))
-        & zs.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
-    ]
-    st.markdown(f"**{t('review_landuse_by_zone', lang)}**")
-    by_zone = zone_class_areas(frame, classified, main.to_crs(frame.crs), table=codes, level=1)
-    show_table(by_zone, lang)
-    table_downloads(
-        by_zone, lang=lang, stem="landuse_by_zone", sheet="by_zone", unit="m2", method=METHOD
-    )
-    st.markdown(f"**{t('review_landuse_problems', lang)}**")
-    show_table(code_problems(classified), lang)
+    main = zs[zs["layer"].isin(list(MAIN_LAYERS))]
+    main = main[main.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    tables = landuse_tables(frame, zones=main.to_crs(frame.crs), table=codes, columns=columns)
+    headings = {"landuse_codes": "review_landuse_problems"}
+    for key, table in tables.items():
+        st.markdown(f"**{t(headings.get(key, f'review_{key}'), lang)}**")
+        show_table(table, lang)
+        table_downloads(table, lang=lang, stem=key, sheet=key, unit="m2", method=METHOD)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

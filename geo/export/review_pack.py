@@ -33,15 +33,7 @@ from geo.export.tables import overlap_export_table
 from geo.io import atomic_write
 from geo.plan.check import plan_figure_table
 from geo.review.conflicts import CheckReport, run_rules
-from geo.review.landuse import (
-    CodeTable,
-    class_areas,
-    classify,
-    code_problems,
-    detect_columns,
-    load_codes,
-    zone_class_areas,
-)
+from geo.review.landuse import CodeTable, landuse_tables
 from geo.review.report import rule_table, violation_table
 from geo.review.rules import RuleSet
 from geo.review.topology import check_topology
@@ -110,16 +102,8 @@ def review_tables(
     tables["overlaps"] = overlap_export_table(main, main, unit="km2")
     tables["plan_check"] = plan_figure_table(inputs.zones)
     if inputs.landuse is not None:
-        codes = codes or load_codes()
-        name, layer = inputs.landuse
-        columns = detect_columns(layer, table=codes)
-        classified = classify(layer, table=codes, columns=columns)
-        tables["landuse_level1"] = class_areas(layer, classified, table=codes, level=1)
-        tables["landuse_level2"] = class_areas(layer, classified, table=codes, level=2)
-        tables["landuse_by_zone"] = zone_class_areas(
-            layer, classified, main.to_crs(layer.crs), table=codes, level=1
-        )
-        tables["landuse_codes"] = code_problems(classified)
+        layer = inputs.landuse[1]
+        tables.update(landuse_tables(layer, zones=main.to_crs(layer.crs), table=codes))
     return tables, report
 
 

@@ -338,3 +338,26 @@ def zone_class_areas(
     out = _with_units(out)
     out["zone_share"] = out["area_m2"] / out["zone_area_m2"]
     return out.drop(columns="zone_area_m2")
+
+
+def landuse_tables(
+    layer: gpd.GeoDataFrame,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    table: CodeTable | None = None,
+    columns: LandUseColumns | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every land-use table of a coded layer, by name: ``landuse_level1``,
+    ``landuse_level2``, ``landuse_by_zone`` (when ``zones`` are given, level 1) and
+    ``landuse_codes`` (the code problems)."""
+    table = table or load_codes()
+    columns = columns or detect_columns(layer, table=table)
+    classified = classify(layer, table=table, columns=columns)
+    out = {
+        "landuse_level1": class_areas(layer, classified, table=table, level=1),
+        "landuse_level2": class_areas(layer, classified, table=table, level=2),
+    }
+    if zones is not None:
+        out["landuse_by_zone"] = zone_class_areas(layer, classified, zones, table=table, level=1)
+    out["landuse_codes"] = code_problems(classified)
+    return out

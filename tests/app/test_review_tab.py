@@ -68,3 +68,27 @@ def test_a_saved_control_line_layer_runs_the_farmland_rule(workspace: Path) -> N
     hit = violations[violations["rule_id"] == "no_zone_on_basic_farmland"]
     assert "fin_sci_tech_finance_centre" in set(hit["feature"])
     assert at.image, "the violating pieces are drawn"
+
+
+def test_a_saved_coded_layer_gives_areas_by_class(workspace: Path) -> None:
+    from tests.geo.geod_reference import geod_area_m2, gk_polygon
+
+    parcels = [gk_polygon([(0, 0), (100, 0), (100, 100), (0, 100)])]
+    parcels.append(gk_polygon([(100, 0), (300, 0), (300, 100), (100, 100)]))
+    coded = gpd.GeoDataFrame(
+        {"DLBM": ["0701", "1001"], "DLMC": ["城镇住宅用地", "商业用地"]},
+        geometry=parcels,
+        crs="EPSG:4326",
+    )
+    data = geojson_text(coded).encode()
+    Workspace(workspace).save(read_upload(data, "parcels.geojson"), data, name="用地")  # type: ignore[arg-type]
+    at = AppTest.from_function(_page, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = [d.value for d in at.dataframe]
+    level1 = next(t for t in tables if "code" in t.columns and "share" in t.columns)
+    row = level1.set_index("code").loc["10"]
+    # the file holds 7 decimals (~1 cm): a 200 m x 100 m parcel's area moves by ~1 m²
+    assert row["area_m2"] == pytest.approx(geod_area_m2(parcels[1]), rel=2e-4)
+    problems = next(t for t in tables if "problem" in t.columns)
+    assert "disagrees with code 1001" in problems["problem"].iloc[0]
