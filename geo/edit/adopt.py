@@ -340,3 +340,29 @@ def adopted_zones(zones: gpd.GeoDataFrame, proposal: Proposal) -> gpd.GeoDataFra
                 out[key] = None
             out.loc[row, key] = value
     return out
+
+
+@dataclass(frozen=True)
+class AdoptionEdit:
+    """One adopted element as a new version is saved (``geo.store.store.Store.edit``):
+    its zone row with the new shape and provenance, and the source and accuracy texts."""
+
+    element_id: str
+    frame: gpd.GeoDataFrame
+    source: str
+    accuracy: str
+
+
+def adoption_edits(zones: gpd.GeoDataFrame, proposal: Proposal) -> list[AdoptionEdit]:
+    """The proposal as one edit per element, in the proposal's order (pure)."""
+    adopted = adopted_zones(zones, proposal)
+    ids = adopted["id"].astype(str)
+    edits = []
+    for element, record in proposal.provenance.items():
+        row = adopted[(ids == element).to_numpy()].reset_index(drop=True)
+        accuracy = (
+            f"{float(str(record['accuracy_m'])):g} m, as stated by the user for "
+            f"{record['source_document']}"
+        )
+        edits.append(AdoptionEdit(element, row, str(record["source_detail"]), accuracy))
+    return edits
