@@ -8,9 +8,9 @@
   tile layers, so the map shows no tiles instead of grey squares, and shows its notice.
 - :class:`MapLabels`: zone names at district zoom and street names along the streets,
   placed in the browser with collision avoidance (bigger zones first, then streets; a
-  label that would overlap one already placed is hidden), plus the legend's tier
-  checkboxes (1 / 3 / N, core / development / linkage) that show and hide the features
-  of one tier and their labels.
+  label that would overlap one already placed, the legend or a control is hidden), plus
+  the legend's tier checkboxes (1 / 3 / N, core / development / linkage) that show and
+  hide the features of one tier and their labels.
 
 Every text reaches the page escaped (labels as escaped HTML, notices as ``textContent``).
 The page element that holds the map gets ``data-cg-*`` attributes with the state these
@@ -168,7 +168,8 @@ class MapLabels(MacroElement):
                                                      keyboard: false});
             it.marker.addTo(groups[it.group]);
             var el = it.marker.getElement();
-            if (el) { el.firstChild.innerHTML = it.html; }
+            // hidden until placed, so no frame shows labels on top of each other
+            if (el) { el.firstChild.innerHTML = it.html; el.style.display = "none"; }
           });
           function px(ll) { return map.latLngToContainerPoint(L.latLng(ll[0], ll[1])); }
           function size(it) {
@@ -178,7 +179,11 @@ class MapLabels(MacroElement):
           }
           function key(layer, tier) { return layer + "|" + tier; }
           function place() {
-            var taken = [], shown = 0, order = items.slice();
+            // the legend and the map's controls count as placed: no label under them
+            var taken = Array.from(document.querySelectorAll(".cg-legend, .leaflet-control"))
+              .map(function (e) { return e.getBoundingClientRect(); })
+              .filter(function (r) { return r.width > 0 && r.height > 0; });
+            var shown = 0, order = items.slice();
             order.forEach(function (it) { it.rank = (it.kind === "zone" ? 1e12 : 0) + size(it); });
             order.sort(function (a, b) { return b.rank - a.rank; });
             order.forEach(function (it) {

@@ -1,10 +1,11 @@
-"""Folium maps draw in headless Chromium with no internet: in st_folium and as HTML export."""
+"""Folium maps draw in headless Chromium with no internet: in st_folium and as HTML export,
+and the app itself reads in its bundled web font."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import folium
 import pytest
@@ -110,3 +111,82 @@ def assert_marker_image_loaded(browser: BrowserSession) -> None:
         "return arguments[0].complete ? arguments[0].naturalWidth : -1;", image
     )
     assert natural_width == 25, (natural_width, (image.get_attribute("src") or "")[:80])
+
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+
+
+def test_the_app_reads_in_its_own_font_with_names_on_the_map_and_the_1_3_n_view(
+    streamlit_url: Callable[[Path], str], browser: BrowserSession
+) -> None:
+    """At 1366×768 with no tiles: the page and the map use the bundled web font, zones
+    are named at district zoom, and ticking the province group draws the 1+3+N with the
+    prefectures beneath (screenshots of both views in tests/browser/artifacts)."""
+    from geo.declared.registry import load_registry
+    from layers.plan_map import WEB_FONT_FAMILY
+    from tests.browser.test_plan_map_view import SHOWN_LABELS, _overlapping, set_viewport
+
+    registry = load_registry()
+    url = streamlit_url(APP)
+    set_viewport(browser)
+    browser.driver.get(url)
+    browser.wait_for_leaflet_paths(min_count=10)
+
+    def font_loaded(d: Any) -> bool:
+        faces = d.execute_script(
+            "return Array.from(document.fonts).map(f => [f.family, f.status]);"
+        )
+        return [WEB_FONT_FAMILY, "loaded"] in [[f.strip("\"'"), s] for f, s in faces]
+
+    def names_placed(d: Any) -> list[str] | bool:
+        c = d.find_element(By.CSS_SELECTOR, ".leaflet-container")
+        if c.get_attribute("data-cg-labels-fonts") != "loaded" or not font_loaded(d):
+            return False
+        shown = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".cg-label") if e.is_displayed()]
+        return shown if len(shown) >= 4 else False
+
+    names = browser.wait_in_map(names_placed, what="zone names in the web font")
+    assert "滇池" in names, names
+    assert _overlapping(browser.driver.execute_script(SHOWN_LABELS)) == []
+    browser.driver.switch_to.default_content()
+    # The page itself (Streamlit's theme font) uses the bundled font too.
+    browser.wait(60).until(font_loaded)
+    title_font = browser.driver.execute_script(
+        "return getComputedStyle(document.querySelector('h1')).fontFamily;"
+    )
+    assert WEB_FONT_FAMILY in title_font, title_font
+    browser.screenshot("app_default_view_1366")
+
+    group = registry.group("province")
+    browser.driver.find_element(
+        By.XPATH, f"//label[.//*[normalize-space(text())={group.name_zh!r}]]"
+    ).click()
+    grey = registry.layer("context_regions").color
+    tier_3 = registry.layer("province_1_3_n").colors["3"]
+
+    def province_view(d: Any) -> bool:
+        strokes = [
+            p.get_attribute("stroke")
+            for p in d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")
+        ]
+        return strokes.count(grey) == 4 and tier_3 in strokes
+
+    browser.wait_in_map(province_view, what="the 1+3+N view with the prefectures")
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "img.leaflet-marker-icon") == []
+    browser.driver.switch_to.default_content()
+    # the rerun has finished (Streamlit shows its status widget while a script runs)
+    browser.wait().until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
+    )
+    names = browser.wait_in_map(names_placed, what="names in the 1+3+N view")
+    assert {"昆明市", "玉溪市"} <= set(names), names
+    assert _overlapping(browser.driver.execute_script(SHOWN_LABELS)) == []
+    browser.driver.switch_to.default_content()
+    browser.screenshot("app_1_3_n_view_1366")
+    browser.collect_logs()
+    assert browser.console_errors == []
+    assert browser.failed_requests == []
+    fonts = [
+        u for u in browser.received_bytes if u.endswith("/app/static/fonts/NotoSansSC-app.woff2")
+    ]
+    assert fonts, "the web font came from this server"
