@@ -21,13 +21,20 @@ from typing import Any, Final
 from shapely.geometry import mapping
 
 from geo.declared.config import CONFIG_DIR, DATA_DIR
+from geo.errors import ConfigError, collect
 from geo.io import atomic_write
-from geo.plan.construct import Context, build_element, build_streets
+from geo.plan.construct import Context, build_element, build_streets, defining_accuracy_m
 from geo.plan.shapes import COORD_DECIMALS, finish, fit_grid_frame
-from geo.plan.sources import Inputs, load_inputs, validate_inputs
+from geo.plan.sources import NOT_LOCATED, Inputs, load_inputs, validate_inputs
 from geo.plan.zones import REQUIRED_PROPERTIES
 
-PROPERTY_ORDER: Final = (*REQUIRED_PROPERTIES, "land_figure_check", "members_zh", "brief_section")
+PROPERTY_ORDER: Final = (
+    *REQUIRED_PROPERTIES,
+    "land_figure_check",
+    "figure_source",
+    "members_zh",
+    "brief_section",
+)
 """The zones schema the app relies on (geo.plan.zones), then the build's extra properties."""
 
 
@@ -55,6 +62,16 @@ def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str,
     ctx = Context(inputs=inputs, frame=fit_grid_frame(axis, origin_xy=(origin.x_m, origin.y_m)))
     build_streets(ctx)
 
+    too_fine = [
+        f"element {e['id']}: accuracy_m {e['accuracy_m']} is finer than its {why} "
+        f"({worst:g} m); declare at least {worst:g}"
+        for e in inputs.elements
+        if e["geometry"]["method"] != NOT_LOCATED
+        for worst, why in [defining_accuracy_m(ctx, e)]
+        if float(e["accuracy_m"]) < worst
+    ]
+    collect(too_fine, what="plan_elements.toml accuracy", error=ConfigError)
+
     zones: list[dict[str, Any]] = []
     for element in inputs.elements:
         built = build_element(ctx, element["id"])
@@ -72,16 +89,18 @@ def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str,
             "plan_floor_m2": element.get("plan_floor_m2"),
             "geometry_source": built.source,
             "source_detail": built.detail,
-            "accuracy_m": element["accuracy_m"],
+            "accuracy_m": element.get("accuracy_m"),
             "assumptions": ctx.describe(element.get("assumptions")),
             # Only public boundary data is survey-grade; street-derived extents rest on
             # inferred street positions (±150-300 m) and are schematic too.
             "schematic": built.source != "public_boundary",
             "land_figure_check": _land_figure_check(element, built.source),
+            "figure_source": element.get("figure_source"),
             "members_zh": element.get("members_zh"),
             "brief_section": str(element["brief_section"]),
         }
-        zones.append({"type": "Feature", "properties": props, "geometry": finish(built.geom)})
+        geometry = None if built.source == NOT_LOCATED else finish(built.geom)
+        zones.append({"type": "Feature", "properties": props, "geometry": geometry})
 
     streets: list[dict[str, Any]] = []
     for sid, (st, line) in ctx.streets.items():
@@ -110,7 +129,7 @@ def geojson_text(features: Sequence[Mapping[str, Any]], *, name: str) -> str:
             {
                 "type": "Feature",
                 "properties": dict(f["properties"]),
-                "geometry": mapping(f["geometry"]),
+                "geometry": None if f["geometry"] is None else mapping(f["geometry"]),
             }
             for f in features
         ],

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import shapely
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import GeometryCollection, LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import ConfigError, GeometryError
 from geo.measure.area import M2_PER_KM2
-from geo.plan.shapes import GridFrame, calibrated_radius_m, disc, lines, to_gk
-from geo.plan.sources import ASSUMPTION_REF, Inputs
+from geo.plan.shapes import GridFrame, calibrated_radius_m, disc, lines, radius_for_area_m, to_gk
+from geo.plan.sources import ASSUMPTION_REF, NOT_LOCATED, Inputs
 from geo.plan.streets import enclosed_polygon, missing_boundary_streets
 from geo.plan.zones import GEOMETRY_SOURCES
 
@@ -136,6 +136,43 @@ def _anchor_points(
     return anchors, details, sketchy
 
 
+def defining_accuracy_m(ctx: Context, element: Mapping[str, Any]) -> tuple[float, str]:
+    """The worst accuracy among the sources that define ``element``'s geometry, and which.
+
+    Sources: its streets (``accuracy_m`` in streets.toml), points (reference_points.csv),
+    sketch, boundary or lake (their ``accuracy_m`` where stated), and the elements it
+    unites, rings, subtracts or is clipped to (their declared ``accuracy_m``). Positions on
+    the street grid (``uv_m``) add nothing here: the element's own figure says how far
+    they are from the truth. No element may claim a finer accuracy than this.
+    """
+    g = element["geometry"]
+    found: list[tuple[float, str]] = [(0.0, "")]
+    for sid in g.get("streets", []):
+        st = next((s for s in ctx.inputs.streets if s["id"] == sid), {})
+        found.append((float(st.get("accuracy_m", 0.0)), f"street {st.get('name_zh', sid)}"))
+    points = [*g.get("points", []), *([g["point"]] if "point" in g else [])]
+    points += [p for part in g.get("parts", []) for p in part]
+    for pid in points:
+        point = ctx.inputs.points[pid]
+        found.append((point.accuracy_m, f"point {point.name_zh}"))
+    if "sketch" in g:
+        props = ctx.inputs.sketches[g["sketch"]][0]
+        found.append((float(props.get("accuracy_m", 0.0)), f"sketch {g['sketch']}"))
+    members = ctx.value(g.get("members", []))
+    elements = [*members, *g.get("subtract", []), *g.get("excluding", [])]
+    elements += [g["within"]] if "within" in g else []
+    for key in [g[k] for k in ("boundary", "clip") if k in g]:
+        if key in ctx.inputs.boundaries:
+            props = ctx.inputs.boundaries[key][0]
+            found.append((float(props.get("accuracy_m", 0.0)), f"boundary {key}"))
+        else:
+            elements.append(key)
+    for eid in elements:
+        other = next(e for e in ctx.inputs.elements if e["id"] == eid)
+        found.append((float(other["accuracy_m"]), f"element {eid}"))
+    return max(found, key=lambda item: item[0])
+
+
 def _boundary_gk(ctx: Context, key: str) -> BaseGeometry:
     if key not in ctx.inputs.boundaries:
         raise ConfigError(f"boundary {key!r} is not in data/boundaries.geojson or lakes.geojson")
@@ -165,7 +202,10 @@ def _from_streets_enclosed(ctx: Context, el: Params, g: Params) -> Built:
         for s in g["streets"]
     )
     detail = f"area enclosed by street centrelines (data/streets.geojson): {kinds}"
-    return Built(poly, "street_derived", detail)
+    # An area is only as located as its least located street: one sketched side makes
+    # the whole extent a sketch.
+    kind = _weakest(ctx.streets[s][0]["geometry_source"] for s in g["streets"])
+    return Built(poly, kind, detail)
 
 
 def _from_street_lines(ctx: Context, el: Params, g: Params) -> Built:
@@ -202,6 +242,30 @@ def _from_calibrated_disc(ctx: Context, el: Params, g: Params) -> Built:
         f"(radius {radius:.0f} m) around {details[0]}"
     )
     return Built(disc(x, y, radius), "calibrated", detail)
+
+
+def _from_calibrated_part(ctx: Context, el: Params, g: Params) -> Built:
+    """Discs of one common radius round the part's seats, inside ``within`` and outside
+    ``excluding``, with the radius *set* so that the part's area is its published figure
+    (``area_km2``, or the element's ``plan_land_km2``)."""
+    anchors, details, _ = _anchor_points(ctx, g)
+    target_km2 = float(ctx.value(g.get("area_km2", el.get("plan_land_km2"))))
+    within = build_element(ctx, g["within"]).geom if "within" in g else None
+    taken = [build_element(ctx, e).geom for e in g.get("excluding", [])]
+
+    def shape_at(radius_m: float) -> BaseGeometry:
+        geom = shapely.union_all([disc(x, y, radius_m) for x, y in anchors])
+        geom = geom if within is None else geom.intersection(within)
+        return geom.difference(shapely.union_all(taken)) if taken else geom
+
+    radius = radius_for_area_m(shape_at, target_km2 * M2_PER_KM2)
+    where = "" if within is None else f" inside {g['within']}"
+    where += f", outside {', '.join(g['excluding'])}" if taken else ""
+    detail = (
+        f"schematic part whose area was set to {target_km2:g} km² (discs of {radius:.0f} m"
+        f"{where}) around " + "; ".join(details)
+    )
+    return Built(shape_at(radius), "calibrated", detail)
 
 
 def _from_grid_box(ctx: Context, el: Params, g: Params) -> Built:
@@ -254,7 +318,13 @@ def _from_rings(ctx: Context, el: Params, g: Params) -> Built:
     return Built(ring, "sketch", detail)
 
 
+def _not_located(ctx: Context, el: Params, g: Params) -> Built:
+    detail = "not located: no public source gives a position; no shape and no area"
+    return Built(GeometryCollection(), NOT_LOCATED, detail)
+
+
 METHODS: Final[dict[str, Callable[[Context, Params, Params], Built]]] = {
+    NOT_LOCATED: _not_located,
     "boundary": _from_boundary,
     "streets_enclosed": _from_streets_enclosed,
     "street_lines": _from_street_lines,
@@ -262,6 +332,7 @@ METHODS: Final[dict[str, Callable[[Context, Params, Params], Built]]] = {
     "point_buffer": _from_point_buffer,
     "points": _from_point_buffer,
     "calibrated_disc": _from_calibrated_disc,
+    "calibrated_part": _from_calibrated_part,
     "grid_box": _from_grid_box,
     "grid_polygon": _from_grid_shape,
     "grid_line": _from_grid_shape,
@@ -289,16 +360,17 @@ def build_element(ctx: Context, eid: str) -> Built:
             f"use one of {', '.join(METHODS)}"
         )
     built = handler(ctx, element, g)
-    for sub in g.get("subtract", []):
-        geom = built.geom.difference(build_element(ctx, sub).geom)
-        built = Built(geom, built.source, built.detail + f"; minus {sub}")
+    for sub in g.get("subtract", []):  # the cut edge is the subtracted element's edge
+        other = build_element(ctx, sub)
+        kind = _weakest([built.source, other.source])
+        built = Built(built.geom.difference(other.geom), kind, built.detail + f"; minus {sub}")
     if "clip" in g:
         clip = str(g["clip"])  # a boundary id, or an element (e.g. the district's land)
         in_boundaries = clip in ctx.inputs.boundaries
         mask = _boundary_gk(ctx, clip) if in_boundaries else build_element(ctx, clip).geom
         geom = built.geom.intersection(mask)
         built = Built(geom, built.source, built.detail + f"; clipped to {g['clip']}")
-    if built.geom.is_empty:
+    if built.geom.is_empty and built.source != NOT_LOCATED:
         raise GeometryError(f"element {eid}: its geometry came out empty; check its parameters")
     ctx.in_progress.discard(eid)
     ctx.built[eid] = built

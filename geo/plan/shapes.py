@@ -8,7 +8,7 @@ output is EPSG:4326 on a 1e-7 degree grid (:func:`finish`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -99,6 +99,41 @@ def calibrated_radius_m(x: float, y: float, target_m2: float) -> float:
         series = gpd.GeoSeries([to_wgs(disc(x, y, radius))], crs=STORAGE_CRS)
         actual = float(ellipsoidal_area_m2(series).iloc[0])
         radius *= math.sqrt(target_m2 / actual)
+    return radius
+
+
+def ellipsoidal_m2(geom_gk: BaseGeometry) -> float:
+    """The CGCS2000 ellipsoidal area of an EPSG:4543 geometry, m²."""
+    series = gpd.GeoSeries([to_wgs(geom_gk)], crs=STORAGE_CRS)
+    return float(ellipsoidal_area_m2(series).iloc[0])
+
+
+def radius_for_area_m(
+    shape_at: Callable[[float], BaseGeometry], target_m2: float, *, max_radius_m: float = 60_000.0
+) -> float:
+    """The radius at which ``shape_at(radius)`` has ``target_m2`` on the ellipsoid.
+
+    ``shape_at`` must grow with the radius (discs clipped to a mask, minus other parts).
+    Bisection on the planar EPSG:4543 area, whose ratio to the ellipsoidal area is all but
+    constant over a shape this size, then rescaled by that ratio measured on the result
+    (twice): the ellipsoidal area ends within 1e-7 of the target. Raises
+    :class:`GeometryError` if even ``max_radius_m`` falls short (the mask is too small).
+    """
+    if ellipsoidal_m2(shape_at(max_radius_m)) < target_m2:
+        raise GeometryError(
+            f"no radius up to {max_radius_m:.0f} m gives {target_m2 / 1e6:g} km²: the area "
+            "it may occupy is smaller than the figure; check 'within' and 'excluding'"
+        )
+    radius, planar_target_m2 = max_radius_m, target_m2
+    for _ in range(3):
+        geom = shape_at(radius)
+        planar_target_m2 *= target_m2 / ellipsoidal_m2(geom)
+        low, high = 0.0, max_radius_m
+        while high - low > 1e-4:
+            radius = (low + high) / 2.0
+            short = shape_at(radius).area < planar_target_m2
+            low, high = (radius, high) if short else (low, radius)
+        radius = (low + high) / 2.0
     return radius
 
 

@@ -35,6 +35,7 @@ from geo.declared.registry import parse_registry
 from geo.errors import ConfigError, InputFileError, collect
 from geo.measure.gcj02 import gcj02_to_wgs84
 from geo.plan.shapes import COORD_DECIMALS, TO_GK
+from geo.plan.zones import NOT_LOCATED as NOT_LOCATED  # the method is named after the source
 
 LAND_FIGURE_CHECKS: Final = ("independent", "partly_fitted", "calibrated", "schematic")
 """How a computed land area may be read against the plan's figure (see geo.plan.check)."""
@@ -50,17 +51,18 @@ _ELEMENT_REQUIRED: Final = (
     "level",
     "plan_article",
     "plan_quote_zh",
-    "accuracy_m",
     "brief_section",
     "geometry",
 )
 _ELEMENT_OPTIONAL: Final = (
+    "accuracy_m",  # required unless the element is not located (see _element_problems)
     "tier",
     "plan_land_km2",
     "plan_floor_m2",
     "assumptions",
     "members_zh",
     "land_figure_check",
+    "figure_source",
 )
 _STREET_REQUIRED: Final = ("id", "name_zh", "name_en", "kind", "geometry_source", "source")
 _STREET_OPTIONAL: Final = (
@@ -94,6 +96,7 @@ class RefPoint:
     origin: str  # "source", "derived" or "sketch"
     source: str
     confidence: str
+    accuracy_m: float  # how far the real place may be from this point
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,12 @@ def read_reference_points(path: Path) -> dict[str, RefPoint]:
                     f"{where}: stored WGS-84 ({lon}, {lat}) is not the conversion of the "
                     f"{crs} source ({lon_src}, {lat_src}); write {want[0]:.7f}, {want[1]:.7f}"
                 )
+            try:
+                accuracy_m = float(row["accuracy_m"])
+            except (KeyError, TypeError, ValueError):
+                accuracy_m = 0.0
+            if not accuracy_m > 0:
+                problems.append(f"{where}: accuracy_m must be a positive number of metres")
             if row.get("origin") not in ("source", "derived", "sketch"):
                 problems.append(f"{where}: origin must be source, derived or sketch")
             if row["id"] in out:
@@ -170,6 +179,7 @@ def read_reference_points(path: Path) -> dict[str, RefPoint]:
                 origin=row["origin"],
                 source=row["source"],
                 confidence=row["confidence"],
+                accuracy_m=accuracy_m,
             )
     collect(problems, what=str(path), error=InputFileError)
     return out
@@ -236,7 +246,8 @@ def _reference_problems(
         ("street", g.get("streets", []), street_ids),
         ("point", [*g.get("points", []), *([g["point"]] if "point" in g else [])], inputs.points),
         ("element", [] if isinstance(g.get("members"), str) else g.get("members", []), element_ids),
-        ("element", g.get("subtract", []), element_ids),
+        ("element", [*g.get("subtract", []), *g.get("excluding", [])], element_ids),
+        ("element", [g["within"]] if "within" in g else [], element_ids),
         ("sketch", [g["sketch"]] if "sketch" in g else [], inputs.sketches),
         ("boundary", [g["boundary"]] if "boundary" in g else [], inputs.boundaries),
         ("clip", [g["clip"]] if "clip" in g else [], {*inputs.boundaries, *element_ids}),
@@ -265,8 +276,11 @@ def _element_problems(el: Mapping[str, Any], inputs: Inputs, *, where: str) -> l
     check = el.get("land_figure_check")
     if check is not None and check not in LAND_FIGURE_CHECKS:
         problems.append(f"{where}: land_figure_check must be one of {LAND_FIGURE_CHECKS}")
-    if not isinstance(el.get("accuracy_m", 0), int | float) or el.get("accuracy_m", 0) <= 0:
+    located = (el.get("geometry") or {}).get("method") != NOT_LOCATED
+    if located and (not isinstance(el.get("accuracy_m"), int | float) or el["accuracy_m"] <= 0):
         problems.append(f"{where}: accuracy_m must be a positive number of metres")
+    if not located and "accuracy_m" in el:
+        problems.append(f"{where}: a not_located element has no position, so no accuracy_m")
     return problems
 
 

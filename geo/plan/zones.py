@@ -49,7 +49,10 @@ GEOMETRY_SOURCES: Final = (
     "point_buffer",
     "calibrated",
     "sketch",
+    "not_located",
 )
+NOT_LOCATED: Final = "not_located"
+"""The geometry source of an element found nowhere: listed (searchable), never drawn or measured."""
 
 
 def zone_problems(zones: gpd.GeoDataFrame, *, registry: Registry | None = None) -> list[str]:
@@ -58,6 +61,7 @@ def zone_problems(zones: gpd.GeoDataFrame, *, registry: Registry | None = None) 
     problems = [f"missing property '{p}'" for p in REQUIRED_PROPERTIES if p not in zones.columns]
     if problems:
         return problems
+    unlocated = zones["geometry_source"].eq(NOT_LOCATED)
     dupes = zones["id"][zones["id"].duplicated()]
     problems += [f"id {i!r} is used more than once" for i in sorted(set(dupes))]
     bad_source = zones[~zones["geometry_source"].isin(GEOMETRY_SOURCES)]
@@ -72,8 +76,13 @@ def zone_problems(zones: gpd.GeoDataFrame, *, registry: Registry | None = None) 
             for r in zones.itertuples()
             if r.layer not in known
         ]
-    invalid = ~zones.geometry.is_valid | zones.geometry.is_empty | zones.geometry.isna()
+    absent = zones.geometry.isna() | zones.geometry.is_empty
+    invalid = (~zones.geometry.is_valid & ~absent) | (absent & ~unlocated)
     problems += [f"{i}: geometry is missing, empty or invalid" for i in zones.loc[invalid, "id"]]
+    problems += [
+        f"{i}: geometry_source is {NOT_LOCATED} but it has a geometry"
+        for i in zones.loc[unlocated & ~absent, "id"]
+    ]
     return problems
 
 
@@ -129,7 +138,7 @@ def land_area_m2(zones: gpd.GeoDataFrame) -> pd.Series:
     water = shapely.union_all(zones.geometry[water_rows].to_numpy())
     land = gpd.GeoSeries(
         [
-            None if is_water else (g if not g.intersects(water) else g.difference(water))
+            None if is_water or g is None else g.difference(water) if g.intersects(water) else g
             for g, is_water in zip(zones.geometry, water_rows, strict=True)
         ],
         index=zones.index,
@@ -162,6 +171,10 @@ def zone_figures(zones: gpd.GeoDataFrame) -> pd.DataFrame:
         },
         index=zones.index,
     )
+    unlocated = zones["geometry_source"].eq(NOT_LOCATED) if "geometry_source" in zones else None
+    if unlocated is not None and unlocated.any():  # no shape, so no area (not 0 m²)
+        area_columns = ["area_m2", "area_km2", "area_ha", "area_mu", "gk_area_m2", "land_area_m2"]
+        out.loc[unlocated, area_columns] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         out["deviation_share"] = (out["area_m2"] / M2_PER_KM2 - stated) / stated
     return out

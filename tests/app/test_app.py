@@ -59,7 +59,7 @@ def test_selecting_a_zone_shows_its_figures(app: AppTest) -> None:
     assert "第二十五条" in text
     assert "平方公里" in text and "公顷" in text and "亩" in text
     assert "5 平方公里" in text  # the plan's stated land area
-    assert "由道路中心线围合推算" in text  # street-derived geometry source
+    assert "示意草图" in text  # a sketch: its west side and 和谐路 are sketched lines
 
 
 def test_overlap_panel_lists_pairs(app: AppTest) -> None:

@@ -1,0 +1,133 @@
+"""How many figures of an area to show: as many as its accuracy supports, and no more.
+
+A ±300 m sketch shown as "7,715.5178 亩" claims a precision it does not have. An edge
+that may lie ``accuracy_m`` away from where it is drawn can move the area by up to the
+band ``accuracy_m × perimeter_m``; the figures shown stop at the place of that band's
+leading digit (at least one significant figure). Schematic figures carry "≈".
+
+This is the one place that decides it: the plan check, the zone panel, the tables on
+screen and the printed maps call :func:`area_display`. Data files, CSV and XLSX keep
+full precision, with ``accuracy_m`` beside them.
+
+    >>> significant_figures(5.14e6, accuracy_m=500, perimeter_m=10_400)  # 5.14 ± 5.2 km²
+    1
+    >>> area_display(5.1437e6, unit="km2", accuracy_m=500, perimeter_m=10_400, schematic=True)
+    '≈5'
+    >>> area_display(454.81e6, unit="km2", accuracy_m=100, perimeter_m=130_000)
+    '450'
+    >>> area_display(3_600, unit="m2", accuracy_m=1, perimeter_m=240)
+    '3,600'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Geod
+from shapely.geometry.base import BaseGeometry
+
+from geo.measure.area import M2_PER_UNIT
+from geo.measure.crs import CGCS2000_GEOGRAPHIC, require_crs
+
+NOT_MEASURED: Final = "—"
+"""Shown for a feature with no area (not located, or a line or point)."""
+APPROX: Final = "≈"
+_GEOD: Final[Geod] = CRS(CGCS2000_GEOGRAPHIC).get_geod()  # type: ignore[assignment]
+
+
+def significant_figures(area_m2: float, *, accuracy_m: float, perimeter_m: float) -> int:
+    """Significant figures an area supports: from its value down to the leading digit of
+    the uncertainty band ``accuracy_m × perimeter_m`` (m²), at least 1.
+
+    ``accuracy_m`` <= 0 (no stated uncertainty) keeps 6 figures, the most ever shown.
+    """
+    if not area_m2 > 0:
+        raise ValueError(f"area_m2 must be positive, got {area_m2!r}")
+    band_m2 = float(accuracy_m) * float(perimeter_m)
+    if not band_m2 > 0:
+        return 6
+    digits = math.floor(math.log10(area_m2)) - math.floor(math.log10(band_m2)) + 1
+    return int(min(6, max(1, digits)))
+
+
+def round_significant(value: float, figures: int) -> float:
+    """``value`` rounded to ``figures`` significant figures (0 stays 0)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, figures - 1 - math.floor(math.log10(abs(value))))
+
+
+def area_display(
+    area_m2: float | None,
+    *,
+    unit: str,
+    accuracy_m: float | None,
+    perimeter_m: float,
+    schematic: bool = False,
+) -> str:
+    """The area in ``unit`` (``m2``, ``km2``, ``ha``, ``mu``) as text, rounded to what
+    :func:`significant_figures` allows, with thousands separators and "≈" in front of a
+    schematic figure. No area (``None``, NaN, 0) or no accuracy gives "—"."""
+    if (
+        area_m2 is None
+        or not math.isfinite(area_m2)
+        or area_m2 <= 0
+        or accuracy_m is None
+        or not math.isfinite(float(accuracy_m))
+    ):
+        return NOT_MEASURED
+    if unit not in M2_PER_UNIT:
+        raise ValueError(f"unknown area unit {unit!r}; use one of {', '.join(M2_PER_UNIT)}")
+    figures = significant_figures(area_m2, accuracy_m=accuracy_m, perimeter_m=perimeter_m)
+    value = round_significant(area_m2 / M2_PER_UNIT[unit], figures)
+    decimals = max(0, figures - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{decimals}f}"
+    return (APPROX if schematic else "") + text
+
+
+def perimeter_m(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """Geodesic perimeter on CGCS2000 (m) of each polygon (rings, holes included); 0 for
+    lines, points and missing geometries. Aligned to the input index."""
+    series = gdf if isinstance(gdf, gpd.GeoSeries) else gdf.geometry
+    require_crs(series, name="layer")
+    geographic = series.to_crs(4326) if not series.crs.is_geographic else series
+
+    def one(geom: BaseGeometry | None) -> float:
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            return 0.0
+        return float(_GEOD.geometry_length(geom.boundary))
+
+    return pd.Series(
+        np.array([one(g) for g in geographic], dtype=float), index=series.index, name="perimeter_m"
+    )
+
+
+def area_displays(zones: gpd.GeoDataFrame, area_m2: pd.Series, *, unit: str) -> pd.Series:
+    """:func:`area_display` for every row of ``zones`` (its ``accuracy_m`` and
+    ``schematic`` columns, its perimeter), given the areas to show (aligned to its index)."""
+    perimeters = perimeter_m(zones)
+    schematic = zones["schematic"] if "schematic" in zones else pd.Series(True, index=zones.index)
+    return pd.Series(
+        [
+            area_display(
+                None if pd.isna(a) else float(a),
+                unit=unit,
+                accuracy_m=None if pd.isna(acc) else float(acc),
+                perimeter_m=float(p),
+                schematic=bool(s),
+            )
+            for a, acc, p, s in zip(
+                area_m2.reindex(zones.index),
+                zones["accuracy_m"],
+                perimeters,
+                schematic,
+                strict=True,
+            )
+        ],
+        index=zones.index,
+        name=f"area_{unit}_display",
+    )
