@@ -3,11 +3,12 @@
     python -m geo diff before.geojson after.geojson          # two versions, paired by id
     python -m geo diff plan 控规.dxf --crs EPSG:4543           # a user layer against the plan
     python -m geo diff plan after.gpkg --unit ha --out diff.xlsx
+    python -m geo diff store@2026-12-01T09:00:00Z store  # the stored plan then and now
 
 ``A`` and ``B`` are files read exactly as uploads are (:func:`geo.cli.read_input`: the
-same formats, DXF included, limits and CRS checks), or ``plan`` for the plan's current
-zones. A reference that is neither is offered to each of :data:`VERSION_SOURCES` in
-turn: the versioned store registers itself there to resolve its version ids. When one
+same formats, DXF included, limits and CRS checks), ``plan`` for the published zones
+(``data/zones.geojson``), or a reference one of :data:`VERSION_SOURCES` resolves:
+``store`` / ``store@TIME`` for the plan in the versioned store, now or at a time. When one
 side is the plan and the other has no key column, the other's features are matched to
 plan elements by a name or code column (:func:`geo.edit.compare.compare_with_plan`).
 
@@ -17,6 +18,7 @@ Wired into :mod:`geo.cli` by ``add_parser(sub)``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +34,40 @@ PLAN: Final = "plan"
 
 VersionSource = Callable[[str], gpd.GeoDataFrame | None]
 """Resolves a version reference to a layer (EPSG:4326), or None when it is not its own."""
-VERSION_SOURCES: Final[list[VersionSource]] = []
-"""Resolvers of version references tried after files and ``plan`` (the store's ids)."""
+STORE: Final = "store"
+"""The reference that names the plan as the versioned store holds it now; ``store@TIME``
+(ISO 8601 UTC, as the history lists versions) names it as it was then."""
+
+
+def store_plan(ref: str) -> gpd.GeoDataFrame | None:
+    """``store`` / ``store@TIME``: the store's plan (:meth:`geo.store.store.Store.current_plan`)
+    in the store the settings name (``PLANMAP_DATABASE_URL`` or the workspace's file)."""
+    name, _sep, as_of = ref.partition("@")
+    if name != STORE:
+        return None
+    from geo.store.store import open_plan_store  # deferred: only this reference needs it
+
+    with open_plan_store() as store:
+        return store.current_plan(as_of=_utc(as_of, ref=ref) if as_of else None)
+
+
+def _utc(text: str, *, ref: str) -> str:
+    """An ISO 8601 time as the store writes times (UTC, microseconds); a time without a
+    zone is taken as UTC."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputFileError(
+            f"{ref}: {text!r} is not a time; write it as ISO 8601, e.g. "
+            "store@2026-12-01T09:00:00Z (UTC) or store@2026-12-01T17:00:00+08:00."
+        ) from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+VERSION_SOURCES: Final[list[VersionSource]] = [store_plan]
+"""Resolvers of version references tried after files and ``plan``, in turn."""
 
 
 def load_side(ref: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
@@ -51,8 +85,8 @@ def load_side(ref: str, *, layer: str | None, args: argparse.Namespace) -> gpd.G
         if found is not None:
             return found
     raise InputFileError(
-        f"{ref}: neither a file nor '{PLAN}' (the plan's zones); check the path. Version "
-        "ids of the store are accepted once it is registered."
+        f"{ref}: neither a file nor '{PLAN}' (the published zones) nor '{STORE}' / "
+        f"'{STORE}@TIME' (the plan in the versioned store); check the path."
     )
 
 
@@ -70,11 +104,15 @@ def compare_refs(
     return compare_layers(a, b.to_crs(a.crs) if b.crs != a.crs else b, key=key)
 
 
+def _is_plan(ref: str) -> bool:
+    return ref == PLAN or ref.partition("@")[0] == STORE
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     a = load_side(args.a, layer=args.layer_a, args=args)
     b = load_side(args.b, layer=args.layer_b, args=args)
     comparison = compare_refs(
-        a, b, a_is_plan=args.a == PLAN, b_is_plan=args.b == PLAN, key=args.key
+        a, b, a_is_plan=_is_plan(args.a), b_is_plan=_is_plan(args.b), key=args.key
     )
     for note in comparison.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -96,8 +134,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     sp: argparse.ArgumentParser = sub.add_parser(
         "diff", help="what changed between two versions (or a layer and the plan), per element"
     )
-    sp.add_argument("a", help="before: a file, or 'plan' for the plan's current zones")
-    sp.add_argument("b", help="after: a file, or 'plan'")
+    sp.add_argument(
+        "a", help="before: a file, 'plan' (published zones), 'store' or 'store@TIME' (stored)"
+    )
+    sp.add_argument("b", help="after: the same kinds as A")
     sp.add_argument("--key", default="id", help="the column pairing elements (default: id)")
     sp.add_argument("--layer-a", help="layer of A (GeoPackage layer, CAD layer of a DXF)")
     sp.add_argument("--layer-b", help="layer of B")

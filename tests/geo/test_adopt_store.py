@@ -54,3 +54,30 @@ def test_an_adopted_dxf_polygon_is_a_new_version_and_the_only_change(tmp_path: P
     assert comparison.loc[UNI, "area_after_m2"] == pytest.approx(expected, rel=2e-5)
     others = comparison.drop(index=UNI)
     assert set(others["status"]) == {"unchanged"}
+
+
+def test_python_m_geo_diff_compares_the_stored_plan_then_and_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geo.cli import main
+    from geo.store.store import URL_VARIABLE, open_plan_store
+
+    monkeypatch.setenv(URL_VARIABLE, f"sqlite:///{tmp_path / EMBEDDED_FILE}")
+    with open_plan_store() as store:
+        planner = store.add_user("planner", "correct horse battery", "editor")
+        seeded = store.get(planner, UNI)
+        frame = store.read(planner, UNI)
+        moved = frame.to_crs("EPSG:4543").translate(xoff=-200.0).to_crs(frame.crs)
+        frame = frame.set_geometry(moved)  # the whole area 200 m west
+        store.edit(
+            planner, UNI, frame, expected_version=seeded.version,
+            reason="west edge moved", source="edited on the map", accuracy="20 m",
+        )  # fmt: skip
+    code = main(["diff", f"store@{seeded.time_utc}", "store", "--format", "csv"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    changed = [line for line in out if line.startswith(UNI)]
+    assert len(changed) == 1 and ",changed," in changed[0]
+    assert sum(",changed," in line for line in out) == 1
+    assert main(["diff", "store@yesterday", "store"]) == 2
+    assert "not a time" in capsys.readouterr().err
