@@ -29,9 +29,9 @@ from geo.export.sheet import Box, Sheet
 from geo.io import atomic_write
 
 MM_PER_POINT: Final = 25.4 / 72.0
-EM_PER_COLUMN: Final = 0.56
+EM_PER_COLUMN: Final = 0.6
 """Width of a half-width column in em (Noto Sans SC: 0.5 for CJK halves, a little
-more for Latin; the map notes use 0.52 — a table cell needs the margin)."""
+more for Latin (up to 0.6); the map notes use 0.52, a table cell needs the margin)."""
 
 
 @dataclass

@@ -245,16 +245,20 @@ def code_problems(classified: pd.DataFrame, *, id_labels: pd.Series | None = Non
     rows = []
     for index, r in zip(classified.index, classified.to_dict("records"), strict=True):
         if r["status"] == "unknown":
-            problem = f"code {r['code_raw']!r} is not a class of the 2023 classification"
+            problem = (
+                f"代码 {r['code_raw']!r} 不在2023年分类中 · code {r['code_raw']!r} is not a "
+                "class of the 2023 classification"
+            )
         elif r["status"] == "missing":
-            problem = "no code"
+            problem = "无代码 · no code"
         elif r["status"] == "level2_not_listed":
             problem = (
-                f"level-2 code {r['code']} is not in the table; counted under {r['level1_code']}"
+                f"二级代码 {r['code']} 不在代码表中，计入一级类 {r['level1_code']} · level-2 code "
+                f"{r['code']} is not in the table; counted under {r['level1_code']}"
             )
         elif r.get("name_agrees") is False:
             hint = f" (that name is code {r['name_code']})" if r.get("name_code") else ""
-            problem = f"name {r['name']!r} disagrees with code {r['code']}{hint}"
+            problem = f"名称与代码不符 · name {r['name']!r} disagrees with code {r['code']}{hint}"
         else:
             continue
         rows.append(
