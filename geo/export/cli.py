@@ -9,6 +9,7 @@
         --against university_industry --out overlaps.csv
     python -m geo export atlas --out atlas.pdf          # the plan's main zones, A4
     python -m geo export review --layer sanxian.gpkg --out review.pdf   # + review.xlsx
+    python -m geo export html --preset overview_1_3_n --out 1_3_n.html  # interactive, offline
 
 By default the data is the project's own: ``data/zones.geojson`` plus
 ``data/streets.geojson`` when present; ``--data FILE`` (repeatable) names other files,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -298,4 +300,22 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     sp.add_argument("--out", required=True, help="output PDF")
     sp.set_defaults(func=cmd_export_review)
+
+    sp = commands.add_parser("html", help="a standalone interactive HTML map (opens offline)")
+    sp.add_argument("--preset", choices=sorted(load_presets()), help="a named view")
+    sp.add_argument("--layers", help="comma-separated layer ids (default: the app's start view)")
+    sp.add_argument("--title", help="title (default: the preset's or the app's)")
+    sp.add_argument("--lang", choices=["zh", "en"], default="zh")
+    data(sp)
+    sp.set_defaults(func=_run_by_name("layers.cli", "cmd_export_html"))
     return p
+
+
+def _run_by_name(module: str, name: str) -> Any:
+    """A command whose code lives above ``geo/`` (the Folium map, ``layers/``): imported
+    by name when it runs, so ``geo/`` itself never imports Folium or ``layers/``."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(module), name)(args))
+
+    return run
