@@ -3,10 +3,12 @@
 A planning bureau's boundaries (控规, 用地 plans) come as CAD drawings. The file is read
 in three steps, all bounded:
 
-1. :func:`scan_dxf` walks the group codes once, without GDAL: the header (``$ACADVER``,
-   ``$DWGCODEPAGE``, ``$INSUNITS``), every entity's type, handle, CAD layer and closed
-   flag, and enough counts to refuse a drawing that would expand beyond the upload
-   limits (tessellated arcs, block grids) before GDAL builds a single geometry;
+1. :func:`scan_dxf` reads the group codes by pattern, without GDAL and without a Python
+   loop over coordinates: that every code is a whole number (a damaged file is refused
+   with its line), the header (``$ACADVER``, ``$DWGCODEPAGE``, ``$INSUNITS``), every
+   entity's type and handle, and enough counts to refuse a drawing that would expand
+   beyond the upload limits (tessellated arcs, block grids) before GDAL builds a single
+   geometry;
 2. the text encoding is decided (R2007 and later are UTF-8; older files name a code page,
    ``ANSI_936`` being GBK; a header that contradicts the text is reported; the user may
    choose) and the file is handed to GDAL as UTF-8 (GDAL itself never recodes DXF text,
@@ -125,7 +127,7 @@ def _count_code(data: bytes, code: bytes, start: int, end: int) -> int:
 
 @dataclass(frozen=True)
 class DxfScan:
-    """What one pass over a DXF's group codes finds (no geometry is built)."""
+    """What :func:`scan_dxf` finds in a DXF's group codes (no geometry is built)."""
 
     version: str | None
     """``$ACADVER``, e.g. ``"AC1015"`` (DXF 2000)."""
@@ -134,7 +136,8 @@ class DxfScan:
     insunits: int | None
     """``$INSUNITS``: 0 unitless, 4 millimetres, 6 metres, …"""
     polylines: dict[str, tuple[str, int]]
-    """Model- and paper-space LWPOLYLINE/POLYLINE entities: handle → (type, flags)."""
+    """Model- and paper-space LWPOLYLINE/POLYLINE entities: handle → (type, flags; the
+    flags are read for POLYLINE only, to tell meshes: GDAL closes flagged rings itself)."""
     kinds: Counter[str] = field(default_factory=Counter)
     """Entity type → count, in the ENTITIES section."""
     labels: frozenset[str] = frozenset()
