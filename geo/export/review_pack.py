@@ -31,7 +31,7 @@ from geo.export.provenance import Fingerprint, file_sha256, fingerprint, today_i
 from geo.export.sheet import Box, Sheet, make_sheet
 from geo.export.tables import overlap_export_table
 from geo.io import atomic_write
-from geo.plan.check import plan_figure_table
+from geo.plan.check import plan_figure_table, shown_areas
 from geo.review.conflicts import CheckReport, run_rules
 from geo.review.landuse import CodeTable, landuse_tables
 from geo.review.report import rule_table, violation_table
@@ -100,7 +100,8 @@ def review_tables(
         findings.append(pd.DataFrame(found.drop(columns="geometry")).assign(layer=name))
     tables["topology"] = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame()
     tables["overlaps"] = overlap_export_table(main, main, unit="km2")
-    tables["plan_check"] = plan_figure_table(inputs.zones)
+    plan_check = plan_figure_table(inputs.zones)
+    tables["plan_check"] = plan_check.assign(area_km2_shown=shown_areas(plan_check))
     if inputs.landuse is not None:
         layer = inputs.landuse[1]
         tables.update(landuse_tables(layer, zones=main.to_crs(layer.crs), table=codes))
@@ -193,7 +194,7 @@ SECTIONS: Final[dict[str, tuple[str, tuple[Column, ...]]]] = {
         (
             ("name_zh", "分区", 0.3, _text),
             ("plan_land_km2", "规划 km²", 0.11, _num(2)),
-            ("area_km2", "计算 km²", 0.11, _num(2)),
+            ("area_km2_shown", "计算 km²", 0.11, _text),  # to its accuracy (issue 12)
             ("deviation_pct", "偏差 %", 0.1, _num(1)),
             ("geometry_source", "来源", 0.14, _text),
             ("land_figure_check", "解读", 0.14, _text),

@@ -112,6 +112,16 @@ def _shown_km2(row: Mapping[Hashable, Any], column: str) -> str:
     )
 
 
+def shown_areas(table: pd.DataFrame, *, column: str = "area_km2") -> pd.Series:
+    """The text to show for each row's computed area (km²) of :func:`plan_figure_table`:
+    rounded as :func:`geo.measure.precision.area_display` decides, "≈" when schematic."""
+    return pd.Series(
+        [_shown_km2(row, column) for row in table.to_dict("records")],
+        index=table.index,
+        name=f"{column}_shown",
+    )
+
+
 def format_plan_check(
     table: pd.DataFrame, *, fmt: str = "table", zones: gpd.GeoDataFrame | None = None
 ) -> str:

@@ -61,3 +61,18 @@ def test_csv_and_json_formats() -> None:
     table = plan_figure_table(_zones(["independent"], [1.0]))
     assert format_plan_check(table, fmt="csv").splitlines()[0].startswith("id,name_zh")
     assert '"counts_as_agreement":true' in format_plan_check(table, fmt="json").replace(" ", "")
+
+
+def test_shown_areas_follow_accuracy() -> None:
+    from geo.plan.check import shown_areas
+
+    zones = _zones(["independent", "schematic"], [1.0, 1.0])
+    zones["accuracy_m"] = [1, 300]  # ±4 000 m² and ±1.2 km² on a 1 km square
+    table = plan_figure_table(zones)
+    # 999 830 m² ± 4 000 m²: three figures (1.00); the ±300 m sketch one. Both are not
+    # public boundaries, so both are schematic (≈).
+    assert shown_areas(table).tolist() == ["≈1.00", "≈1"]
+    text = format_plan_check(table)
+    assert "≈1.00" in text
+    assert "0.9998" not in text  # no false precision on screen; CSV keeps it
+    assert "0.99982" in format_plan_check(table, fmt="csv")
