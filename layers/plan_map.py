@@ -263,10 +263,15 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def zoom_for_bounds(
-    bounds: tuple[float, float, float, float], *, width_px: int = 900, height_px: int = 640
+    bounds: tuple[float, float, float, float],
+    *,
+    width_px: int = 900,
+    height_px: int = 640,
+    tile_grid: str = "web_mercator",
 ) -> tuple[tuple[float, float], int]:
-    """Centre (lat, lon) and a Web-map zoom level that shows ``bounds`` (minx, miny,
-    maxx, maxy in degrees) in a map of the given size."""
+    """Centre (lat, lon) and a Leaflet zoom level that shows ``bounds`` (minx, miny,
+    maxx, maxy in degrees) in a map of the given size, on the basemap's ``tile_grid``
+    (a ``cgcs2000`` map is plate carrée: zoom 0 is 512 × 256 px for 360° × 180°)."""
     minx, miny, maxx, maxy = bounds
     centre = ((miny + maxy) / 2, (minx + maxx) / 2)
 
@@ -274,8 +279,12 @@ def zoom_for_bounds(
         s = math.sin(math.radians(max(min(lat, 85.0), -85.0)))
         return math.log((1 + s) / (1 - s)) / (4 * math.pi)
 
-    span_x = max((maxx - minx) / 360.0, 1e-9)
-    span_y = max(abs(merc_y(maxy) - merc_y(miny)), 1e-9)
+    if tile_grid == "cgcs2000":  # world share per 256 px tile at zoom 0: 180° both ways
+        span_x = max((maxx - minx) / 180.0, 1e-9)
+        span_y = max((maxy - miny) / 180.0, 1e-9)
+    else:
+        span_x = max((maxx - minx) / 360.0, 1e-9)
+        span_y = max(abs(merc_y(maxy) - merc_y(miny)), 1e-9)
     zoom = min(math.log2(width_px / 256 / span_x), math.log2(height_px / 256 / span_y))
     return centre, int(max(1, min(18, math.floor(zoom))))
 

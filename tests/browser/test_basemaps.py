@@ -4,6 +4,7 @@
   grid ('w'): the tiles the map asks for are the ones that cover the view, by the
   grids' own closed-form definitions (computed here, not by Leaflet).
 - An online basemap that cannot be reached: the map drops its tiles and says so.
+- Tianditu with no token: no tiles asked for, and the map says how to enable it.
 
 The page is the app's base map with its assets inlined, opened from a file; the tile
 server is a ``ThreadingHTTPServer`` on 127.0.0.1 answering every request with one
@@ -27,7 +28,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from geo.declared.basemaps import Basemap
+from geo.declared.basemaps import Basemap, available_basemaps, load_basemaps
 from geo.declared.i18n import t
 from layers.offline import use_local_assets
 from layers.plan_map import BASEMAP_NOTICE_ID, CHENGGONG_CENTRE, base_map
@@ -242,3 +243,22 @@ def test_an_unreachable_basemap_falls_back_to_no_tiles_and_says_so(
     assert "无法从本机访问" in notice.text
     assert driver.find_elements(By.CSS_SELECTOR, "img.leaflet-tile") == []  # no grey squares
     browser.screenshot("basemap_unreachable")
+
+
+def test_tianditu_without_a_token_says_how_to_enable_it(
+    tmp_path: Path, browser: BrowserSession
+) -> None:
+    tianditu = next(
+        b for b in available_basemaps(load_basemaps(), token_for={}) if b.id == "tianditu_vec"
+    )
+    assert tianditu.token_missing
+    _open_base_map(browser, tmp_path, tianditu)
+    notice = browser.wait_in_map(
+        lambda d: d.find_element(By.ID, BASEMAP_NOTICE_ID), what="the notice", frame_selector=None
+    )
+    assert notice.is_displayed()
+    assert "TIANDITU_TOKEN" in notice.text and "secrets.toml" in notice.text
+    browser.screenshot("basemap_token_missing")
+    browser.collect_logs()
+    assert browser.failed_requests == []  # no tile was even asked for
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "img.leaflet-tile") == []

@@ -74,6 +74,15 @@ def test_zoom_for_bounds(bounds: tuple[float, float, float, float], expected_zoo
     assert zoom == expected_zoom
 
 
+def test_zoom_for_bounds_on_the_cgcs2000_grid() -> None:
+    # plate carrée: 256 * 2**z px per 180°; 0.29° of latitude in 640 px needs
+    # 2**z <= 640 * 180 / (256 * 0.29) = 1551.7, so z = 10 (web mercator: 11)
+    _centre, zoom = zoom_for_bounds(
+        (102.70, 24.70, 103.00, 24.99), width_px=900, height_px=640, tile_grid="cgcs2000"
+    )
+    assert zoom == 10
+
+
 def test_default_map_is_offline_and_small(zones) -> None:  # type: ignore[no-untyped-def]
     registry = load_registry()
     visible = [s.id for s in registry.layers if s.visible]
