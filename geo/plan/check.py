@@ -31,7 +31,7 @@ from geo.io import read_layer
 from geo.measure.area import M2_PER_KM2, ellipsoidal_area_m2, gauss_kruger_area_m2
 from geo.measure.crs import GK_CM102, require_crs
 from geo.measure.precision import NOT_MEASURED, area_display, perimeter_m
-from geo.plan.zones import NOT_LOCATED
+from geo.plan.zones import not_located
 from geo.tables import defuse_formulas
 
 ZONES_FILE: Final = DATA_DIR / "zones.geojson"
@@ -302,7 +302,7 @@ def format_reconciliation(table: pd.DataFrame) -> list[str]:
 
 def format_not_located(zones: gpd.GeoDataFrame) -> list[str]:
     """The elements that are not located: listed by name, with no shape and no area."""
-    unlocated = zones[zones["geometry_source"] == NOT_LOCATED].sort_values("id")
+    unlocated = not_located(zones).sort_values("id")
     lines = [f"Not located (no shape, no area: {NOT_MEASURED}) — {len(unlocated)} element(s):"]
     lines += [f"  {r.id:32} {r.name_zh} / {r.name_en}" for r in unlocated.itertuples()]
     return lines

@@ -95,6 +95,12 @@ def load_zones(
     return zones.set_index("id", drop=False).rename_axis(None)
 
 
+def not_located(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The elements that were found nowhere (``geometry_source`` :data:`NOT_LOCATED`):
+    no shape, no area; list them by name so that they can still be found."""
+    return zones[zones["geometry_source"].eq(NOT_LOCATED)]
+
+
 def load_plan_layers(
     zones_path: str | os.PathLike[str] = ZONES_FILE,
     streets_path: str | os.PathLike[str] | None = STREETS_FILE,
