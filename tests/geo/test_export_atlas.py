@@ -155,3 +155,16 @@ def test_atlas_by_findings_pages_every_violating_piece() -> None:
     assert pages[1].bookmark == "规则 · park_a × village_b"
     text = _text(pdf_bytes(pages, title="t", fp=_fp))
     assert "不通过" in text[1] and "25.0%" in text[1]  # a quarter of park A
+
+
+def test_export_review_cli_writes_the_pdf_and_the_xlsx(tmp_path: Path) -> None:
+    lines = tmp_path / "sanxian.geojson"
+    gpd.GeoDataFrame(
+        {"类型": ["生态保护红线"]}, geometry=[box(0, 0, 100, 100)], crs="EPSG:4326"
+    ).to_file(lines)
+    out = tmp_path / "review.pdf"
+    assert main(["export", "review", "--layer", str(lines), "--out", str(out)]) == 0
+    assert len(PdfReader(out).pages) >= 5
+    book = load_workbook(tmp_path / "review.xlsx")
+    roles = [r[0] for r in book["inputs"].iter_rows(min_row=2, values_only=True)]
+    assert roles == ["rules", "zones", "layer sanxian"]
