@@ -44,6 +44,7 @@ from geo.export.pages import (
     draw_footer,
     new_page,
     page_png,
+    plain_text,
     write_pdf,
 )
 from geo.export.provenance import SOURCE_LABELS, Fingerprint, fingerprint, today_in_china
@@ -562,6 +563,7 @@ def cover_pages(
     return pages
 
 
+@plain_text
 def atlas_pages(
     features: gpd.GeoDataFrame,
     *,
@@ -757,6 +759,7 @@ def render_atlas(
     return write_pdf(pages, out, title=request.title, fp=fp)
 
 
+@plain_text
 def pieces_map_png(
     features: gpd.GeoDataFrame,
     pieces: gpd.GeoDataFrame,

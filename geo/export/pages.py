@@ -10,11 +10,12 @@ adds a bookmark (PDF outline entry) per page with pypdf. Offline; CJK throughout
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -32,6 +33,23 @@ MM_PER_POINT: Final = 25.4 / 72.0
 EM_PER_COLUMN: Final = 0.6
 """Width of a half-width column in em (Noto Sans SC: 0.5 for CJK halves, a little
 more for Latin (up to 0.6); the map notes use 0.52, a table cell needs the margin)."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def plain_text(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a page builder inside :func:`~geo.export.furniture.text_context`: every Text
+    it makes keeps ``parse_math`` off, so names, quotes and rules from users and files
+    are drawn as the characters they are (``$x^2$`` stays ``$x^2$``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with text_context():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass

@@ -26,7 +26,15 @@ from geo import __version__
 from geo.export.atlas import MAIN_LAYERS
 from geo.export.fonts import font_properties
 from geo.export.furniture import Lang
-from geo.export.pages import Page, TextFlow, content_box, draw_footer, new_page, pdf_bytes
+from geo.export.pages import (
+    Page,
+    TextFlow,
+    content_box,
+    draw_footer,
+    new_page,
+    pdf_bytes,
+    plain_text,
+)
 from geo.export.provenance import Fingerprint, file_sha256, fingerprint, today_in_china
 from geo.export.sheet import Box, Sheet, make_sheet
 from geo.export.tables import overlap_export_table
@@ -262,6 +270,7 @@ def _section_pages(sheet: Sheet, key: str, frame: pd.DataFrame, *, lang: Lang) -
         continued = True
 
 
+@plain_text
 def review_pages(
     tables: dict[str, pd.DataFrame],
     report: CheckReport,

@@ -7,6 +7,7 @@ is read back with pypdf and its text compared without whitespace.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -168,3 +169,13 @@ def test_export_review_cli_writes_the_pdf_and_the_xlsx(tmp_path: Path) -> None:
     book = load_workbook(tmp_path / "review.xlsx")
     roles = [r[0] for r in book["inputs"].iter_rows(min_row=2, values_only=True)]
     assert roles == ["rules", "zones", "layer sanxian"]
+
+
+def test_names_and_quotes_are_printed_literally() -> None:
+    hostile = zones()
+    hostile.loc[0, ["name_zh", "plan_quote_zh"]] = ["$x^2$ 园", r"$\notacommand$ 50%$"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mathtext error, no missing glyph
+        pages, fp = atlas_pages(atlas_features(hostile), request=AtlasRequest())
+        text = _text(pdf_bytes(pages, title="t", fp=fp))
+    assert "$x^2$园" in text[1] and r"$\notacommand$50%$" in text[1]
