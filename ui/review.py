@@ -221,7 +221,8 @@ def landuse_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
     except GeoError as exc:
         show_error(exc, lang, "review_error")
         return
-    st.caption(f"{t('review_landuse_columns', lang)} {columns.code} / {columns.name or '—'}")
+    # column names come from the user's file: shown as text, never Markdown
+    st.text(f"{t('review_landuse_columns', lang)} {columns.code} / {columns.name or '—'}")
     zs = zones(*current())
     main = zs[zs["layer"].isin(list(MAIN_LAYERS))]
     main = main[main.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
