@@ -153,6 +153,27 @@ def land_area_m2(zones: gpd.GeoDataFrame) -> pd.Series:
     return ellipsoidal_area_m2(land).fillna(0.0).rename("land_area_m2")
 
 
+def lake_intrusions(zones: gpd.GeoDataFrame, *, crs: str = "EPSG:4543") -> list[str]:
+    """Ids of the features that reach into the water of :data:`WATER_LAYER` further than
+    their own ``accuracy_m`` from its shore (the lake shrunk by that much, in the metric
+    ``crs``, still meets them by more than 1 m²). Public boundaries (administrative outlines
+    legitimately hold water), the water itself and features without a shape are skipped."""
+    water_rows = zones["layer"].eq(WATER_LAYER)
+    if not water_rows.any():
+        return []
+    metric = zones.to_crs(crs)
+    lake = shapely.union_all(metric.geometry[water_rows].to_numpy())
+    out = []
+    for fid, row in metric[~water_rows].iterrows():
+        if row["geometry_source"] == "public_boundary" or row.geometry is None:
+            continue
+        if row.geometry.is_empty or pd.isna(row["accuracy_m"]):
+            continue
+        if row.geometry.intersection(lake.buffer(-float(row["accuracy_m"]))).area > 1.0:
+            out.append(str(row.get("id", fid)))
+    return out
+
+
 def zone_figures(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per zone: ellipsoidal and Gauss-Kruger areas, the land part of the area (outside
     Dianchi, :func:`land_area_m2`), the plan's stated land area and the deviation from it.

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pyproj import Geod
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.plan.zones import load_zones, zone_figures
+from geo.plan.zones import lake_intrusions, load_zones, zone_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 CGCS2000 = Geod(a=6378137.0, rf=298.257222101)
@@ -55,20 +56,23 @@ def test_land_area_is_the_outline_minus_the_lake(zones: gpd.GeoDataFrame) -> Non
 
 
 def test_no_feature_reaches_into_the_lake_beyond_its_accuracy(zones: gpd.GeoDataFrame) -> None:
-    # Administrative outlines legitimately include water; everything else must stay on land
-    # except within its own stated accuracy of the shore.
-    gk = zones.to_crs("EPSG:4543")
-    lake = gpd.GeoSeries([shape(LAKE["geometry"])], crs="EPSG:4326").to_crs("EPSG:4543").iloc[0]
-    offenders = []
-    for fid, row in gk.iterrows():
-        if row["layer"] == "water" or row["geometry_source"] == "public_boundary":
-            continue
-        if row.geometry is None or row.geometry.is_empty:
-            continue
-        deep_water = lake.buffer(-float(row["accuracy_m"]))
-        if row.geometry.intersection(deep_water).area > 1.0:
-            offenders.append(fid)
-    assert offenders == []
+    assert lake_intrusions(zones) == []
+
+
+def test_a_feature_in_open_water_is_an_intrusion(zones: gpd.GeoDataFrame) -> None:
+    # A 500 m disc 3 km west of the 捞鱼河 shore (in GSHHS water), stated to ±300 m.
+    lake = zones[zones["layer"] == "water"]
+    centre = gpd.GeoSeries([Point(102.735, 24.83)], crs=4326)
+    assert lake.geometry.iloc[0].contains(centre.iloc[0])
+    disc = centre.to_crs(4543).buffer(500).to_crs(4326).iloc[0]
+    extra = gpd.GeoDataFrame(
+        {"id": ["in_water", "on_shore"], "layer": ["ecology"] * 2,
+         "geometry_source": ["sketch"] * 2, "accuracy_m": [300.0, 5000.0]},
+        geometry=[disc, disc], crs=4326,
+    )  # fmt: skip
+    both = pd.concat([lake, extra], ignore_index=True)
+    # ±300 m cannot explain a disc 3 km out; ±5 km can.
+    assert lake_intrusions(gpd.GeoDataFrame(both, crs=4326)) == ["in_water"]
 
 
 def test_shore_features_moved_onto_land(zones: gpd.GeoDataFrame) -> None:
