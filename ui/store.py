@@ -1,0 +1,128 @@
+"""The store behind the app, and who is signed in.
+
+- The store is :func:`geo.store.store.open_plan_store`: PostgreSQL + PostGIS when
+  ``PLANMAP_DATABASE_URL`` (environment) or ``database_url`` (Streamlit secrets) is set,
+  else the embedded SQLite file in the workspace. Opened once per server process; the
+  plan's seed is imported then.
+- **Server mode** (a database URL is set, or ``PLANMAP_REQUIRE_LOGIN=1``) needs a login
+  with a password of an account made by ``python -m geo users add``. **Embedded mode**
+  runs as one local user named by ``PLANMAP_USER`` (default ``planner``), an admin.
+- A database that cannot be reached stops the page with a plain message: nothing stale
+  is shown as current.
+
+The URL, with its password, stays on the server: it is never written to the page.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from geo.declared.i18n import t
+from geo.errors import GeoError
+from geo.store.layers import UserLayers
+from geo.store.store import URL_VARIABLE, Store, StoreUnavailableError, open_plan_store
+from geo.store.users import User
+from geo.upload.settings import default_settings
+from ui import state
+
+LOCAL_USER_VARIABLE = "PLANMAP_USER"
+LOGIN_VARIABLE = "PLANMAP_REQUIRE_LOGIN"
+
+
+def database_url() -> str | None:
+    """The database URL: the environment first, then Streamlit secrets; None: embedded."""
+    if os.environ.get(URL_VARIABLE):
+        return os.environ[URL_VARIABLE]
+    try:
+        value = st.secrets.get("database_url")
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return None
+    return str(value) if value else None
+
+
+def workspace_dir() -> str:
+    return os.environ.get("PLANMAP_WORKSPACE") or str(default_settings().workspace_dir)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str | None, folder: str) -> Store:
+    """One store per server process (a failure is not cached: the next run tries again)."""
+    return open_plan_store(url=url, workspace_dir=folder)
+
+
+def plan_store() -> Store:
+    """The app's store; :class:`StoreUnavailableError` if the database cannot be reached."""
+    return _store(database_url(), workspace_dir())
+
+
+def server_mode() -> bool:
+    return database_url() is not None or os.environ.get(LOGIN_VARIABLE) == "1"
+
+
+def current_user() -> User | None:
+    """Who is signed in (None: nobody yet, in server mode). Reads the store every run, so
+    a disabled account or a database that went away is noticed at once."""
+    store = plan_store()
+    if not server_mode():
+        return store.local_user(os.environ.get(LOCAL_USER_VARIABLE) or "planner")
+    name = st.session_state.get(state.STORE_USER)
+    if name is None:
+        return None
+    user = store.user(str(name))
+    if user.disabled:
+        st.session_state.pop(state.STORE_USER, None)
+        return None
+    return user
+
+
+def user_layers() -> UserLayers:
+    """The signed-in user's uploaded layers (call after :func:`signed_in`)."""
+    user = current_user()
+    assert user is not None, "signed_in() comes first"
+    return UserLayers(plan_store(), user, workspace_dir())
+
+
+def signed_in(lang: str) -> User | None:
+    """The page's gate: the signed-in user, or a login form (server mode) or the
+    database's plain message, and None so the caller stops."""
+    try:
+        user = current_user()
+    except StoreUnavailableError as exc:
+        st.error(t("store_unavailable", lang))
+        st.text(str(exc))
+        return None
+    if user is not None:
+        with st.sidebar:
+            st.caption(t("signed_in_as", lang))
+            st.text(f"{user.username} ({user.role})")
+            if server_mode():
+                st.button(t("logout", lang), key=state.LOGOUT, on_click=_logout)
+        return user
+    _login_form(lang)
+    return None
+
+
+def _logout() -> None:
+    st.session_state.pop(state.STORE_USER, None)
+
+
+def _login_form(lang: str) -> None:
+    st.subheader(t("login_heading", lang))
+    with st.form(key=state.LOGIN_FORM, clear_on_submit=True):
+        name = st.text_input(t("login_user", lang), key=state.LOGIN_NAME)
+        password = st.text_input(
+            t("login_password", lang), type="password", key=state.LOGIN_PASSWORD
+        )
+        submitted = st.form_submit_button(t("login_button", lang))
+    if not submitted:
+        return
+    try:
+        user = plan_store().authenticate(name.strip(), password)
+    except GeoError:
+        st.error(t("login_failed", lang))
+        return
+    st.session_state[state.STORE_USER] = user.username
+    st.rerun()
