@@ -312,18 +312,28 @@ def page_font_data_uri(characters: set[str]) -> str:
     """A ``data:`` URI of the bundled font cut to ASCII and ``characters`` (WOFF with
     zlib, which needs no brotli). A page of the plan map needs some hundreds of
     characters: about 100 kB before base64."""
+    points = set(range(0x20, 0x7F)) | {ord(c) for c in characters}
+    data = subset_font(points, flavor="woff")
+    return f"data:font/woff;base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def subset_font(codepoints: set[int], *, flavor: str) -> bytes:
+    """The bundled Noto Sans SC (:data:`PRINT_FONT`) cut to ``codepoints`` (those it has),
+    as ``woff`` or ``woff2`` (which needs the ``brotli`` module); layout features and
+    the name table (copyright, OFL) kept, hinting dropped."""
     from fontTools import subset  # type: ignore[import-untyped]  # deferred: exports only
 
     options = subset.Options()
-    options.flavor = "woff"
+    options.flavor = flavor
     options.layout_features = ["*"]
     options.name_IDs = ["*"]  # keep the copyright and licence names (OFL)
+    options.notdef_outline = True
     options.hinting = False
     buffer = io.BytesIO()
     with subset.load_font(str(PRINT_FONT), options) as font:
         subsetter = subset.Subsetter(options=options)
-        subsetter.populate(unicodes=set(range(0x20, 0x7F)) | {ord(c) for c in characters})
+        subsetter.populate(unicodes=sorted(codepoints & set(font.getBestCmap())))
         subsetter.subset(font)
-        font.flavor = "woff"
+        font.flavor = flavor
         font.save(buffer)
-    return f"data:font/woff;base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+    return buffer.getvalue()

@@ -12,8 +12,10 @@ Chinese system font (a fresh intranet PC draws boxes otherwise). It holds:
   (an uploaded layer's attributes, a renamed layer) are covered too in most cases;
   rarer hanzi fall back to the system font.
 
-WOFF2 needs the ``brotli`` module (requirements-dev.txt). Run it by hand after the texts
-or data gained characters (``tests/layers/test_web_font.py`` says when)::
+The cut itself is :func:`layers.offline.subset_font` (the one a standalone HTML map's
+page subset uses too). WOFF2 needs the ``brotli`` module (requirements-dev.txt). Run it
+by hand after the texts or data gained characters (``tests/layers/test_web_font.py``
+says when)::
 
     .venv/bin/python scripts/make_web_font.py
 """
@@ -24,12 +26,12 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from fontTools import subset  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "geo" / "export" / "fonts" / "NotoSansSC-Regular.ttf"
-OUT = ROOT / "static" / "fonts" / "NotoSansSC-app.woff2"
+sys.path.insert(0, str(ROOT))
+from layers.offline import WEB_FONT as OUT  # noqa: E402 (after the path is set)
+from layers.offline import subset_font  # noqa: E402
 
 RANGES: tuple[tuple[int, int], ...] = (
     (0x0020, 0x007E),  # Basic Latin
@@ -83,24 +85,15 @@ def wanted_codepoints() -> set[int]:
 
 
 def main() -> int:
-    font = TTFont(str(SOURCE))
-    cmap = font.getBestCmap()
-    points = sorted(cp for cp in wanted_codepoints() if cp in cmap)
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]  # keep the copyright and licence names (OFL)
-    options.notdef_outline = True
-    options.hinting = False
-    subsetter = subset.Subsetter(options=options)
-    subsetter.populate(unicodes=points)
-    subsetter.subset(font)
+    points = wanted_codepoints()
+    data = subset_font(points, flavor="woff2")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     tmp = OUT.with_suffix(".tmp")
-    font.flavor = "woff2"
-    font.save(str(tmp))
+    tmp.write_bytes(data)
     tmp.replace(OUT)
-    print(f"{OUT.relative_to(ROOT)}: {len(points)} characters, {OUT.stat().st_size:,} bytes")
+    with TTFont(str(OUT)) as font:
+        count = len(font.getBestCmap())
+    print(f"{OUT.relative_to(ROOT)}: {count} characters, {OUT.stat().st_size:,} bytes")
     return 0
 
 
