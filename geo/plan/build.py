@@ -70,7 +70,15 @@ def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str,
         for worst, why in [defining_accuracy_m(ctx, e)]
         if float(e["accuracy_m"]) < worst
     ]
-    collect(too_fine, what="plan_elements.toml accuracy", error=ConfigError)
+    too_fine += [
+        f"street {st['id']}: accuracy_m {st.get('accuracy_m')} is finer than its point "
+        f"{inputs.points[st['through']].name_zh} ({inputs.points[st['through']].accuracy_m:g} m); "
+        f"declare at least {inputs.points[st['through']].accuracy_m:g}"
+        for st in inputs.streets
+        if "through" in st
+        and float(st.get("accuracy_m", 0.0)) < inputs.points[st["through"]].accuracy_m
+    ]
+    collect(too_fine, what="plan_elements.toml / streets.toml accuracy", error=ConfigError)
 
     zones: list[dict[str, Any]] = []
     for element in inputs.elements:

@@ -147,3 +147,10 @@ def test_city_tiers_are_disjoint_with_the_core_first() -> None:
     core = shape(FEATURES["city_core"]["geometry"]).buffer(1e-6)
     for member in inputs.assumptions["core_members"]["value"]:
         assert core.covers(shape(FEATURES[member]["geometry"])), member
+
+
+def test_a_street_finer_than_its_point_is_refused() -> None:
+    inputs = load_inputs()
+    streets = [dict(s, accuracy_m=50) if s["id"] == "lianda_jie" else s for s in inputs.streets]
+    with pytest.raises(ConfigError, match="street lianda_jie: accuracy_m 50 is finer than"):
+        build.build_features(dataclasses.replace(inputs, streets=streets))
