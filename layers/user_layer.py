@@ -232,14 +232,17 @@ MAX_MAP_ZOOM: Final = 20
 class TiledUserLayer(JSCSSMixin, MacroElement):
     """A saved user layer drawn from its vector tiles (``geo/store/tiles.py``) with
     Leaflet.VectorGrid, as SVG paths, from ``min_zoom``; deeper than ``max_zoom`` the
-    deepest tiles are scaled up.
+    deepest tiles are scaled up. No tile is asked for outside ``bounds`` (west, south,
+    east, north in degrees).
 
-    The tiles hold geometry and a numeric id only. The tooltip says the layer's name
-    (``textContent``: never HTML) and ``"{feature_label} #{id}"``; streamlit-folium sends
-    that text back as ``last_object_clicked_tooltip`` on a click, and the app looks the
-    feature up by that id (:func:`geo.store.tiles.tile_id`). The clicked feature is
-    outlined. If ``overview`` is given (a layer in the same feature group, e.g. grid
-    cells), it is shown only below ``min_zoom``.
+    The tiles hold geometry and a numeric id only. The hover tooltip says the layer's
+    name (``textContent``: never HTML) and ``"{feature_label} #{id}"``. Each drawn
+    feature also carries ``"{feature_label} #{id}"`` as its own (never opened) tooltip,
+    which streamlit-folium sends back as ``last_object_clicked_tooltip`` on a click; the
+    app looks the feature up by that id (:func:`geo.store.tiles.tile_id`);
+    ``feature_label`` must be plain text of ours (streamlit-folium parses it as HTML).
+    The clicked feature is outlined. If ``overview`` is given (a layer in the same
+    feature group, e.g. grid cells), it is shown only below ``min_zoom``.
     """
 
     default_js = [("leaflet_vectorgrid", VECTORGRID_JS)]  # noqa: RUF012 - folium API
@@ -248,10 +251,27 @@ class TiledUserLayer(JSCSSMixin, MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             const group = {{ this._parent.get_name() }};
+            // streamlit-folium may run this before the plugin's <script> has loaded: load
+            // it (once per page) and draw when it is there.
+            if (!L.vectorGrid) {
+                window.planmapVectorGrid = window.planmapVectorGrid || new Promise(
+                    function (resolve, reject) {
+                        const script = document.createElement("script");
+                        script.src = {{ this.script_url|tojson }};
+                        script.onload = resolve;
+                        script.onerror = reject;
+                        document.head.appendChild(script);
+                    });
+                window.planmapVectorGrid.then(draw);
+            } else {
+                draw();
+            }
+            function draw() {
             const name = {{ this.layer_name|tojson }};
             const label = {{ this.feature_label|tojson }};
             const style = {{ this.style|tojson }};
             const chosen = {{ this.chosen_style|tojson }};
+            const PANE = "planmapUserTiles";
             const tiles = L.vectorGrid.protobuf({{ this.url|tojson }}, {
                 vectorTileLayerStyles: {{ '{' }}{{ this.source_layer|tojson }}: style{{ '}' }},
                 interactive: true,
@@ -259,24 +279,47 @@ class TiledUserLayer(JSCSSMixin, MacroElement):
                 minZoom: {{ this.min_zoom }},
                 maxNativeZoom: {{ this.max_zoom }},
                 maxZoom: {{ this.max_map_zoom }},
+                bounds: L.latLngBounds({{ this.bounds|tojson }}),
+                pane: PANE,
             });
-            // Keep each drawn feature's id, for the tooltip and the click.
+            // Above the plan's zones (overlayPane, z-index 400), so a click reaches the
+            // parcel rather than the zone under it; below tooltips and popups.
+            tiles.beforeAdd = function (map) {
+                if (!map.getPane(PANE)) { map.createPane(PANE).style.zIndex = 450; }
+            };
+            // Each drawn feature keeps its id, and carries it as its tooltip text:
+            // streamlit-folium sends a clicked layer's tooltip text back (it parses it as
+            // HTML, so the text is only our label and a number, never the user's data).
             const create = tiles._createLayer;
             tiles._createLayer = function (feat, pxPerExtent) {
                 const drawn = create.call(this, feat, pxPerExtent);
                 drawn.featureId = feat.id;
+                // Not bound (no hover handlers on a feature Leaflet never adds to the map).
+                drawn._tooltip = L.tooltip().setContent(label + " #" + feat.id);
+                // streamlit-folium calls toGeoJSON() on a clicked layer; a tile feature
+                // has no lat/lng rings of Leaflet's own, so it answers with its id only.
+                drawn.toGeoJSON = function () {
+                    return {type: "Feature", properties: {tile_id: feat.id}, geometry: null};
+                };
                 return drawn;
             };
-            tiles.bindTooltip(function (drawn) {
+            // What is shown on hover: the layer's name and the id, as text.
+            const hover = L.tooltip({sticky: true});
+            tiles.on("mouseover", function (e) {
                 const box = document.createElement("div");
                 const title = document.createElement("div");
                 title.textContent = name;
                 const id = document.createElement("div");
-                id.textContent = label + " #" + drawn.featureId;
+                id.textContent = label + " #" + (e.layer && e.layer.featureId);
                 box.appendChild(title);
                 box.appendChild(id);
-                return box;
-            }, {sticky: true});
+                hover.setContent(box).setLatLng(e.latlng);
+                tiles._map.openTooltip(hover);
+            });
+            tiles.on("mousemove", function (e) { hover.setLatLng(e.latlng); });
+            tiles.on("mouseout", function () {
+                if (tiles._map) { tiles._map.closeTooltip(hover); }
+            });
             let selected = null;
             tiles.on("click", function (e) {
                 const id = e.layer && e.layer.featureId;
@@ -307,6 +350,7 @@ class TiledUserLayer(JSCSSMixin, MacroElement):
             window.planmapTiles = window.planmapTiles || {};
             window.planmapTiles[{{ this.layer_key|tojson }}] = tiles;
             tiles.addTo(group);
+            }
         })();
         {% endmacro %}
         """
@@ -322,12 +366,14 @@ class TiledUserLayer(JSCSSMixin, MacroElement):
         min_zoom: int,
         max_zoom: int,
         source_layer: str,
+        bounds: tuple[float, float, float, float],
         color: str = "#d62728",
         overview: folium.GeoJson | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "TiledUserLayer"
         self.url = url
+        self.script_url = VECTORGRID_JS
         self.layer_key = layer_key
         self.layer_name = _text(name)
         self.feature_label = feature_label
@@ -335,6 +381,8 @@ class TiledUserLayer(JSCSSMixin, MacroElement):
         self.max_zoom = int(max_zoom)
         self.max_map_zoom = MAX_MAP_ZOOM
         self.source_layer = source_layer
+        west, south, east, north = bounds
+        self.bounds = [[south, west], [north, east]]
         self.style = {
             "color": color,
             "weight": 1,

@@ -1,0 +1,170 @@
+"""Large saved layers on the map as vector tiles, and the panel of a clicked feature.
+
+A layer over ``LARGE_LAYER_FEATURES`` features gets its tiles built once, in the
+background, when it is saved (:func:`start_tiles`; a layer saved before tiles existed gets
+them the first time it is shown). Until they are ready the layer is drawn as before (grid
+cells, the features in view from zoom 15). Once ready, it is one
+:class:`~layers.user_layer.TiledUserLayer` with the grid cells as its overview below the
+tiles' first zoom: panning and zooming then rerun nothing.
+
+A click on a tiled feature sends its tile id back (streamlit-folium's
+``last_object_clicked_tooltip``); :func:`clicked_feature` finds the feature in the full
+layer by that id and shows its attributes (as text) and its figures, computed from the
+full geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+import streamlit as st
+
+from geo.declared.i18n import t
+from geo.display import display_text
+from geo.errors import GeoError
+from geo.measure.area import M2_PER_UNIT, ellipsoidal_area_m2, gauss_kruger_area_m2
+from geo.store.tiles import SOURCE_LAYER, TileSet, TileStore, feature_row, tile_id
+from geo.store.workspace import LAYER_FILE, Workspace, WorkspaceLayer
+from layers.user_layer import MAX_FIELDS, TiledUserLayer
+from ui import state
+
+RETURNED_OBJECTS = ["last_object_clicked", "last_object_clicked_tooltip"]
+"""What the map must return (beside ``last_clicked``) for a click on a tiled feature."""
+NEAR_DEG = 1e-4
+"""A clicked feature lies within this distance (degrees, about 10 m) of the click."""
+
+
+def tile_store(ws: Workspace) -> TileStore:
+    return TileStore(ws.root)
+
+
+def start_tiles(ws: Workspace, layer_id: str) -> None:
+    """Start building a saved layer's tiles in the background (nothing if built)."""
+    tile_store(ws).start(layer_id, ws.root / layer_id / LAYER_FILE)
+
+
+def remove_tiles(root: str, layer_id: str) -> None:
+    """The layer was deleted: its tiles go too."""
+    tile_store(Workspace(root)).remove(layer_id)
+
+
+def ready_tiles(ws: Workspace, meta: WorkspaceLayer) -> TileSet | None:
+    """The layer's tiles if built; otherwise starts the build and returns None."""
+    store = tile_store(ws)
+    built, running, failed = store.status(meta.layer_id)
+    if built is None and not running and failed is None:
+        start_tiles(ws, meta.layer_id)
+    return built
+
+
+def tiled_group(
+    tiles: TileSet,
+    meta: WorkspaceLayer,
+    *,
+    colour: str,
+    overview: folium.GeoJson,
+    lang: str,
+    slot: int,
+) -> folium.FeatureGroup:
+    """The feature group that draws a saved layer from its tiles, with ``overview`` (the
+    grid cells) below the tiles' first zoom."""
+    group = folium.FeatureGroup(name=f"user_{slot}")
+    overview.add_to(group)
+    TiledUserLayer(
+        url=tiles.url,
+        layer_key=meta.layer_id,
+        name=meta.name,
+        feature_label=t("tile_feature", lang),
+        min_zoom=tiles.min_zoom,
+        max_zoom=tiles.max_zoom,
+        source_layer=SOURCE_LAYER,
+        bounds=tiles.bounds,
+        color=colour,
+        overview=overview,
+    ).add_to(group)
+    return group
+
+
+@dataclass(frozen=True)
+class ClickedFeature:
+    meta: WorkspaceLayer
+    row: int
+    frame: gpd.GeoDataFrame
+
+
+def find_clicked(
+    result: dict[str, Any] | None,
+    layers: list[tuple[WorkspaceLayer, gpd.GeoDataFrame]],
+) -> ClickedFeature | None:
+    """The feature the last click was on, among the tiled ``layers`` shown: by the tile
+    id in the tooltip text, and, if several layers have a feature of that id, the one
+    nearest the clicked point. None if the last click was not on a tiled feature."""
+    result = result or {}
+    clicked = result.get("last_object_clicked")
+    if not clicked or clicked != result.get("last_clicked"):
+        return None  # the last click was on the map, not on a feature
+    tid = tile_id(result.get("last_object_clicked_tooltip"))
+    if tid is None:
+        return None
+    point = shapely.Point(float(clicked["lng"]), float(clicked["lat"]))
+    best: tuple[float, ClickedFeature] | None = None
+    for meta, frame in layers:
+        row = feature_row(tid, len(frame))
+        geom = None if row is None else frame.geometry.iloc[row]
+        if row is None or geom is None or geom.is_empty:
+            continue
+        distance = float(geom.distance(point))
+        if best is None or distance < best[0]:
+            best = (distance, ClickedFeature(meta=meta, row=row, frame=frame))
+    if best is None or best[0] > NEAR_DEG:
+        return None  # an id in another layer's tooltip, far from any tiled feature
+    return best[1]
+
+
+def clicked_feature(
+    result: dict[str, Any] | None,
+    layers: list[tuple[WorkspaceLayer, gpd.GeoDataFrame]],
+    lang: str,
+    unit: str,
+) -> None:
+    """The panel of the tiled feature clicked last: layer name, attributes as text, and
+    its ellipsoidal and Gauss-Kruger areas from the full geometry."""
+    found = find_clicked(result, layers)
+    if found is None:
+        return
+    feature = found.frame.iloc[[found.row]]
+    st.markdown(f"#### {t('tile_clicked', lang)}")
+    st.text(f"{found.meta.name}\n{t('tile_feature', lang)} #{found.row + 1}")
+    geometry = feature.geometry.iloc[0]
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        u = t(f"unit_{unit}", lang)
+        area = float(ellipsoidal_area_m2(feature).iloc[0]) / M2_PER_UNIT[unit]
+        gk = float(gauss_kruger_area_m2(feature).iloc[0]) / M2_PER_UNIT[unit]
+        st.text(
+            f"{t('area_ellipsoidal', lang)}: {area:,.4f} {u}\n{t('area_gk', lang)}: {gk:,.4f} {u}"
+        )
+    columns = [c for c in feature.columns if c != feature.geometry.name][:MAX_FIELDS]
+    lines = [f"{display_text(c)}: {display_text(feature[c].iloc[0])}" for c in columns]
+    st.text("\n".join(lines))
+
+
+def shown_tiled_layers(ws: Workspace) -> list[tuple[WorkspaceLayer, gpd.GeoDataFrame]]:
+    """The saved layers ticked "show on map" whose tiles are built, with their data."""
+    from ui.uploads import saved_layer  # the cached reader (ui.uploads imports this module)
+
+    out = []
+    store = tile_store(ws)
+    for meta in ws.list_layers():
+        if not st.session_state.get(state.user_layer_on(meta.layer_id)):
+            continue
+        if store.ready(meta.layer_id) is None:
+            continue
+        try:
+            out.append((meta, saved_layer(str(ws.root), meta.layer_id, meta.created_utc)))
+        except GeoError:  # deleted since it was listed
+            continue
+    return out
