@@ -14,6 +14,7 @@ from geo.declared.i18n import t
 from ui import exports, state, uploads
 from ui.data import current, ids_for, overlap_options, registry, zones
 from ui.map_panel import map_and_panel
+from ui.review import review_tab
 from ui.sidebar import sidebar
 from ui.tab_areas import area_tab
 from ui.tab_overlaps import overlap_tab
@@ -31,7 +32,7 @@ def main() -> None:
     st.caption(t("app_subtitle", lang))
     map_and_panel(lang, base, unit, visible)
 
-    tab_area, tab_overlap, tab_check, tab_targets, tab_upload, tab_export = st.tabs(
+    tabs = st.tabs(
         [
             t("area_table", lang),
             t("overlap_tab", lang),
@@ -39,8 +40,10 @@ def main() -> None:
             t("indicators_tab", lang),
             t("upload_tab", lang),
             t("export_tab", lang),
+            t("review_tab", lang),
         ]
     )
+    tab_area, tab_overlap, tab_check, tab_targets, tab_upload, tab_export, tab_review = tabs
     with tab_area:
         area_tab(lang, unit, visible)
     with tab_overlap:
@@ -59,6 +62,8 @@ def main() -> None:
         exports.export_tab(
             lang, zs, visible, version, selected=st.session_state.get(state.SELECTED)
         )
+    with tab_review:
+        review_tab(lang)
 
 
 main()
