@@ -27,8 +27,9 @@ from geo.declared.registry import Registry, load_registry
 from geo.errors import GeometryError
 from geo.export.provenance import Fingerprint, fingerprint, today_in_china
 from geo.io import atomic_write
-from geo.measure.area import M2_PER_UNIT, ellipsoidal_area_m2
+from geo.measure.area import ellipsoidal_area_m2
 from geo.measure.crs import STORAGE_CRS, require_crs
+from geo.measure.precision import NOT_MEASURED, area_displays
 from geo.plan.views import features_payload
 from layers.offline import page_characters, page_font_data_uri
 from layers.plan_map import FONT_STACK, DrawLayer, Legend, plan_map
@@ -61,13 +62,13 @@ def feature_figures(subset: gpd.GeoDataFrame, *, lang: str) -> list[dict[str, st
     :data:`FIGURE_FIELDS`: ellipsoidal area in km² / 公顷 / 亩 ("—" for points and lines),
     estimated accuracy in metres and the geometry's source (with its detail)."""
     areas_m2 = ellipsoidal_area_m2(subset)
+    # Rounded to what each feature's accuracy supports, ≈ when schematic (issue 12 §6).
+    shown = {u: area_displays(subset, areas_m2, unit=u).tolist() for u in AREA_UNITS}
     out: list[dict[str, str]] = []
-    for (_, row), area_m2 in zip(subset.iterrows(), areas_m2, strict=True):
+    for i, ((_, row), area_m2) in enumerate(zip(subset.iterrows(), areas_m2, strict=True)):
         area = (
-            " · ".join(
-                f"{area_m2 / M2_PER_UNIT[u]:,.4f} {t(f'unit_{u}', lang)}" for u in AREA_UNITS
-            )
-            if area_m2 > 0
+            " · ".join(f"{shown[u][i]} {t(f'unit_{u}', lang)}" for u in AREA_UNITS)
+            if area_m2 > 0 and shown[AREA_UNITS[0]][i] != NOT_MEASURED
             else "—"
         )
         accuracy = row.get("accuracy_m")

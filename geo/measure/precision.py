@@ -71,15 +71,12 @@ def area_display(
 ) -> str:
     """The area in ``unit`` (``m2``, ``km2``, ``ha``, ``mu``) as text, rounded to what
     :func:`significant_figures` allows, with thousands separators and "≈" in front of a
-    schematic figure. No area (``None``, NaN, 0) or no accuracy gives "—"."""
-    if (
-        area_m2 is None
-        or not math.isfinite(area_m2)
-        or area_m2 <= 0
-        or accuracy_m is None
-        or not math.isfinite(float(accuracy_m))
-    ):
+    schematic figure. No area (``None``, NaN, 0) gives "—"; no stated accuracy (``None``,
+    NaN: e.g. a user's layer) shows the most figures ever shown (6)."""
+    if area_m2 is None or not math.isfinite(area_m2) or area_m2 <= 0:
         return NOT_MEASURED
+    if accuracy_m is None or not math.isfinite(float(accuracy_m)):
+        accuracy_m = 0.0
     if unit not in M2_PER_UNIT:
         raise ValueError(f"unknown area unit {unit!r}; use one of {', '.join(M2_PER_UNIT)}")
     figures = significant_figures(area_m2, accuracy_m=accuracy_m, perimeter_m=perimeter_m)
@@ -108,9 +105,11 @@ def perimeter_m(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
 
 def area_displays(zones: gpd.GeoDataFrame, area_m2: pd.Series, *, unit: str) -> pd.Series:
     """:func:`area_display` for every row of ``zones`` (its ``accuracy_m`` and
-    ``schematic`` columns, its perimeter), given the areas to show (aligned to its index)."""
+    ``schematic`` columns where present, its perimeter), given the areas to show (aligned to
+    its index). A layer without those columns (a user's upload) shows 6 figures, no ≈."""
     perimeters = perimeter_m(zones)
-    schematic = zones["schematic"] if "schematic" in zones else pd.Series(True, index=zones.index)
+    schematic = zones["schematic"] if "schematic" in zones else pd.Series(False, index=zones.index)
+    accuracy = zones["accuracy_m"] if "accuracy_m" in zones else pd.Series(None, index=zones.index)
     return pd.Series(
         [
             area_display(
@@ -122,7 +121,7 @@ def area_displays(zones: gpd.GeoDataFrame, area_m2: pd.Series, *, unit: str) -> 
             )
             for a, acc, p, s in zip(
                 area_m2.reindex(zones.index),
-                zones["accuracy_m"],
+                pd.to_numeric(accuracy, errors="coerce"),
                 perimeters,
                 schematic,
                 strict=True,

@@ -67,7 +67,7 @@ def test_hostile_zone_names_are_shown_as_text(tmp_path: Path, browser: BrowserSe
     text = tooltip.get_attribute("textContent") or ""
     assert NAME in text and ZONE_ID in text
     # the figures too: ellipsoidal area in three units, accuracy, source
-    assert re.search(r"[\d.,]+ 平方公里 · [\d.,]+ 公顷 · [\d.,]+ 亩", text), text
+    assert re.search(r"≈?[\d.,]+ 平方公里 · ≈?[\d.,]+ 公顷 · ≈?[\d.,]+ 亩", text), text
     assert "估计精度" in text and "±300 米" in text and "几何来源" in text
     assert tooltip.find_elements(By.TAG_NAME, "img") == []
     assert tooltip.find_elements(By.TAG_NAME, "script") == []

@@ -56,7 +56,8 @@ def test_rounding_and_units() -> None:
 @pytest.mark.parametrize("area", [None, float("nan"), 0.0])
 def test_no_area_is_a_dash(area: float | None) -> None:
     assert area_display(area, unit="km2", accuracy_m=300, perimeter_m=1_000) == "—"
-    assert area_display(1e6, unit="km2", accuracy_m=None, perimeter_m=4_000) == "—"
+    # no stated accuracy is not no area: six figures
+    assert area_display(1e6, unit="km2", accuracy_m=None, perimeter_m=4_000) == "1.00000"
 
 
 def test_unknown_unit_is_refused() -> None:
