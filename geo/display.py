@@ -32,6 +32,8 @@ DISPLAY_TEXT_CHARS: Final = 200
 """Text shown in tables and tooltips is cut to this many characters, then "…"."""
 DISPLAY_TABLE_ROWS: Final = 5_000
 """A table shown on a page holds at most this many rows (downloads hold them all)."""
+DISPLAY_PAGE_ROWS: Final = 200
+"""A paged table sends the page this many rows at a time (what a person reads)."""
 
 _POLYGONAL: Final = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 _LINEAR: Final = (1, 2, 5, 7)  # LineString, LinearRing, MultiLineString, collection
@@ -152,13 +154,27 @@ def has_long_text(df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS) -> bool:
     )
 
 
+def page_count(rows: int, *, page_rows: int = DISPLAY_PAGE_ROWS) -> int:
+    """How many pages of ``page_rows`` rows a table of ``rows`` rows fills (at least 1).
+
+    >>> page_count(0), page_count(200), page_count(201), page_count(100_000)
+    (1, 1, 2, 500)
+    """
+    return max(1, -(-rows // page_rows))
+
+
 def display_table(
-    df: pd.DataFrame, *, limit: int = DISPLAY_TEXT_CHARS, max_rows: int = DISPLAY_TABLE_ROWS
+    df: pd.DataFrame,
+    *,
+    limit: int = DISPLAY_TEXT_CHARS,
+    max_rows: int = DISPLAY_TABLE_ROWS,
+    start: int = 0,
 ) -> pd.DataFrame:
-    """A copy of ``df`` for showing on a page: its first ``max_rows`` rows, column names
-    and text cells longer than ``limit`` characters cut (+ "…"); numbers, dates and short
-    text unchanged. The full values stay in ``df`` (and in downloads made from it)."""
-    out = df.head(max_rows).copy()
+    """A copy of ``df`` for showing on a page: ``max_rows`` rows from row ``start`` (a
+    page), column names and text cells longer than ``limit`` characters cut (+ "…");
+    numbers, dates and short text unchanged. The full values stay in ``df`` (and in
+    downloads made from it)."""
+    out = df.iloc[max(0, start) : max(0, start) + max_rows].copy()
     out.columns = pd.Index([display_text(c, limit=limit) for c in out.columns])
     for i in range(out.shape[1]):
         column = out.iloc[:, i]

@@ -97,3 +97,8 @@ def export_subtitle(preset: str, lang: str) -> str:
 
 def table_download(stem: str, fmt: str) -> str:
     return f"download_{stem}_{fmt}"
+
+
+def table_page(table: str) -> str:
+    """The page number of a paged table (ui.uploads.show_table)."""
+    return f"table_page__{table}"

@@ -26,11 +26,14 @@ import streamlit as st
 
 from geo.declared.i18n import t
 from geo.display import (
+    DISPLAY_PAGE_ROWS,
+    DISPLAY_TABLE_ROWS,
     display_copy,
     display_table,
     geojson_dict,
     grid_summary,
     has_long_text,
+    page_count,
     within_view,
 )
 from geo.errors import GeoError
@@ -77,13 +80,22 @@ def show_error(exc: GeoError, lang: str, heading: str = "upload_error") -> None:
     st.text(str(exc))
 
 
-def show_table(table: pd.DataFrame, lang: str) -> None:
+def show_table(table: pd.DataFrame, lang: str, *, page_key: str | None = None) -> None:
     """A table as a display copy: long text cut (a note says so); downloads and figures
-    use the full data."""
-    shown = display_table(table)
+    use the full data. With ``page_key`` (a widget key), the page receives one page of
+    :data:`~geo.display.DISPLAY_PAGE_ROWS` rows, chosen with a page number."""
+    rows = DISPLAY_PAGE_ROWS if page_key else DISPLAY_TABLE_ROWS
+    pages = page_count(len(table), page_rows=rows)
+    page = 1
+    if page_key and pages > 1:  # the page gets one page of rows, not the whole table
+        page = int(st.number_input(t("table_page", lang), 1, pages, key=page_key))
+    start = (page - 1) * rows
+    shown = display_table(table, start=start, max_rows=rows)
     st.dataframe(shown, hide_index=True, width="stretch")
     if len(shown) < len(table):
-        st.caption(f"{t('table_rows_note', lang)} {len(shown):,} / {len(table):,}")
+        st.caption(
+            f"{t('table_rows_note', lang)} {start + 1:,}–{start + len(shown):,} / {len(table):,}"
+        )
     if has_long_text(shown):
         st.caption(t("table_cut_note", lang))
 
@@ -374,9 +386,9 @@ def analysis_section(
     by_feature, by_zone = result
     u = t(f"unit_{unit}", lang)
     st.markdown(f"**{t('by_feature', lang)}**")
-    show_table(by_feature, lang)
+    show_table(by_feature, lang, page_key=state.table_page("upload_by_feature"))
     st.markdown(f"**{t('by_zone', lang)}** ({u})")
-    show_table(by_zone, lang)
+    show_table(by_zone, lang, page_key=state.table_page("upload_by_zone"))
     table_downloads(
         by_feature,
         lang=lang,

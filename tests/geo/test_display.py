@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -123,3 +124,15 @@ def test_display_table_shows_at_most_max_rows() -> None:
     assert len(display_table(table)) == 5_000
     assert display_table(table, max_rows=10)["n"].tolist() == list(range(10))
     assert len(table) == 12_000
+
+
+def test_pages_of_a_table_are_its_rows_in_order_and_nothing_else() -> None:
+    from geo.display import display_table, page_count
+
+    df = pd.DataFrame({"n": range(1_050), "text": ["七" * 3] * 1_050})
+    pages = page_count(len(df), page_rows=200)
+    assert pages == 6
+    shown = [display_table(df, start=k * 200, max_rows=200) for k in range(pages)]
+    assert [len(p) for p in shown] == [200, 200, 200, 200, 200, 50]
+    assert pd.concat(shown)["n"].tolist() == list(range(1_050))
+    assert display_table(df, start=5_000, max_rows=200).empty
