@@ -1,5 +1,5 @@
-"""The map and the zone panel beside it, in one fragment: a click on the map reruns
-only this, not the tabs below."""
+"""The map, in a fragment: zooming reruns only the map (nothing is redrawn); a click
+that selects something reruns the page, so that the zone panel beside it follows."""
 
 from __future__ import annotations
 
@@ -20,13 +20,10 @@ from geo.plan.views import features_payload
 from geo.plan.zones import zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
 from ui import state, tiles, uploads
-from ui.columns import name_column
-from ui.data import current, current_overlaps, figures, ids_for, payload, registry, secret_or_env
+from ui.data import current, current_overlaps, ids_for, payload, registry, secret_or_env
 from ui.data import zones as load_zones
-from ui.zone_panel import zone_panel
+from ui.layout import MAP_HEIGHT_PX, MAP_STYLE
 
-MAP_HEIGHT_PX = 640
-MAX_LISTED_HITS = 6
 CLICK_TOLERANCE_PX = 5  # a click this close to a line or point picks it
 UNKNOWN_ZOOM = 13  # before the map has said its zoom: the district view
 FRAME_MARGIN = 0.6  # a zone found by search is shown with this much of its size around it
@@ -72,7 +69,7 @@ def handle_click(
     if hits:
         st.session_state[state.SELECTED] = hits[0]
         st.session_state.pop(state.FRAME_ZONE, None)  # picked on the map: keep the view
-        rerun_map()
+    st.rerun()  # the panel beside the map (outside this fragment) shows what was hit
 
 
 def frame_view(bounds: tuple[float, float, float, float]) -> tuple[Any, Any]:
@@ -96,7 +93,7 @@ def _base(lang: str, base: Basemap, visible: list[str], zs: gpd.GeoDataFrame) ->
     ]
     shown = zs[zs["layer"].isin(visible)]
     bounds = tuple(shown.total_bounds) if len(shown) else None
-    return plan_map(
+    m = plan_map(
         draw,
         registry=reg,
         lang=lang,
@@ -104,6 +101,8 @@ def _base(lang: str, base: Basemap, visible: list[str], zs: gpd.GeoDataFrame) ->
         token=secret_or_env(base.token_env) if base.token_env else None,
         bounds=bounds,  # type: ignore[arg-type]
     )
+    m.get_root().header.add_child(folium.Element(MAP_STYLE))  # type: ignore[attr-defined]
+    return m
 
 
 def _overlay_groups(
@@ -134,25 +133,8 @@ def _overlay_groups(
     return extra, view
 
 
-def _panel(zs: gpd.GeoDataFrame, selected: str | None, lang: str, unit: str) -> None:
-    st.markdown(f"#### {t('zone_panel', lang)}")
-    if selected not in zs.index:
-        st.info(t("zone_panel_empty", lang))
-        return
-    path, version = current()
-    zone_panel(zs, figures(path, version), str(selected), lang, unit)
-    hits = [h for h in st.session_state.get(state.CLICK_HITS, []) if h != selected]
-    if hits:
-        st.caption(t("clicked_here", lang))
-        for h in hits[:MAX_LISTED_HITS]:
-            label = zs.loc[h, name_column(lang)]
-            if st.button(f"{label} ({h})", key=state.click_hit(h)):
-                st.session_state[state.SELECTED] = h
-                rerun_map()
-
-
 @st.fragment
-def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> None:
+def map_view(lang: str, base: Basemap, visible: list[str]) -> None:
     zs = load_zones(*current())
     gcj = base.crs == "gcj02"
     m = _base(lang, base, visible, zs)
@@ -163,34 +145,28 @@ def map_and_panel(lang: str, base: Basemap, unit: str, visible: list[str]) -> No
     )
     extra += user_groups
 
-    col_map, col_panel = st.columns([2.3, 1])
-    with col_map:
-        result = st_folium(
-            m,
-            key=state.PLAN_MAP,
-            height=MAP_HEIGHT_PX,
-            use_container_width=True,
-            # Only what the app reads: panning reruns nothing, unless a large user
-            # layer needs the view to draw what is in it.
-            # The zoom sets how near a click must be to a line (a zoom reruns this
-            # fragment only, and redraws nothing).
-            returned_objects=[
-                "last_clicked",
-                "zoom",
-                *(["bounds"] if large else []),
-                *tiles.RETURNED_OBJECTS,  # a click on a tiled user layer's feature
-            ],
-            feature_group_to_add=extra or None,
-            center=centre,
-            zoom=zoom,
-        )
-        st.caption(t("schematic_note", lang))
+    result = st_folium(
+        m,
+        key=state.PLAN_MAP,
+        height=MAP_HEIGHT_PX,
+        use_container_width=True,
+        # Only what the app reads: panning reruns nothing, unless a large user layer
+        # needs the view to draw what is in it. The zoom sets how near a click must be
+        # to a line (a zoom reruns this fragment only, and redraws nothing).
+        returned_objects=[
+            "last_clicked",
+            "zoom",
+            *(["bounds"] if large else []),
+            *tiles.RETURNED_OBJECTS,  # a click on a tiled user layer's feature
+        ],
+        feature_group_to_add=extra or None,
+        center=centre,
+        zoom=zoom,
+    )
+    st.caption(t("schematic_note", lang))
     if large and result and result.get("zoom") is not None:
         view = {"zoom": result.get("zoom"), "bounds": result.get("bounds")}
         if view != st.session_state.get(state.MAP_VIEW):
             st.session_state[state.MAP_VIEW] = view
             rerun_map()
     handle_click(result, zs, visible, gcj02=gcj)
-    with col_panel:
-        tiles.clicked_feature(result, tiles.shown_tiled_layers(uploads.workspace()), lang, unit)
-        _panel(zs, selected, lang, unit)

@@ -16,6 +16,11 @@ from ui.data import UNITS, secret_or_env
 def sidebar(reg: Registry, zs: gpd.GeoDataFrame) -> tuple[str, Basemap, str, list[str]]:
     """The sidebar's widgets; returns the language, basemap, unit and visible layer ids."""
     sb = st.sidebar
+    # The title first (in the language being chosen: a widget's new value is in the
+    # session state before the run), so that the map can start at the top of the page.
+    title_lang = "en" if st.session_state.get(state.LANG) == "English" else "zh"
+    sb.title(t("app_title", title_lang))
+    sb.caption(t("app_subtitle", title_lang))
     lang_label = sb.radio("语言 / Language", ["中文", "English"], horizontal=True, key=state.LANG)
     lang = "zh" if lang_label == "中文" else "en"
     zone_search(zs, lang)

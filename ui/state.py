@@ -13,6 +13,7 @@ FRAME_ZONE: Final = "frame_zone"  # a zone found by search: the map moves to it 
 LAST_CLICK: Final = "last_click"
 CLICK_HITS: Final = "click_hits"
 MAP_VIEW: Final = "map_view"  # last bounds and zoom st_folium reported
+TOTALS_WITH_CONTEXT: Final = "totals_with_context"  # area totals include extents/context
 OVERLAP_A: Final = "overlap_a"
 OVERLAP_B: Final = "overlap_b"
 OVERLAP_SHOW: Final = "overlap_show"
@@ -34,6 +35,8 @@ ANALYSE_ZONES: Final = "analyse_zones"
 ANALYSE_SHOW: Final = "analyse_show"
 
 PLAN_MAP: Final = "plan_map"  # the st_folium component
+ZONE_PANEL: Final = "zone_panel"  # the container beside the map
+TAB_BODY_PREFIX: Final = "tab_body__"  # the scrolling body of each tab
 
 EXPORT_PRESET: Final = "export_preset"
 EXPORT_PAPER: Final = "export_paper"
@@ -80,6 +83,10 @@ def user_layer_rename(layer_id: str) -> str:
 
 def user_layer_delete(layer_id: str) -> str:
     return f"delete__{layer_id}"
+
+
+def tab_body(tab: str) -> str:
+    return f"{TAB_BODY_PREFIX}{tab}"
 
 
 def click_hit(zone_id: str) -> str:

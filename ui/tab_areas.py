@@ -1,4 +1,9 @@
-"""The area table of the visible layers, with both totals and downloads."""
+"""The area table of the visible layers, with both totals and downloads.
+
+The totals sum the plan's zones: the extents and context layers (the "reference" group:
+the district outline and jurisdiction, the lake, the prefectures, the streets) are left
+out unless asked for, and the totals say which layers and how many features they sum.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,41 @@ import streamlit as st
 
 from geo.declared.i18n import t
 from geo.export.tables import AREA_METHOD
-from ui.columns import localise_columns
-from ui.data import area_rows, current
+from ui import state
+from ui.columns import in_unit, page_table
+from ui.data import area_rows, current, registry
 from ui.downloads import table_downloads
+
+CONTEXT_GROUP = "reference"  # extents and context, not zones of the plan
+
+
+def summed_layers(visible: list[str], *, with_context: bool) -> list[str]:
+    """The visible layers the totals add up."""
+    reg = registry()
+    return [i for i in visible if with_context or reg.layer(i).group != CONTEXT_GROUP]
 
 
 def area_tab(lang: str, unit: str, visible: list[str]) -> None:
-    table, totals = area_rows(*current(), tuple(visible), unit)
+    path, version = current()
+    table, _ = area_rows(path, version, tuple(visible), unit)
     st.caption(t("area_table_note", lang) + " " + t("method_note", lang))
+    with_context = st.checkbox(t("totals_with_context", lang), key=state.TOTALS_WITH_CONTEXT)
+    summed = summed_layers(visible, with_context=with_context)
+    counted, totals = area_rows(path, version, tuple(summed), unit)
+    u = t(f"unit_{unit}", lang)
     c1, c2 = st.columns(2)
-    c1.metric(t("total_sum", lang), f"{totals['sum']:,.3f} {t('unit_' + unit, lang)}")
-    c2.metric(t("total_union", lang), f"{totals['union']:,.3f} {t('unit_' + unit, lang)}")
-    shown = localise_columns(table, lang, unit)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    c1.metric(t("total_sum", lang), f"{totals['sum']:,.3f} {u}")
+    c2.metric(t("total_union", lang), f"{totals['union']:,.3f} {u}")
+    reg = registry()
+    left_out = [reg.layer(i).name(lang) for i in visible if i not in summed]
+    what = t("totals_sum_of", lang).format(
+        layers="、".join(reg.layer(i).name(lang) for i in summed) or "—",
+        features=f"{len(counted):,}",
+    )
+    if left_out:
+        what += " " + t("totals_left_out", lang).format(layers="、".join(left_out))
+    st.caption(what)
+    st.dataframe(page_table(in_unit(table, unit), lang), hide_index=True, width="stretch")
     table_downloads(
         table, lang=lang, stem="chenggong_areas", sheet="areas", unit=unit, method=AREA_METHOD
     )

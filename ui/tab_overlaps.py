@@ -11,7 +11,7 @@ from geo.export.tables import OVERLAP_METHOD
 from geo.measure.area import M2_PER_UNIT
 from geo.measure.overlap import overlap_matrix
 from ui import state
-from ui.columns import localise_columns, name_column
+from ui.columns import matrix_table, name_column, page_table
 from ui.data import current, current_overlaps, overlap_options, registry, zones
 from ui.downloads import table_downloads
 
@@ -19,8 +19,15 @@ from ui.downloads import table_downloads
 def overlap_tab(lang: str, unit: str) -> None:
     opts = overlap_options(registry(), lang)
     c1, c2 = st.columns(2)
-    c1.multiselect(t("overlap_pick_a", lang), list(opts), format_func=opts.get, key=state.OVERLAP_A)
-    c2.multiselect(t("overlap_pick_b", lang), list(opts), format_func=opts.get, key=state.OVERLAP_B)
+    picks = ((c1, "overlap_pick_a", state.OVERLAP_A), (c2, "overlap_pick_b", state.OVERLAP_B))
+    for column, label, key in picks:
+        column.multiselect(
+            t(label, lang),
+            list(opts),
+            format_func=opts.get,
+            key=key,
+            placeholder=t("choose_options", lang),
+        )
     st.checkbox(t("overlap_show_on_map", lang), key=state.OVERLAP_SHOW)
     pairs = current_overlaps()
     if pairs is None:
@@ -46,9 +53,9 @@ def overlap_tab(lang: str, unit: str) -> None:
     matrix = overlap_matrix(table, rows="a_id", columns="b_id", value=f"overlap_{unit}")
     matrix.index = [zs.loc[i, name_col] for i in matrix.index]
     matrix.columns = [zs.loc[i, name_col] for i in matrix.columns]
-    st.dataframe(matrix, width="stretch")
+    st.dataframe(matrix_table(matrix), width="stretch")
     st.markdown(f"**{t('overlap_pairs', lang)}**")
-    st.dataframe(localise_columns(table, lang, unit), hide_index=True, width="stretch")
+    st.dataframe(page_table(table, lang), hide_index=True, width="stretch")
     table_downloads(
         table,
         lang=lang,

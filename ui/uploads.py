@@ -40,12 +40,15 @@ from geo.errors import GeoError
 from geo.export.tables import OVERLAP_METHOD
 from geo.measure.area import M2_PER_UNIT
 from geo.measure.overlap import union_area_m2
+from geo.measure.validate import ValidationReport
 from geo.store.workspace import LayerGoneError, Workspace, clean_name
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones, read_upload
+from geo.upload.coords import CRSCandidate
 from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
 from ui import tiles as tiles_ui
+from ui.columns import in_unit, page_table
 from ui.downloads import table_downloads
 
 FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv", "dxf"]
@@ -80,9 +83,13 @@ def show_error(exc: GeoError, lang: str, heading: str = "upload_error") -> None:
     st.text(str(exc))
 
 
-def show_table(table: pd.DataFrame, lang: str, *, page_key: str | None = None) -> None:
+def show_table(
+    table: pd.DataFrame, lang: str, *, figures: bool = False, page_key: str | None = None
+) -> None:
     """A table as a display copy: long text cut (a note says so); downloads and figures
-    use the full data. With ``page_key`` (a widget key), the page receives one page of
+    use the full data. ``figures``: a table of ours (headers, shares and units as the
+    page shows them), not a user's attributes (shown exactly as they are). With
+    ``page_key`` (a widget key), the page receives one page of
     :data:`~geo.display.DISPLAY_PAGE_ROWS` rows, chosen with a page number."""
     rows = DISPLAY_PAGE_ROWS if page_key else DISPLAY_TABLE_ROWS
     pages = page_count(len(table), page_rows=rows)
@@ -91,7 +98,7 @@ def show_table(table: pd.DataFrame, lang: str, *, page_key: str | None = None) -
         page = int(st.number_input(t("table_page", lang), 1, pages, key=page_key))
     start = (page - 1) * rows
     shown = display_table(table, start=start, max_rows=rows)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(page_table(shown, lang) if figures else shown, hide_index=True, width="stretch")
     if len(shown) < len(table):
         st.caption(
             f"{t('table_rows_note', lang)} {start + 1:,}–{start + len(shown):,} / {len(table):,}"
@@ -199,7 +206,9 @@ def upload_section(lang: str, unit: str) -> None:
         return
 
     with st.expander(t("validation_report", lang), expanded=not result.report.ok):
-        lines = [_cut(m, MESSAGE_CHARS) for m in result.messages()]
+        lines = [
+            _cut(m, MESSAGE_CHARS) for m in (*result.notes, *report_lines(result.report, lang))
+        ]
         st.text("\n".join(lines) or t("validation_ok", lang))
     read = (*args[1:], *(confirmed or (None, False)))
     st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
@@ -240,6 +249,59 @@ def forget_crs(file: tuple[str, str]) -> None:
     st.session_state[state.UPLOAD_CRS] = chosen
 
 
+def report_lines(report: ValidationReport, lang: str) -> list[str]:
+    """The validation findings in ``lang``, one line each (the geometry problem itself
+    is GEOS's own words)."""
+    lines = [
+        t("report_repaired", lang).format(
+            feature=r.index,
+            problem=r.problem,
+            change=f"{r.area_change_m2:+,.1f}",
+            before=f"{r.area_before_m2:,.1f}",
+            after=f"{r.area_after_m2:,.1f}",
+        )
+        for r in report.repairs
+    ]
+    for key, items in (
+        ("report_missing", report.missing),
+        ("report_empty", report.empty),
+        ("report_non_areal", report.non_areal),
+        ("report_z_dropped", report.z_dropped),
+        ("report_duplicated_ids", report.duplicated_ids),
+    ):
+        if items:
+            lines.append(t(key, lang).format(count=f"{len(items):,}", which=_few(items, lang)))
+    return lines
+
+
+def _few(items: tuple[Any, ...], lang: str, limit: int = 10) -> str:
+    shown = ", ".join(map(str, items[:limit]))
+    more = len(items) - limit
+    return shown + (" " + t("report_more", lang).format(count=f"{more:,}") if more > 0 else "")
+
+
+def needs_crs_text(result: NeedsCRS, lang: str) -> str:
+    """Why a CRS must be confirmed, in ``lang`` (notes on reading stay as written)."""
+    key = "needs_crs_declared" if result.declared is not None else "needs_crs_none"
+    head = t(key, lang).format(
+        file=result.filename, declared=result.declared, coordinates=result.magnitudes
+    )
+    return "\n".join([head, *result.notes])
+
+
+def candidate_text(candidate: CRSCandidate, lang: str) -> str:
+    """One CRS candidate in ``lang``: the CRS, its name, and where it puts the data."""
+    return t("crs_candidate", lang).format(
+        crs=candidate.crs,
+        name=candidate.name_zh if lang == "zh" else candidate.name_en,
+        swap=t("crs_swapped", lang) if candidate.swap_xy else "",
+        lon=f"{candidate.centre_lon:.4f}",
+        lat=f"{candidate.centre_lat:.4f}",
+        km=f"{candidate.distance_km:,.0f}",
+        where=t("crs_inside" if candidate.inside_region else "crs_outside", lang),
+    )
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -250,12 +312,12 @@ def _choose_crs(
     """The file declares no CRS: pick a ranked candidate, or type an EPSG code (checked
     by reading the file with it before it is taken)."""
     st.warning(t("needs_crs", lang))
-    st.text(result.message)
+    st.text(needs_crs_text(result, lang))
     if result.candidates:
         pick = st.radio(
             t("confirm_crs", lang),
             range(len(result.candidates)),
-            format_func=lambda i: result.candidates[i].describe(),
+            format_func=lambda i: candidate_text(result.candidates[i], lang),
             key=state.UPLOAD_CRS_PICK,
         )
         if st.button(t("confirm_crs", lang), key=state.UPLOAD_CRS_CONFIRM):
@@ -376,6 +438,7 @@ def analysis_section(
         list(plan_choices),
         format_func=plan_choices.get,
         key=state.ANALYSE_ZONES,
+        placeholder=t("choose_options", lang),
     )
     st.checkbox(t("show_intersections", lang), key=state.ANALYSE_SHOW)
     if not layer_id or not choice:
@@ -386,9 +449,16 @@ def analysis_section(
     by_feature, by_zone = result
     u = t(f"unit_{unit}", lang)
     st.markdown(f"**{t('by_feature', lang)}**")
-    show_table(by_feature, lang, page_key=state.table_page("upload_by_feature"))
+    show_table(
+        in_unit(by_feature, unit),
+        lang,
+        figures=True,
+        page_key=state.table_page("upload_by_feature"),
+    )
     st.markdown(f"**{t('by_zone', lang)}** ({u})")
-    show_table(by_zone, lang, page_key=state.table_page("upload_by_zone"))
+    show_table(
+        in_unit(by_zone, unit), lang, figures=True, page_key=state.table_page("upload_by_zone")
+    )
     table_downloads(
         by_feature,
         lang=lang,

@@ -8,12 +8,57 @@ import streamlit as st
 
 from geo.declared.i18n import t
 from geo.measure.area import M2_PER_UNIT
-from ui.columns import name_column
-from ui.data import current, neighbours, registry
+from geo.measure.precision import area_displays
+from ui import state, tiles, uploads
+from ui.columns import name_column, page_table, percent
+from ui.data import UNITS, current, figures, neighbours, registry, zones
+
+MAX_LISTED_HITS = 6
 
 
-def fmt_area(area_m2: float, unit: str, lang: str) -> str:
-    return f"{area_m2 / M2_PER_UNIT[unit]:,.4f} {t(f'unit_{unit}', lang)}"
+def selected_panel(lang: str, unit: str) -> None:
+    """The panel beside the map: the selected zone, the other zones under the last
+    click (each a button that selects it), and a clicked feature of a tiled layer."""
+    path, version = current()
+    zs = zones(path, version)
+    tiles.clicked_feature(
+        st.session_state.get(state.PLAN_MAP),
+        tiles.shown_tiled_layers(uploads.workspace()),
+        lang,
+        unit,
+    )
+    selected = st.session_state.get(state.SELECTED)
+    if selected not in zs.index:
+        st.info(t("zone_panel_empty", lang))
+        return
+    zone_panel(zs, figures(path, version), str(selected), lang, unit)
+    hits = [h for h in st.session_state.get(state.CLICK_HITS, []) if h != selected]
+    if hits:
+        st.caption(t("clicked_here", lang))
+        for h in hits[:MAX_LISTED_HITS]:
+            label = zs.loc[h, name_column(lang)]
+            st.button(f"{label} ({h})", key=state.click_hit(h), on_click=_select, args=(h,))
+
+
+def _select(zone_id: str) -> None:
+    st.session_state[state.SELECTED] = zone_id
+
+
+def localised(z: pd.Series, field: str, lang: str) -> str:
+    """A descriptive field in ``lang``: ``<field>_zh`` / ``<field>_en`` when the data
+    has it, else the field as it is; "" when missing."""
+    for name in (f"{field}_{lang}", field):
+        value = z.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def shown_area(zone: gpd.GeoDataFrame, area_m2: pd.Series, unit: str, lang: str) -> str:
+    """An area as the page shows it: rounded to what the zone's accuracy supports
+    (geo.measure.precision), "≈" for a schematic extent, with its unit."""
+    text = area_displays(zone, area_m2, unit=unit).iloc[0]
+    return f"{text} {t(f'unit_{unit}', lang)}"
 
 
 def zone_panel(
@@ -30,31 +75,39 @@ def zone_panel(
     st.markdown(f"**{t('plan_quote', lang)}**")
     st.text(z["plan_quote_zh"] or t("quote_missing", lang))
 
-    if f["area_m2"] > 0:
+    measured = bool(pd.notna(f["area_m2"]) and f["area_m2"] > 0)
+    if measured:
+        one = zs.loc[[zone_id]]
         st.markdown(f"**{t('area_ellipsoidal', lang)}**")
-        st.text("\n".join(fmt_area(f["area_m2"], u, lang) for u in ("km2", "ha", "mu")))
+        st.text(" · ".join(shown_area(one, figs.loc[[zone_id], "area_m2"], u, lang) for u in UNITS))
         st.markdown(f"**{t('area_gk', lang)}**")
-        st.text(fmt_area(f["gk_area_m2"], unit, lang))
-    plan_figures(z, f, lang)
+        st.text(shown_area(one, figs.loc[[zone_id], "gk_area_m2"], unit, lang))
+        st.caption(t("area_rounded_note", lang))
+    plan_figures(z, f, lang, unit)
 
     st.markdown(f"**{t('geometry_source', lang)}**")
-    st.text(f"{t('source_' + z['geometry_source'], lang)} — {z['source_detail']}")
-    st.text(f"{t('accuracy', lang)}: ±{z['accuracy_m']:,.0f} {t('metres', lang)}")
-    if z.get("assumptions"):
+    detail = localised(z, "source_detail", lang)
+    st.text(f"{t('source_' + z['geometry_source'], lang)}" + (f" — {detail}" if detail else ""))
+    if pd.notna(z.get("accuracy_m")):
+        st.text(f"{t('accuracy', lang)}: ±{z['accuracy_m']:,.0f} {t('metres', lang)}")
+    assumptions = localised(z, "assumptions", lang)
+    if assumptions:
         st.markdown(f"**{t('assumptions', lang)}**")
-        st.text(str(z["assumptions"]))
+        st.text(assumptions)
 
-    if f["area_m2"] > 0:
+    if measured:
         overlaps(zone_id, lang, unit)
 
 
-def plan_figures(z: pd.Series, f: pd.Series, lang: str) -> None:
-    """The plan's stated land and floor areas, and how far the drawn area is off."""
+def plan_figures(z: pd.Series, f: pd.Series, lang: str, unit: str) -> None:
+    """The plan's stated land and floor areas (in the page's unit), and how far the
+    drawn area is off."""
     if pd.notna(f["plan_land_km2"]):
         st.markdown(f"**{t('plan_land', lang)}**")
-        line = f"{f['plan_land_km2']:g} {t('unit_km2', lang)}"
+        stated = f["plan_land_km2"] * M2_PER_UNIT["km2"] / M2_PER_UNIT[unit]
+        line = f"{stated:,.6g} {t(f'unit_{unit}', lang)}"
         if pd.notna(f["deviation_share"]):
-            line += f" · {t('deviation', lang)} {f['deviation_share']:+.1%}"
+            line += f" · {t('deviation', lang)} {percent(f['deviation_share'], signed=True)}"
         st.text(line)
         if f["calibrated"]:
             st.warning(t("calibrated_warning", lang))
@@ -72,11 +125,10 @@ def overlaps(zone_id: str, lang: str, unit: str) -> None:
         return
     shown = pd.DataFrame(
         {
-            t("col_name_zh" if lang == "zh" else "col_name_en", lang): nb[name_column(lang)],
-            f"{t('col_overlap', lang)} ({t('unit_' + unit, lang)})": nb["overlap_m2"]
-            / M2_PER_UNIT[unit],
-            t("col_share_of_this", lang): nb["share_of_this"],
-            t("col_share_of_other", lang): nb["share_of_other"],
+            name_column(lang): nb[name_column(lang)],
+            f"overlap_{unit}": nb["overlap_m2"] / M2_PER_UNIT[unit],
+            "share_of_this": nb["share_of_this"],
+            "share_of_other": nb["share_of_other"],
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(page_table(shown, lang), hide_index=True, width="stretch")

@@ -208,5 +208,22 @@ def test_a_click_picks_a_line_only_within_a_few_pixels_and_keeps_the_view(
     assert view() == before, "selecting a street moved or zoomed the map"
     # The zone under the road click is listed as another pick.
     assert "科技企业总部聚集区" in driver.find_element(By.TAG_NAME, "body").text
+
+    # Switching the language keeps the selection and its panel (English, then 中文).
+    road_en = load_plan_layers().loc["caiyun_lu_axis", "name_en"]
+
+    def switch_to(label: str) -> None:
+        driver.switch_to.default_content()
+        option = next(
+            e
+            for e in driver.find_elements(By.CSS_SELECTOR, "label[data-testid=stRadioOption]")
+            if e.text.strip() == label
+        )
+        option.click()
+
+    switch_to("English")
+    browser.wait().until(lambda d: road_en in panel_title(d))
+    switch_to("中文")
+    browser.wait().until(lambda d: "彩云路" in panel_title(d))
     browser.collect_logs()
     assert browser.console_errors == []

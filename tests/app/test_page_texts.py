@@ -1,0 +1,141 @@
+"""Chinese first, figures that do not mislead: what the page shows in its tables and
+panel (AppTest reads the display values Streamlit sends, not the frames behind them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from geo.declared.i18n import t
+from geo.declared.registry import load_registry
+from geo.io import geojson_text
+from geo.measure.area import ellipsoidal_area_m2
+from geo.plan.zones import load_plan_layers
+from tests.conftest import LAT0, LON0, gk_boxes
+from ui import state
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(frame: object) -> pd.DataFrame:
+    """The table as the browser shows it: the display values of a styled dataframe."""
+    styler = frame.proto.arrow_data.styler  # type: ignore[attr-defined]
+    assert styler.display_values, "the table is shown with display values"
+    return pa.ipc.open_stream(styler.display_values).read_all().to_pandas()
+
+
+def _table_with(at: AppTest, column: str) -> pd.DataFrame:
+    return next(shown(d) for d in at.dataframe if column in d.value.columns)
+
+
+def test_area_table_names_layers_and_leaves_empty_cells_blank(app: AppTest) -> None:
+    table = shown(app.dataframe[0])
+    names = {s.name("zh") for s in load_registry().layers}
+    assert set(table["图层"]) <= names, "layer ids shown by their declared names"
+    cells = table.astype(str).to_numpy().ravel()
+    assert "None" not in cells and "nan" not in cells
+    # Deviation as a signed percentage where the plan states a land area.
+    deviations = [v for v in table["偏差"] if v]
+    assert deviations and all(v.endswith(" %") and v[0] in "+-" for v in deviations)
+
+
+def test_plan_land_area_follows_the_unit(app: AppTest) -> None:
+    km2 = app.dataframe[0].value
+    stated = km2.set_index("编号")["规划用地面积（平方公里）"].dropna()
+    app.radio(key=state.UNIT).set_value("ha").run()
+    ha = app.dataframe[0].value.set_index("编号")
+    assert "规划用地面积 (公顷)" in ha.columns
+    assert ha.loc[stated.index, "规划用地面积 (公顷)"].to_numpy() == pytest.approx(
+        stated.to_numpy() * 100
+    )
+
+
+def test_totals_leave_out_extents_and_context_unless_asked(app: AppTest) -> None:
+    zones = load_plan_layers()
+    reg = load_registry()
+    visible = [s.id for s in reg.layers if s.visible]
+    polygons = zones[
+        zones["layer"].isin(visible) & zones.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    ]
+    plan = polygons[[reg.layer(i).group != "reference" for i in polygons["layer"]]]
+    assert len(plan) < len(polygons), "the default view shows extents or context"
+
+    def total_km2(at: AppTest) -> float:
+        metric = next(m for m in at.metric if m.label == t("total_sum", "zh"))
+        return float(str(metric.value).split()[0].replace(",", ""))
+
+    expected = ellipsoidal_area_m2(plan).sum() / 1e6
+    assert total_km2(app) == pytest.approx(expected, abs=1e-3)
+    said = " ".join(str(c.value) for c in app.caption)
+    assert f"共 {len(plan):,} 个面状要素" in said
+    assert reg.layer("extents").name("zh") in said  # named among those left out
+    app.checkbox(key=state.TOTALS_WITH_CONTEXT).check().run()
+    everything = ellipsoidal_area_m2(polygons).sum() / 1e6
+    assert total_km2(app) == pytest.approx(everything, abs=1e-3)
+
+
+def test_zone_panel_is_rounded_to_its_accuracy_and_shares_are_percentages(app: AppTest) -> None:
+    app.selectbox(key=state.SEARCH).set_value("fin_sci_tech_finance_centre").run()
+    assert not app.exception, [e.value for e in app.exception]
+    texts = [str(x.value) for x in app.text]
+    # A ±500 m sketch of about 5 km² supports one figure: "≈5 平方公里", not 5.1437.
+    area = next(x for x in texts if "平方公里" in x and "公顷" in x and "亩" in x)
+    assert area.startswith("≈5 平方公里")
+    assert "5.14" not in area
+    overlaps = _table_with(app, "占本区比例")
+    assert all(v.endswith(" %") for v in overlaps["占本区比例"])
+
+
+def test_overlap_pairs_show_shares_as_percentages(app: AppTest) -> None:
+    app.multiselect(key=state.OVERLAP_A).set_value(["layer:finance_business"])
+    app.multiselect(key=state.OVERLAP_B).set_value(["layer:university_industry"]).run()
+    pairs = _table_with(app, "占 A 比例")
+    assert all(v.endswith(" %") for v in pairs["占 A 比例"])
+    assert "a_id" not in pairs.columns and "分区 A 编号" in pairs.columns
+
+
+def _bow_tie_geojson() -> bytes:
+    square = gk_boxes((0, 0, 200, 200))
+    x0, y0, x1, y1 = square.total_bounds
+    bow_tie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    frame = square.set_geometry([bow_tie], crs=square.crs)
+    return geojson_text(frame).encode("utf-8")
+
+
+def test_validation_report_and_crs_candidates_in_chinese(app: AppTest) -> None:
+    app.file_uploader(key=state.UPLOAD_FILE).set_value(
+        ("bowtie.geojson", _bow_tie_geojson(), "application/json")
+    )
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    report = "\n".join(str(x.value) for x in app.text)
+    assert "已用 make_valid 修复" in report and "平方米" in report
+    # A CSV of Gauss-Kruger metres with no CRS: candidates described in Chinese.
+    x, y = 500_000 + (LON0 - 102) * 100_000, LAT0 * 110_000
+    csv = f'name,wkt\nsq,"{shapely.box(x, y, x + 100, y + 100).wkt}"\n'.encode()
+    app.file_uploader(key=state.UPLOAD_FILE).set_value(("gk.csv", csv, "text/csv"))
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    options = app.radio(key=state.UPLOAD_CRS_PICK).options
+    assert options and all("中心 东经" in o and "公里" in o for o in options)
+    assert any("文件未声明坐标系" in str(x.value) for x in app.text)
+
+
+def test_uploader_texts_are_the_pages_own(app: AppTest) -> None:
+    styles = " ".join(str(h.proto.body) for h in app.get("html"))
+    assert "将文件拖放到此处" in styles and "50 MB" in styles
+    assert "选择文件" in styles

@@ -1,0 +1,75 @@
+"""The page's layout: the map on the left and, beside it, the work column (the zone
+panel above the tabs), each part scrolling inside itself, so that the map stays in view
+while a tab is worked.
+
+Streamlit sizes the map and the scrolling containers in pixels; the page's stylesheet
+below makes them follow the window instead (the map fills the window's height below
+Streamlit's header; the panel and the tab bodies share the same height), so a 1366×768
+laptop and a 1920×1080 screen both see the whole map. The pixel heights are what a
+browser without the stylesheet (and the app test) gets.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from geo.declared.i18n import t
+from geo.upload.settings import BYTES_PER_MB, default_settings
+from ui import state
+
+MAP_HEIGHT_PX = 560
+PANEL_HEIGHT_PX = 200  # the zone panel, above the tabs
+TAB_HEIGHT_PX = 300  # one tab's body, below the tab bar
+COLUMNS = (1.25, 1.0)  # map : work column
+
+# The window's height below Streamlit's header (3.75rem) and a margin; never below
+# 420 px. The work column: the panel 38 %, the tab bar 3rem, the tab body the rest.
+_WORK = "max(420px, calc(100vh - 5.5rem))"
+_PANEL = f"calc({_WORK} * 0.38)"
+_TAB = f"calc({_WORK} * 0.62 - 3.6rem)"
+# A fixed-height container is a flex item of its wrapper's size: the wrapper is sized.
+_STYLE = f"""
+<style>
+  [data-testid="stMainBlockContainer"] {{ padding: 4.2rem 1.5rem 0.5rem; }}
+  [data-testid="stSidebarUserContent"] {{ padding-top: 0.5rem; }}
+  iframe[src*="st_folium"] {{ height: calc({_WORK} - 4.4rem) !important; }}
+  .st-key-{state.ZONE_PANEL} h3 {{ font-size: 1.3rem; padding-top: 0; }}
+  [data-testid="stMetricValue"] {{ font-size: 1.45rem; }}
+  div:has(> .st-key-{state.ZONE_PANEL}) {{
+    height: {_PANEL} !important; flex: 0 0 {_PANEL} !important; }}
+  div:has(> [class*="st-key-{state.TAB_BODY_PREFIX}"]) {{
+    height: {_TAB} !important; flex: 0 0 {_TAB} !important; }}
+</style>
+"""
+MAP_STYLE = "<style>#map_div { height: 100vh !important; }</style>"
+"""Inside the map's frame: the map fills the frame, however tall the page makes it."""
+
+
+def page_style(lang: str) -> None:
+    """Our stylesheet for the page (no user text), and the file uploader's texts in
+    ``lang``: Streamlit writes them in English and has no setting for them, so ours are
+    drawn in their place (the limit is the project's, config/upload.toml)."""
+    mb = default_settings().max_file_bytes / BYTES_PER_MB
+    drop = json.dumps(t("upload_drop_hint", lang).format(mb=f"{mb:g}"), ensure_ascii=False)
+    browse = json.dumps(t("upload_browse", lang), ensure_ascii=False)
+    st.html(
+        _STYLE
+        + f"""<style>
+  [data-testid="stFileUploaderDropzoneInstructions"] > div > span,
+  [data-testid="stFileUploaderDropzoneInstructions"] > div > small {{ display: none; }}
+  [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
+    content: {drop}; font-size: 0.85rem; color: rgba(49, 51, 63, 0.7); }}
+  [data-testid="stFileUploaderDropzone"] button p {{ font-size: 0; }}
+  [data-testid="stFileUploaderDropzone"] button p::after {{
+    content: {browse}; font-size: 0.875rem; }}
+</style>"""
+    )
+
+
+def tab_body(tab: DeltaGenerator, name: str) -> DeltaGenerator:
+    """A tab's body: scrolls inside itself, the panel and it as tall as the map."""
+    with tab:
+        return st.container(height=TAB_HEIGHT_PX, border=False, key=state.tab_body(name))
