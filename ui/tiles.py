@@ -27,7 +27,14 @@ from geo.declared.i18n import t
 from geo.display import display_text
 from geo.errors import GeoError
 from geo.measure.area import M2_PER_UNIT, ellipsoidal_area_m2, gauss_kruger_area_m2
-from geo.store.tiles import SOURCE_LAYER, TileSet, TileStore, feature_row, tile_id
+from geo.store.tiles import (
+    SOURCE_LAYER,
+    TileSet,
+    TileStore,
+    feature_row,
+    prune_orphan_tiles,
+    tile_id,
+)
 from geo.store.workspace import LAYER_FILE, Workspace, WorkspaceLayer
 from layers.user_layer import MAX_FIELDS, TiledUserLayer
 from ui import state
@@ -38,7 +45,14 @@ NEAR_DEG = 1e-4
 """A clicked feature lies within this distance (degrees, about 10 m) of the click."""
 
 
+@st.cache_resource(show_spinner=False)
+def _pruned() -> list[str]:
+    """Once per server process: tile folders of workspaces that are gone are removed."""
+    return prune_orphan_tiles()
+
+
 def tile_store(ws: Workspace) -> TileStore:
+    _pruned()
     return TileStore(ws.root)
 
 

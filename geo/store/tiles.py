@@ -9,6 +9,7 @@ Layout (``static/`` is what Streamlit serves at ``/app/static/``)::
 
     static/tiles/<workspace key>/<layer_id>/{z}/{x}/{y}.pbf   uncompressed MVT
     static/tiles/<workspace key>/<layer_id>/tileset.json      written last: "ready"
+    static/tiles/<workspace key>/workspace.txt                the workspace's path
 
 Why plain z/x/y files and not one PMTiles archive: Streamlit (1.67, Starlette's
 ``FileResponse``) does answer range requests, but a PMTiles reader in the browser is a
@@ -31,14 +32,17 @@ always come from the full data.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +61,9 @@ MIN_ZOOM: Final = 12
 MAX_ZOOM: Final = 14
 """Deepest tiles built (about 0.6 m resolution); deeper zooms scale these up."""
 READY_FILE: Final = "tileset.json"
+OWNER_FILE: Final = "workspace.txt"
+"""In a workspace's tile folder: the workspace's path (see :func:`prune_orphan_tiles`)."""
+MAX_EMPTY_TILES: Final = 200_000
 BUILD_TIMEOUT_S: Final = 1800.0
 _LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 _TILE_ID: Final = re.compile(r"#(\d+)\s*$")
@@ -77,6 +84,8 @@ class TileSet:
     max_zoom: int
     feature_count: int
     """Features tippecanoe read (empty geometries are not tiled)."""
+    bounds: tuple[float, float, float, float]
+    """West, south, east, north (degrees): no tile is asked for outside."""
 
 
 def tippecanoe_path() -> Path:
@@ -144,6 +153,7 @@ class TileStore:
         self, workspace_root: str | os.PathLike[str], *, static_dir: Path = STATIC_DIR
     ) -> None:
         root = Path(workspace_root).resolve()
+        self.workspace_root = root
         self.key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
         self.static_dir = static_dir
         self.root = static_dir / "tiles" / self.key
@@ -170,6 +180,7 @@ class TileStore:
             min_zoom=int(info["min_zoom"]),
             max_zoom=int(info["max_zoom"]),
             feature_count=int(info["feature_count"]),
+            bounds=tuple(float(v) for v in info["bounds"]),  # type: ignore[arg-type]
         )
 
     def build(self, layer_id: str, source: Path) -> TileSet:
@@ -177,6 +188,10 @@ class TileStore:
         place; returns the existing set if another build finished first."""
         final = self.folder(layer_id)
         self.root.mkdir(parents=True, exist_ok=True)
+        owner = self.root / OWNER_FILE
+        if not owner.is_file():
+            with atomic_write(owner) as fh:
+                fh.write(str(self.workspace_root))
         staging = self.root / f".tmp-{layer_id}-{uuid.uuid4().hex[:8]}"
         try:
             done = subprocess.run(  # noqa: S603 - fixed binary, arguments are paths we made
@@ -192,12 +207,16 @@ class TileStore:
                     f"{(done.stderr or '').strip()[-500:]}"
                 )
             meta = json.loads((staging / "metadata.json").read_text(encoding="utf-8"))
+            bounds = [float(v) for v in str(meta["bounds"]).split(",")]
+            min_zoom, max_zoom = int(meta["minzoom"]), int(meta["maxzoom"])
             info = {
-                "min_zoom": int(meta["minzoom"]),
-                "max_zoom": int(meta["maxzoom"]),
+                "min_zoom": min_zoom,
+                "max_zoom": max_zoom,
                 "feature_count": _feature_count(meta),
+                "bounds": bounds,
                 "source_layer": SOURCE_LAYER,
             }
+            _fill_empty_tiles(staging, bounds, min_zoom, max_zoom)
             with atomic_write(staging / READY_FILE) as fh:
                 fh.write(json.dumps(info))
             try:
@@ -277,6 +296,31 @@ class TileStore:
         return removed
 
 
+def prune_orphan_tiles(static_dir: Path = STATIC_DIR, *, min_age_s: float = 3600.0) -> list[str]:
+    """Remove the tile folders of workspaces that no longer exist (a test's or a
+    benchmark's temporary workspace), named in each folder's ``workspace.txt``; a folder
+    without one is removed once older than ``min_age_s``. Returns the keys removed."""
+    tiles = static_dir / "tiles"
+    if not tiles.is_dir():
+        return []
+    removed = []
+    for folder in tiles.iterdir():
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        owner = folder / OWNER_FILE
+        try:
+            gone = not Path(owner.read_text(encoding="utf-8").strip()).is_dir()
+        except OSError:
+            gone = time.time() - folder.stat().st_mtime > min_age_s
+        if gone:
+            trash = tiles / f".trash-{folder.name}-{uuid.uuid4().hex[:8]}"
+            with contextlib.suppress(OSError):
+                folder.rename(trash)
+                shutil.rmtree(trash, ignore_errors=True)
+                removed.append(folder.name)
+    return removed
+
+
 def _feature_count(meta: dict[str, object]) -> int:
     """Features tippecanoe read, from its tile statistics (0 if it wrote none)."""
     raw = meta.get("json")
@@ -285,6 +329,42 @@ def _feature_count(meta: dict[str, object]) -> int:
         if layer.get("layer") == SOURCE_LAYER:
             return int(layer.get("count", 0))
     return 0
+
+
+def _tile_range(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the Web Mercator tile of zoom ``z`` holding (lon, lat)."""
+    n = 2**z
+    lat = max(min(lat, 85.0511), -85.0511)
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def _fill_empty_tiles(folder: Path, bounds: list[float], min_zoom: int, max_zoom: int) -> int:
+    """Write an empty tile (0 bytes: a valid tile with no layer) wherever tippecanoe
+    wrote none inside ``bounds``, so the browser never asks for a tile that is not there
+    (a 404 in its console for every gap). Nothing when that would be over
+    :data:`MAX_EMPTY_TILES` files (a sparse layer spread over a province). Returns the
+    number written."""
+    west, south, east, north = bounds
+    wanted = []
+    for z in range(min_zoom, max_zoom + 1):
+        x0, y0 = _tile_range(west, north, z)
+        x1, y1 = _tile_range(east, south, z)
+        wanted.append((z, x0, x1, y0, y1))
+    if sum((x1 - x0 + 1) * (y1 - y0 + 1) for _z, x0, x1, y0, y1 in wanted) > MAX_EMPTY_TILES:
+        return 0
+    written = 0
+    for z, x0, x1, y0, y1 in wanted:
+        for x in range(x0, x1 + 1):
+            column = folder / str(z) / str(x)
+            for y in range(y0, y1 + 1):
+                tile = column / f"{y}.pbf"
+                if not tile.exists():
+                    column.mkdir(parents=True, exist_ok=True)
+                    tile.touch()
+                    written += 1
+    return written
 
 
 def _nice(command: list[str]) -> list[str]:

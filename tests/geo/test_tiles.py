@@ -8,6 +8,7 @@ latitude by the Web Mercator tile formulas written out below.
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -76,6 +77,8 @@ def _decoded(folder: Path, z: int) -> dict[int, list[shapely.Geometry]]:
     pieces: dict[int, list[shapely.Geometry]] = {}
     for path in sorted((folder / str(z)).rglob("*.pbf")):
         tx, ty = int(path.parent.name), int(path.stem)
+        if path.stat().st_size == 0:  # an empty tile, written so the browser gets no 404
+            continue
         tile = mapbox_vector_tile.decode(path.read_bytes(), default_options={"y_coord_down": True})
         layer = tile[SOURCE_LAYER]
         extent = int(layer["extent"])
@@ -115,8 +118,23 @@ def test_tiles_hold_every_feature_under_its_position_plus_one(tmp_path: Path) ->
         original = saved.geometry.iloc[row].buffer(1e-5)
         assert all(original.contains(p.representative_point()) for p in parts), tid
     # Tiles hold no attribute values: those stay on the server.
-    any_tile = next((folder / str(built.max_zoom)).rglob("*.pbf"))
-    assert "地块".encode() not in any_tile.read_bytes()
+    for tile in (folder / str(built.max_zoom)).rglob("*.pbf"):
+        assert "地块".encode() not in tile.read_bytes()
+    # Every tile inside the bounds exists (gaps are empty files), none outside.
+    west, south, east, north = built.bounds
+    assert (west, south) < (east, north)
+    assert west <= saved.total_bounds[0] + 1e-6 and north >= saved.total_bounds[3] - 1e-6
+    for z in range(built.min_zoom, built.max_zoom + 1):
+        n = 2**z
+        x0, x1 = math.floor((west + 180) / 360 * n), math.floor((east + 180) / 360 * n)
+
+        def row(lat: float, n: int = n) -> int:
+            return math.floor((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+        y0, y1 = row(north), row(south)
+        expected = {(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)}
+        present = {(int(p.parent.name), int(p.stem)) for p in (folder / str(z)).rglob("*.pbf")}
+        assert present == expected, z
 
 
 def test_start_builds_in_the_background_and_remove_and_prune_clear(tmp_path: Path) -> None:
@@ -146,7 +164,7 @@ def test_a_failed_build_is_reported_and_leaves_nothing(tmp_path: Path) -> None:
     ready, running, error = store.status(layer_id)
     assert ready is None and not running
     assert error is not None and "tippecanoe could not tile layer" in error
-    assert list(store.root.iterdir()) == []
+    assert [p.name for p in store.root.iterdir()] == ["workspace.txt"]  # no tiles, no staging
 
 
 def test_workspaces_get_separate_tile_folders_and_ids_are_checked(tmp_path: Path) -> None:
@@ -165,3 +183,20 @@ def test_tile_ids_are_read_from_the_tooltip_text() -> None:
     assert feature_row(5, 5) == 4
     assert feature_row(6, 5) is None
     assert feature_row(0, 5) is None
+
+
+def test_tile_folders_of_workspaces_that_are_gone_are_pruned(tmp_path: Path) -> None:
+    from geo.store.tiles import prune_orphan_tiles
+
+    static = tmp_path / "static"
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    ws_kept, id_kept = _saved(kept, _parcels(2, 2, 200.0))
+    ws_gone, id_gone = _saved(gone, _parcels(2, 2, 200.0))
+    a, b = TileStore(ws_kept.root, static_dir=static), TileStore(ws_gone.root, static_dir=static)
+    a.build(id_kept, ws_kept.root / id_kept / LAYER_FILE)
+    b.build(id_gone, ws_gone.root / id_gone / LAYER_FILE)
+    (static / "tiles" / "no-owner").mkdir()  # young, and no record of its workspace
+    shutil.rmtree(ws_gone.root)
+    assert prune_orphan_tiles(static) == [b.key]
+    assert a.ready(id_kept) is not None and b.ready(id_gone) is None
+    assert (static / "tiles" / "no-owner").is_dir()
