@@ -244,6 +244,8 @@ class MapLabels(MacroElement):
             later();
           });
           map.whenReady(later);
+          var legend = document.getElementById("cg-legend");  // opened or folded: re-place
+          if (legend) { legend.addEventListener("toggle", later); }
           if (document.fonts) {  // a web font that arrives later changes the labels' size
             document.fonts.ready.then(later);
             document.fonts.addEventListener("loadingdone", later);

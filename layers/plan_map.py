@@ -152,10 +152,15 @@ FONT_STACK: Final = (
 )
 
 
+LEGEND_FOLD_BELOW_PX: Final = 720
+"""A map narrower than this starts with its legend folded (a click on 图例 opens it), so
+the legend does not hide a third of the map."""
+
+
 class Legend(MacroElement):
     """An always-visible legend (layer colours, dashed = schematic, tier checkboxes) and
-    a provenance note; its stylesheet also styles labels and notices and declares the
-    web font at ``font_url`` (none: the system's fonts)."""
+    a provenance note, folded to its title on a narrow map; its stylesheet also styles
+    the labels and declares the web font at ``font_url`` (none: the system's fonts)."""
 
     _template = Template(
         """
@@ -191,6 +196,12 @@ class Legend(MacroElement):
         {% macro html(this, kwargs) %}
         <details class="cg-legend" id="cg-legend" open>{{ this.body }}</details>
         {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {  // a narrow map starts with the legend folded to its title
+          var legend = document.getElementById("cg-legend");
+          if (legend && map.getSize().x < {{ this.fold_below_px }}) { legend.open = false; }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
         """
     )
 
@@ -202,6 +213,7 @@ class Legend(MacroElement):
         self.font_format = "woff" if font_url and "font/woff;" in font_url else "woff2"
         self.family = WEB_FONT_FAMILY
         self.stack = FONT_STACK
+        self.fold_below_px = LEGEND_FOLD_BELOW_PX
 
 
 def legend_html(specs: Sequence[LayerSpec], *, lang: str, points: Iterable[str] = ()) -> str:
