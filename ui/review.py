@@ -200,6 +200,17 @@ def topology_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
     _show_map(findings[findings.geometry.geom_type.isin(["Polygon", "MultiPolygon"])], lang)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _landuse(path: str, version: float, layer_id: str, saved_at: str) -> dict[str, pd.DataFrame]:
+    """The land-use tables of a saved layer against the plan's main zones (cached on the
+    zones' version and the layer's save time)."""
+    frame = _layer(layer_id, _saved())
+    zs = zones(path, version)
+    main = zs[zs["layer"].isin(list(MAIN_LAYERS))]
+    main = main[main.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    return landuse_tables(frame, zones=main.to_crs(frame.crs), table=load_codes())
+
+
 def landuse_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
     st.subheader(t("review_landuse", lang))
     codes = load_codes()
@@ -218,15 +229,12 @@ def landuse_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
     frame = _layer(layer_id, saved)
     try:
         columns = detect_columns(frame, table=codes)
+        tables = _landuse(*current(), layer_id, saved[layer_id][1])
     except GeoError as exc:
         show_error(exc, lang, "review_error")
         return
     # column names come from the user's file: shown as text, never Markdown
     st.text(f"{t('review_landuse_columns', lang)} {columns.code} / {columns.name or '—'}")
-    zs = zones(*current())
-    main = zs[zs["layer"].isin(list(MAIN_LAYERS))]
-    main = main[main.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    tables = landuse_tables(frame, zones=main.to_crs(frame.crs), table=codes, columns=columns)
     headings = {"landuse_codes": "review_landuse_problems"}
     for key, table in tables.items():
         st.markdown(f"**{t(headings.get(key, f'review_{key}'), lang)}**")

@@ -68,7 +68,7 @@ def test_overlap_panel_lists_pairs(app: AppTest) -> None:
     assert not app.exception
     headers = [str(m.value) for m in app.markdown]
     assert any("重叠矩阵" in h for h in headers), headers
-    pairs = app.dataframe[-1].value
+    pairs = app.tabs[1].dataframe[-1].value  # the overlap tab's last table
     assert len(pairs) >= 1
 
 
@@ -117,10 +117,11 @@ def test_a_large_saved_layer_is_shown_and_measured(
     at.selectbox(key=state.ANALYSE_LAYER).set_value(saved.layer_id)
     at.multiselect(key=state.ANALYSE_ZONES).set_value(["layer:finance_business"]).run()
     assert not at.exception, [e.value for e in at.exception]
-    by_zone = at.dataframe[-1].value
+    upload_tab = at.tabs[4]  # its last tables, not those of the tabs after it
+    by_zone = upload_tab.dataframe[-1].value
     assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
     # 6,000 rows by feature: the page gets the first 5,000 and says so.
-    assert len(at.dataframe[-2].value) == 5_000
+    assert len(upload_tab.dataframe[-2].value) == 5_000
     assert any("5,000 / 6,000" in c.value for c in at.caption)
 
 
