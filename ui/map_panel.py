@@ -119,6 +119,9 @@ def _overlay_groups(
         extra.append(highlight_group(sel_json, name=t("selected", lang)))
         if st.session_state.pop(state.FRAME_ZONE, None) == selected:
             view = frame_view(tuple(sel.total_bounds))  # type: ignore[arg-type]
+    framed = zs[zs["layer"].isin(st.session_state.pop(state.FRAME_LAYERS, None) or ())]
+    if len(framed) and framed.geometry.notna().any():
+        view = frame_view(tuple(framed.total_bounds))  # type: ignore[arg-type]
     if st.session_state.get(state.OVERLAP_SHOW):
         pieces = current_overlaps()
         if pieces is not None and not pieces.empty:

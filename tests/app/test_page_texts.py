@@ -139,3 +139,27 @@ def test_uploader_texts_are_the_pages_own(app: AppTest) -> None:
     styles = " ".join(str(h.proto.body) for h in app.get("html"))
     assert "将文件拖放到此处" in styles and "50 MB" in styles
     assert "选择文件" in styles
+
+
+def test_a_plan_target_with_a_place_is_shown_on_the_map(app: AppTest) -> None:
+    import json
+
+    from geo.plan.indicators import load_indicators
+
+    reg = load_registry()
+    assert not reg.layer("innovation_bases").visible, "the test needs a layer shown on demand"
+    before = app.dataframe[0].value
+    assert reg.layer("innovation_bases").name("zh") not in set(before["图层"])
+    indicators = load_indicators()
+    incubation = indicators.loc[indicators["name_zh"] == "创业孵化区面积", "id"].iloc[0]
+    picker = app.selectbox(key=state.TARGET_SHOWN)
+    assert "创业孵化区面积" in picker.options
+    picker.set_value(incubation).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.checkbox(key=state.group_on("innovation")).value
+    after = app.dataframe[0].value
+    assert reg.layer("innovation_bases").name("zh") in set(after["图层"])
+    # The map is moved onto the indicator's layer (a centre and zoom are sent once).
+    maps = [n for n in app._tree if n.type == "component_instance"]
+    args = json.loads(maps[0].proto.json_args)
+    assert args.get("center") and args.get("zoom")
