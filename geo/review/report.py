@@ -38,17 +38,29 @@ RULE_COLUMNS: Final = (
 )
 
 
+def band_step_m2(band_m2: float) -> float:
+    """The rounding step for a figure with accuracy band ``band_m2``: the decimal place
+    of the band's second significant digit, in m² (0 when there is no band).
+
+    >>> band_step_m2(7_544_191.0)
+    100000.0
+    """
+    if not band_m2 > 0 or not math.isfinite(band_m2):
+        return 0.0
+    return float(10.0 ** (math.floor(math.log10(band_m2)) - 1))
+
+
 def rounded_to_band(value: float, band: float) -> float:
-    """``value`` rounded to the decimal place of ``band``'s second significant digit.
+    """``value`` rounded to :func:`band_step_m2` of ``band`` (same unit for both).
 
     >>> rounded_to_band(579_645.39, 7_544_191.0)
     600000.0
     >>> rounded_to_band(1234.5, 0.0)
     1234.5
     """
-    if not band > 0 or not math.isfinite(band) or not math.isfinite(value):
+    step = band_step_m2(band)
+    if not step or not math.isfinite(value):
         return value
-    step = 10.0 ** (math.floor(math.log10(band)) - 1)
     return round(value / step) * step
 
 
@@ -57,20 +69,27 @@ def _digits(step: float) -> int:
 
 
 def area_text(value_m2: float, band_m2: float = 0.0) -> str:
-    """``value_m2`` in km² / 公顷 / 亩, rounded as ``band_m2`` allows, with ``± band``."""
+    """``value_m2`` in km² / 公顷 / 亩, rounded as ``band_m2`` allows, with ``± band``.
+
+    One step in m² (:func:`band_step_m2`) is expressed in each unit as the largest
+    power of ten not above it, so the three figures agree (15 亩 of step round to 10 亩).
+
+    >>> area_text(13_652.3, 901_713.0)
+    '0.01 km² / 1 公顷 / 20 亩 (± 0.90 km²)'
+    """
+    step_m2 = band_step_m2(band_m2)
     parts = []
     for per, unit in ((M2_PER_KM2, "km²"), (M2_PER_HA, "公顷"), (M2_PER_MU, "亩")):
-        value, band = value_m2 / per, band_m2 / per
-        if band > 0:
-            step = 10.0 ** (math.floor(math.log10(band)) - 1)
-            shown = rounded_to_band(value, band)
-            parts.append(f"{shown:,.{_digits(step)}f} {unit}")
+        value = value_m2 / per
+        if step_m2:
+            step = float(10.0 ** math.floor(math.log10(step_m2 / per)))
+            parts.append(f"{round(value / step) * step:,.{_digits(step)}f} {unit}")
         else:
             parts.append(f"{value:,.4f} {unit}")
     text = " / ".join(parts)
-    if band_m2 > 0:
-        band_km2 = band_m2 / M2_PER_KM2
-        text += f" (± {band_km2:,.{_digits(10.0 ** (math.floor(math.log10(band_km2)) - 1))}f} km²)"
+    if step_m2:
+        band_step_km2 = step_m2 / M2_PER_KM2
+        text += f" (± {band_m2 / M2_PER_KM2:,.{_digits(band_step_km2)}f} km²)"
     return text
 
 
