@@ -2,8 +2,7 @@
 
 Figures stay unrounded in the tables (``*_m2``, ``*_km2``, ``*_ha``, ``*_mu``); the
 ``*_text`` columns are for reading and are rounded as the accuracy allows
-(:func:`rounded_to_band`): to the decimal place of the accuracy band's second
-significant digit, with the band beside the figure.
+(:func:`area_text`, by :mod:`geo.measure.precision`), with the band beside the figure.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Final
 import pandas as pd
 
 from geo.measure.area import M2_PER_HA, M2_PER_KM2, M2_PER_MU
+from geo.measure.precision import area_display, round_significant
 from geo.review.conflicts import STATUS_LABELS, CheckReport
 from geo.tables import defuse_formulas
 
@@ -38,58 +38,26 @@ RULE_COLUMNS: Final = (
 )
 
 
-def band_step_m2(band_m2: float) -> float:
-    """The rounding step for a figure with accuracy band ``band_m2``: the decimal place
-    of the band's second significant digit, in m² (0 when there is no band).
-
-    >>> band_step_m2(7_544_191.0)
-    100000.0
-    """
-    if not band_m2 > 0 or not math.isfinite(band_m2):
-        return 0.0
-    return float(10.0 ** (math.floor(math.log10(band_m2)) - 1))
-
-
-def rounded_to_band(value: float, band: float) -> float:
-    """``value`` rounded to :func:`band_step_m2` of ``band`` (same unit for both).
-
-    >>> rounded_to_band(579_645.39, 7_544_191.0)
-    600000.0
-    >>> rounded_to_band(1234.5, 0.0)
-    1234.5
-    """
-    step = band_step_m2(band)
-    if not step or not math.isfinite(value):
-        return value
-    return round(value / step) * step
-
-
-def _digits(step: float) -> int:
-    return max(0, -math.floor(math.log10(step))) if step > 0 else 4
-
-
 def area_text(value_m2: float, band_m2: float = 0.0) -> str:
-    """``value_m2`` in km² / 公顷 / 亩, rounded as ``band_m2`` allows, with ``± band``.
+    """``value_m2`` in km² / 公顷 / 亩 with ``± band``, each figure rounded as the accuracy
+    band ``band_m2`` (perimeter × accuracy_m) allows, by the project's one rule
+    (:func:`geo.measure.precision.area_display`: figures down to the band's leading digit).
 
-    One step in m² (:func:`band_step_m2`) is expressed in each unit as the largest
-    power of ten not above it, so the three figures agree (15 亩 of step round to 10 亩).
-
-    >>> area_text(13_652.3, 901_713.0)
-    '0.01 km² / 1 公顷 / 20 亩 (± 0.90 km²)'
+    >>> area_text(579_645.4, 7_544_191.0)
+    '0.6 km² / 60 公顷 / 900 亩 (± 7.5 km²)'
+    >>> area_text(500_000.0, 30_000.0)
+    '0.50 km² / 50 公顷 / 750 亩 (± 0.030 km²)'
     """
-    step_m2 = band_step_m2(band_m2)
-    parts = []
-    for per, unit in ((M2_PER_KM2, "km²"), (M2_PER_HA, "公顷"), (M2_PER_MU, "亩")):
-        value = value_m2 / per
-        if step_m2:
-            step = float(10.0 ** math.floor(math.log10(step_m2 / per)))
-            parts.append(f"{round(value / step) * step:,.{_digits(step)}f} {unit}")
-        else:
-            parts.append(f"{value:,.4f} {unit}")
+    # area_display reads the band as accuracy_m × perimeter_m: give it the band itself.
+    parts = [
+        f"{area_display(value_m2, unit=unit, accuracy_m=band_m2, perimeter_m=1.0)} {label}"
+        for unit, label in (("km2", "km²"), ("ha", "公顷"), ("mu", "亩"))
+    ]
     text = " / ".join(parts)
-    if step_m2:
-        band_step_km2 = step_m2 / M2_PER_KM2
-        text += f" (± {band_m2 / M2_PER_KM2:,.{_digits(band_step_km2)}f} km²)"
+    if band_m2 > 0:
+        band_km2 = round_significant(band_m2 / M2_PER_KM2, 2)
+        decimals = max(0, 1 - math.floor(math.log10(band_km2)))
+        text += f" (± {band_km2:,.{decimals}f} km²)"
     return text
 
 

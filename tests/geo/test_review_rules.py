@@ -20,7 +20,7 @@ from geo.cli import main
 from geo.errors import ConfigError
 from geo.review.conflicts import run_rules
 from geo.review.features import control_lines
-from geo.review.report import area_text, format_report, rounded_to_band
+from geo.review.report import area_text, format_report
 from geo.review.rules import load_rules, parse_rules
 from tests.conftest import X0, Y0
 from tests.geo.geod_reference import geod_area_m2, gk_polygon
@@ -282,9 +282,11 @@ def test_max_and_min_area_against_a_stated_figure() -> None:
 
 
 def test_rounding_follows_the_band() -> None:
-    assert rounded_to_band(579_645.39, 7_544_191.0) == 600_000.0
-    assert rounded_to_band(123_456.0, 3_000.0) == pytest.approx(123_500.0)
-    assert area_text(500_000.0, 30_000.0) == "0.500 km² / 50.0 公顷 / 750 亩 (± 0.030 km²)"
+    # figures down to the band's leading digit: 579,645 m² ± 7.5 km² is 0.6 km²
+    assert area_text(579_645.39, 7_544_191.0) == "0.6 km² / 60 公顷 / 900 亩 (± 7.5 km²)"
+    # 0.5 km² ± 0.03 km²: two figures in every unit (750 亩 = 0.5 km² x 1,500)
+    assert area_text(500_000.0, 30_000.0) == "0.50 km² / 50 公顷 / 750 亩 (± 0.030 km²)"
+    assert area_text(123_456.0, 3_000.0).startswith("0.123 km² / 12.3 公顷 / 185 亩")
 
 
 def test_check_cli_exits_1_on_failure_and_writes_the_pieces(tmp_path: Path) -> None:
