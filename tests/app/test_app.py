@@ -120,9 +120,9 @@ def test_a_large_saved_layer_is_shown_and_measured(
     upload_tab = at.tabs[4]  # its last tables, not those of the tabs after it
     by_zone = upload_tab.dataframe[-1].value
     assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
-    # 6,000 rows by feature: the page gets the first 5,000 and says so.
-    assert len(upload_tab.dataframe[-2].value) == 5_000
-    assert any("5,000 / 6,000" in c.value for c in at.caption)
+    # 6,000 rows by feature: the page gets one page of them (200 rows) and says so.
+    assert len(upload_tab.dataframe[-2].value) == 200
+    assert any("1–200 / 6,000" in c.value for c in at.caption)
 
 
 def test_plan_targets_tab(app: AppTest) -> None:
