@@ -28,7 +28,6 @@ from typing import Final, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 
@@ -58,6 +57,7 @@ from geo.measure.area import (
 )
 from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.measure.overlap import overlap_pairs
+from geo.measure.precision import perimeter_m
 from geo.review.conflicts import STATUS_LABELS, CheckReport
 from geo.review.report import area_text
 from geo.review.rules import Rule
@@ -312,12 +312,6 @@ def _fmt_area(area_m2: float) -> str:
     return f"{km2:,.3f} km² / {ha:,.1f} 公顷 / {mu:,.0f} 亩"
 
 
-def _band_m2(geom_gk: shapely.Geometry, accuracy_m: float) -> float:
-    if not accuracy_m > 0:
-        return 0.0
-    return float(shapely.length(shapely.boundary(geom_gk))) * accuracy_m
-
-
 def _figures_rows(
     row: pd.Series, *, area_m2: float, gk_m2: float, band_m2: float
 ) -> list[list[str]]:
@@ -443,7 +437,7 @@ def zone_page(
     area_m2 = float(ellipsoidal_area_m2(features.loc[[key]]).iloc[0])
     gk_m2 = float(gauss_kruger_area_m2(features.loc[[key]]).iloc[0])
     accuracy = float(row["accuracy_m"]) if row["accuracy_m"] == row["accuracy_m"] else 0.0
-    band = _band_m2(gk.geometry.loc[key], accuracy)
+    band = float(perimeter_m(features.loc[[key]]).iloc[0]) * accuracy
 
     left = TextFlow(page, layout.text, lang=lang)
     left.heading("面积 Figures")

@@ -2,7 +2,7 @@
 
 Every violation is a piece of land with its ellipsoidal area on CGCS2000 (from
 :mod:`geo.measure.overlap`) and its share of the feature it belongs to. How far it can
-be trusted is the **accuracy band**: the piece's perimeter (EPSG:4543 metres) times the
+be trusted is the **accuracy band**: the piece's perimeter (geodesic, metres) times the
 larger positional accuracy (``accuracy_m``) of the features that bound it — how much
 area could move across its edge if every edge is off by that much. Then:
 
@@ -28,8 +28,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.declared.registry import Registry, load_registry
 from geo.measure.area import M2_PER_KM2
-from geo.measure.crs import EQUAL_AREA, GK_CM102, STORAGE_CRS
+from geo.measure.crs import EQUAL_AREA, STORAGE_CRS
 from geo.measure.overlap import overlap_pairs, overlap_totals, union_area_m2
+from geo.measure.precision import perimeter_m
 from geo.review.features import review_features, select
 from geo.review.rules import Rule, RuleSet, Selector
 
@@ -120,9 +121,9 @@ def _polygonal(geom: BaseGeometry | None) -> BaseGeometry | None:
 
 
 def _perimeter_m(pieces: gpd.GeoSeries) -> np.ndarray:
-    """Perimeter of each piece's polygonal part, in EPSG:4543 metres (0 when empty)."""
-    rings = pieces.map(_polygonal).to_crs(GK_CM102).boundary
-    return np.asarray(np.nan_to_num(np.asarray(rings.length, dtype=float)), dtype=float)
+    """Geodesic perimeter (m) of each piece's polygonal part (0 when empty)."""
+    polygonal = gpd.GeoSeries(pieces.map(_polygonal), crs=pieces.crs)
+    return np.asarray(perimeter_m(polygonal), dtype=float)
 
 
 def _grade(area_m2: np.ndarray, band_m2: np.ndarray, *, tolerance_m2: float) -> np.ndarray:
