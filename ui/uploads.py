@@ -213,7 +213,7 @@ def upload_section(lang: str, unit: str) -> None:
     read = (*args[1:], *(confirmed or (None, False)))
     st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
     preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
-    show_table(preview.astype(str), lang)
+    show_table(preview.astype(object).where(preview.notna(), "").astype(str), lang)  # blank
     name = st.text_input(
         t("layer_name", lang), value=file.name.rsplit(".", 1)[0], key=state.UPLOAD_NAME
     )

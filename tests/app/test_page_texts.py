@@ -163,3 +163,15 @@ def test_a_plan_target_with_a_place_is_shown_on_the_map(app: AppTest) -> None:
     maps = [n for n in app._tree if n.type == "component_instance"]
     args = json.loads(maps[0].proto.json_args)
     assert args.get("center") and args.get("zoom")
+
+
+def test_missing_attribute_values_are_blank_in_the_preview(app: AppTest) -> None:
+    layer = gk_boxes((0, 0, 100, 100), (200, 0, 300, 100))
+    layer["note"] = ["有值", None]
+    app.file_uploader(key=state.UPLOAD_FILE).set_value(
+        ("notes.geojson", geojson_text(layer).encode("utf-8"), "application/json")
+    )
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    preview = next(d.value for d in app.dataframe if "note" in d.value.columns)
+    assert list(preview["note"]) == ["有值", ""]
