@@ -18,6 +18,7 @@ from ui.map_panel import map_view
 from ui.review import review_tab
 from ui.sidebar import sidebar
 from ui.tab_areas import area_tab
+from ui.tab_compare import compare_tab
 from ui.tab_overlaps import overlap_tab
 from ui.tab_plan import plan_check_tab, targets_tab
 from ui.zone_panel import selected_panel
@@ -30,6 +31,7 @@ TABS = (
     "upload_tab",
     "export_tab",
     "review_tab",
+    "compare_tab",
 )
 
 
@@ -48,7 +50,8 @@ def main() -> None:
         with st.container(height=PANEL_HEIGHT_PX, key=state.ZONE_PANEL):
             selected_panel(lang, unit)
         tabs = st.tabs([t(name, lang) for name in TABS])
-        tab_area, tab_overlap, tab_check, tab_targets, tab_upload, tab_export, tab_review = tabs
+        tab_area, tab_overlap, tab_check, tab_targets, tab_upload, tab_export, tab_review = tabs[:7]
+        tab_compare = tabs[7]
     with tab_body(tab_area, "area"):
         area_tab(lang, unit, visible)
     with tab_body(tab_overlap, "overlap"):
@@ -69,6 +72,8 @@ def main() -> None:
         )
     with tab_body(tab_review, "review"):
         review_tab(lang)
+    with tab_body(tab_compare, "compare"):
+        compare_tab(lang, unit, uploads.workspace())
 
 
 main()

@@ -66,6 +66,20 @@ REVIEW_ATLAS_DOWNLOAD: Final = "review_atlas_download"
 REVIEW_PACK_PDF: Final = "review_pack_pdf"
 REVIEW_PACK_XLSX: Final = "review_pack_xlsx"
 
+COMPARE_MODE: Final = "compare_mode"  # two plan versions, or a saved layer against the plan
+COMPARE_BEFORE: Final = "compare_before"  # plan version (as-of time) on the before side
+COMPARE_AFTER: Final = "compare_after"
+COMPARE_LAYER: Final = "compare_layer"  # saved layer compared against the plan
+COMPARE_ONLY_CHANGED: Final = "compare_only_changed"
+COMPARE_MAP: Final = "compare_map"  # the difference map's st_folium component
+ADOPT_LAYER: Final = "adopt_layer"
+ADOPT_COLUMN: Final = "adopt_column"
+ADOPT_DOCUMENT: Final = "adopt_document"
+ADOPT_ACCURACY: Final = "adopt_accuracy"
+ADOPT_REASON: Final = "adopt_reason"
+ADOPT_SAVE: Final = "adopt_save"
+ADOPT_SEEN: Final = "adopt_seen"  # {element id: store version} the page showed last run
+
 
 def group_on(group_id: str) -> str:
     return f"group_on__{group_id}"

@@ -44,6 +44,7 @@ REQUIRED_PROPERTIES: Final = (
 )
 # Strongest first: a union of features takes its weakest member's source (geo.plan.construct).
 GEOMETRY_SOURCES: Final = (
+    "authoritative",  # adopted from the bureau's own files (geo.edit.adopt)
     "public_boundary",
     "street_derived",
     "point_buffer",

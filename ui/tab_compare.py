@@ -1,0 +1,235 @@
+"""The compare tab: two versions of the plan from the store, or a saved layer against the
+plan, as a difference table (area before and after, the change in km² / 公顷 / 亩, the
+share changed, who changed it and why), a difference map and an XLSX/CSV download; below
+it, adopting a saved layer's shapes as plan elements (:mod:`ui.tab_adopt`).
+
+The figures come from :mod:`geo.edit.compare` (ellipsoidal on CGCS2000). Names, reasons
+and user names are user text: they are shown in table cells, ``st.text`` and selectbox
+options only, never in Markdown or widget labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.declared.i18n import load_strings, t
+from geo.edit.compare import (
+    METHOD,
+    PIECES,
+    UNCHANGED,
+    Comparison,
+    compare_layers,
+    compare_with_plan,
+    diff_table,
+)
+from geo.errors import GeoError
+from geo.store.store import AuditEntry, Store, StoreUnavailableError
+from geo.store.users import User
+from geo.store.workspace import WorkspaceLayer
+from layers.compare_map import difference_map
+from layers.offline import use_local_assets
+from ui import state
+from ui.downloads import table_downloads
+from ui.store import current_user, plan_store
+from ui.uploads import show_error, show_table
+
+MODES = ("versions", "layer")
+CURRENT = "current"
+"""The option naming the plan as the store holds it now."""
+MAX_CHANGES = 500
+"""Plan changes offered as versions to compare (newest first)."""
+MAP_HEIGHT_PX = 360
+
+
+class SavedLayers(Protocol):
+    """What the tab needs of the saved layers (the workspace, or the store's layers)."""
+
+    def list_layers(self) -> list[WorkspaceLayer]: ...
+
+    def read(self, layer_id: str) -> gpd.GeoDataFrame: ...
+
+
+def store_and_user(lang: str) -> tuple[Store, User] | None:
+    """The app's store and who is signed in; a plain message and None if neither."""
+    try:
+        store, user = plan_store(), current_user()
+    except StoreUnavailableError as exc:
+        st.error(t("compare_store_unavailable", lang))
+        st.text(str(exc))
+        return None
+    if user is None:
+        st.caption(t("compare_sign_in", lang))
+        return None
+    return store, user
+
+
+def pick_layer(layers: SavedLayers, lang: str, *, label: str, key: str) -> WorkspaceLayer | None:
+    """A saved layer chosen by name (``label``: the i18n key of the selectbox), or a note
+    that there is none and None."""
+    saved = {layer.layer_id: layer for layer in layers.list_layers()}
+    if not saved:
+        st.caption(t("compare_no_layers", lang))
+        return None
+    picked = st.selectbox(t(label, lang), list(saved), format_func=lambda i: saved[i].name, key=key)
+    return saved[str(picked)]
+
+
+def plan_versions(store: Store, user: User) -> dict[str, str]:
+    """As-of time → label: the plan now, after each change of an element (newest first),
+    and as seeded."""
+    entries = [e for e in store.history(user, limit=MAX_CHANGES) if e.kind == "element"]
+    changes = [e for e in entries if e.action != "seed"]
+    seeds = [e for e in entries if e.action == "seed"]
+    options = {CURRENT: ""}
+    for e in changes:
+        options.setdefault(e.time_utc, _change_label(e))
+    if seeds:
+        options.setdefault(seeds[0].time_utc, f"{seeds[0].time_utc[:19]}Z · seed")
+    return options
+
+
+def _change_label(e: AuditEntry) -> str:
+    return f"{e.time_utc[:19]}Z · {e.username} · {e.name} · {e.action} · {e.reason}"
+
+
+def plan_at(store: Store, as_of: str) -> gpd.GeoDataFrame:
+    return store.current_plan(as_of=None if as_of == CURRENT else as_of)
+
+
+def with_changes(
+    store: Store, user: User, before: pd.DataFrame, after: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """``after`` with ``changed_by`` and ``reason``: the author and reason of each
+    element's version in ``after`` where it differs from the version in ``before``."""
+    was = dict(zip(before["id"].astype(str), before["store_version"], strict=True))
+    by: list[str | None] = []
+    why: list[str | None] = []
+    for element, version in zip(after["id"].astype(str), after["store_version"], strict=True):
+        if was.get(element) == version:
+            by.append(None)
+            why.append(None)
+            continue
+        v = store.get(user, element, version=int(version))
+        by.append(v.author)
+        why.append(v.reason)
+    return after.assign(changed_by=by, reason=why)
+
+
+def compare_versions(store: Store, user: User, before_as_of: str, after_as_of: str) -> Comparison:
+    """The plan at two times, element by element, with who changed each and why."""
+    before = plan_at(store, before_as_of)
+    after = plan_at(store, after_as_of)
+    return compare_layers(before, with_changes(store, user, before, after))
+
+
+def shown_table(
+    comparison: Comparison, *, unit: str, lang: str, only_changed: bool
+) -> pd.DataFrame:
+    """The difference table as the page shows it: areas with their unit in the column
+    name (so the header says it), the status in words."""
+    table = diff_table(comparison, unit=unit).drop(columns=["unit", "unit_zh", "method", "crs"])
+    table = table.rename(
+        columns={"area_before": f"area_before_{unit}", "area_after": f"area_after_{unit}"}
+    )
+    if only_changed:
+        table = table[table["status"] != UNCHANGED]
+    table["status"] = table["status"].map(lambda s: t(f"compare_status_{s}", lang))
+    for column in ("geometry_source_before", "geometry_source_after"):
+        if column in table.columns:
+            table[column] = source_words(table[column], lang)
+    return table.reset_index(drop=True)
+
+
+def source_words(sources: pd.Series, lang: str) -> pd.Series:
+    """Geometry sources in words (``source_<id>`` texts); an unknown one as it is."""
+    known = load_strings()
+    return sources.map(lambda v: t(f"source_{v}", lang) if f"source_{v}" in known else v)
+
+
+def compare_tab(lang: str, unit: str, layers: SavedLayers) -> None:
+    """The tab: compare, then adopt (:func:`ui.tab_adopt.adopt_section`)."""
+    from ui.tab_adopt import adopt_section  # the adopt section uses this module's helpers
+
+    found = store_and_user(lang)
+    if found is None:
+        return
+    store, user = found
+    compare_section(lang, unit, store, user, layers)
+    st.divider()
+    adopt_section(lang, unit, store, user, layers)
+
+
+def compare_section(lang: str, unit: str, store: Store, user: User, layers: SavedLayers) -> None:
+    st.subheader(t("compare_heading", lang))
+    mode = st.radio(
+        t("compare_mode", lang), MODES, format_func=lambda m: t(f"compare_mode_{m}", lang),
+        horizontal=True, key=state.COMPARE_MODE,
+    )  # fmt: skip
+    make: Callable[[], Comparison]
+    if mode == "versions":
+        options = plan_versions(store, user)
+        times = list(options)
+
+        def label(k: str) -> str:
+            return t("compare_current", lang) if k == CURRENT else options[k]
+
+        before = st.selectbox(
+            t("compare_before", lang), times, index=min(2, len(times) - 1),
+            format_func=label, key=state.COMPARE_BEFORE,
+        )  # fmt: skip
+        after = st.selectbox(
+            t("compare_after", lang), times, index=0, format_func=label,
+            key=state.COMPARE_AFTER,
+        )  # fmt: skip
+        stem = "compare_versions"
+
+        def make() -> Comparison:
+            return compare_versions(store, user, str(before), str(after))
+    else:
+        picked = pick_layer(layers, lang, label="compare_layer", key=state.COMPARE_LAYER)
+        if picked is None:
+            return
+        stem = "compare_layer"
+
+        def make() -> Comparison:
+            return compare_with_plan(layers.read(picked.layer_id), store.current_plan())
+
+    try:
+        comparison = make()
+    except GeoError as exc:
+        show_error(exc, lang, heading="compare_error")
+        return
+    for note in comparison.notes:
+        st.text(note)
+    only_changed = st.checkbox(
+        t("compare_only_changed", lang), value=True, key=state.COMPARE_ONLY_CHANGED
+    )
+    table = shown_table(comparison, unit=unit, lang=lang, only_changed=only_changed)
+    if table.empty:
+        st.caption(t("compare_no_change", lang))
+    else:
+        show_table(table, lang, figures=True)
+    table_downloads(
+        diff_table(comparison, unit=unit).drop(columns=["unit", "unit_zh", "method", "crs"]),
+        lang=lang, stem=stem, sheet="diff", unit=unit, method=METHOD,
+    )  # fmt: skip
+    pieces = comparison.pieces
+    if only_changed:
+        changed = set(comparison.table.loc[comparison.table["status"] != UNCHANGED, "id"])
+        pieces = pieces[pieces["id"].isin(changed)]
+    if len(pieces):
+        st.caption(t("compare_map_note", lang))
+        labels = {p: t(f"compare_piece_{p}", lang) for p in PIECES}
+        m = difference_map(
+            pieces, piece_labels=labels, unit=unit, unit_label=t(f"unit_{unit}", lang), lang=lang
+        )
+        st_folium(
+            use_local_assets(m), key=state.COMPARE_MAP, height=MAP_HEIGHT_PX,
+            use_container_width=True, returned_objects=[],
+        )  # fmt: skip
