@@ -59,7 +59,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 COPY_IGNORE = shutil.ignore_patterns(
     ".venv", ".git", "workspace", "__pycache__", "*.pyc", ".mypy_cache", ".ruff_cache",
-    ".pytest_cache", "artifacts", "node_modules",
+    ".pytest_cache", "artifacts", "node_modules", "tiles",  # static/tiles: built per workspace
 )  # fmt: skip
 SAMPLE_S = 0.2
 POLL_S = 1.0  # a sweep over a browser's windows at most once a second: probing costs CPU
