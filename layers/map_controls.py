@@ -10,7 +10,8 @@
   placed in the browser with collision avoidance (bigger zones first, then streets; a
   label that would overlap one already placed, the legend or a control is hidden), plus
   the legend's tier checkboxes (1 / 3 / N, core / development / linkage) that show and
-  hide the features of one tier and their labels.
+  hide the features of one tier and their labels (remembered in the tab's
+  ``sessionStorage``, so a tier stays off when the app draws the map again).
 
 Every text reaches the page escaped (labels as escaped HTML, notices as ``textContent``).
 The page element that holds the map gets ``data-cg-*`` attributes with the state these
@@ -220,19 +221,40 @@ class MapLabels(MacroElement):
             c.dataset.cgLabelsFonts = document.fonts ? document.fonts.status : "loaded";
             c.dataset.cgLabelsPlaced = String((Number(c.dataset.cgLabelsPlaced) || 0) + 1);
           }
+          // Tiers ticked off stay off when the page draws the map again (the app rebuilds
+          // it when another layer is switched): remembered for this browser tab.
+          var STORE = "cg-hidden-tiers";
+          function remembered() {
+            try { return JSON.parse(sessionStorage.getItem(STORE) || "{}"); }
+            catch (e) { return {}; }
+          }
+          function remember() {
+            try {
+              var all = remembered();
+              Object.keys(hidden).forEach(function (k) {
+                if (hidden[k]) { all[k] = true; } else { delete all[k]; }
+              });
+              sessionStorage.setItem(STORE, JSON.stringify(all));
+            } catch (e) { /* no storage (privacy mode): the toggles still work */ }
+          }
+          function apply(box) {
+            var layer = box.dataset.layer, tier = box.dataset.tier, geo = geojsons[layer];
+            hidden[key(layer, tier)] = !box.checked;
+            if (geo) {
+              geo.cgAll = geo.cgAll || geo.getLayers();
+              geo.cgAll.forEach(function (l) {
+                if (String(l.feature.properties.tier) !== tier) { return; }
+                if (box.checked) { geo.addLayer(l); } else { geo.removeLayer(l); }
+              });
+            }
+          }
+          var before = remembered();
           document.querySelectorAll("input.cg-tier").forEach(function (box) {
-            box.addEventListener("change", function () {
-              var layer = box.dataset.layer, tier = box.dataset.tier, geo = geojsons[layer];
-              hidden[key(layer, tier)] = !box.checked;
-              if (geo) {
-                geo.cgAll = geo.cgAll || geo.getLayers();
-                geo.cgAll.forEach(function (l) {
-                  if (String(l.feature.properties.tier) !== tier) { return; }
-                  if (box.checked) { geo.addLayer(l); } else { geo.removeLayer(l); }
-                });
-              }
-              later();
-            });
+            if (before[key(box.dataset.layer, box.dataset.tier)]) {
+              box.checked = false;
+              apply(box);
+            }
+            box.addEventListener("change", function () { apply(box); remember(); later(); });
           });
           var pending = null;
           function later() {  // once per frame, after the browser has laid out the change

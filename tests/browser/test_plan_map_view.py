@@ -181,6 +181,13 @@ def test_the_1_3_n_view_shows_prefectures_points_and_toggles_tiers(
     n_names = set(zones.loc[(zones["layer"] == spec.id) & (zones["tier"] == "N"), "name_zh"])
     assert not n_names & {label["text"] for label in shown}
     browser.screenshot("map_1_3_n_without_n_1366")
+    # Drawn again (the app rebuilds the map when another layer is switched), N stays off.
+    driver.refresh()
+    browser.wait_for_leaflet_paths(min_count=3, frame_selector=None)
+    _labels_placed_after(browser, 0)
+    box = driver.find_element(By.CSS_SELECTOR, 'input.cg-tier[data-tier="N"]')
+    assert not box.is_selected()
+    assert _paths_with_stroke(driver, spec.colors["N"]) == []
     before = _placements(browser)
     box.click()
     _labels_placed_after(browser, before)
