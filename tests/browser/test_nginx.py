@@ -57,11 +57,13 @@ def proxied(streamlit_url: Callable[[Path], str], tmp_path: Path) -> Iterator[st
         [nginx, "-t", "-c", str(conf), "-p", str(prefix)], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen(
-        [nginx, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = prefix / "stderr.log"
+    with log.open("wb") as err:
+        process = subprocess.Popen(
+            [nginx, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:  # until nginx answers (it proxies the health check to the app)
@@ -69,7 +71,7 @@ def proxied(streamlit_url: Callable[[Path], str], tmp_path: Path) -> Iterator[st
             _get(f"{url}/_stcore/health")
             break
         except OSError:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert process.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "nginx did not answer within 60 s"
             time.sleep(0.2)
     yield url
