@@ -150,3 +150,17 @@ def test_a_save_over_a_newer_version_shows_the_conflict_and_keeps_it(
     assert any("since you opened it" in str(x.value) for x in at.text)
     latest = store.get(planner, UNI)
     assert latest.reason == "someone else, meanwhile", "nothing overwritten"
+
+
+def test_a_viewer_sees_the_proposal_but_cannot_save(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    viewer = store.add_user("reader", "reader-pass-1", "viewer")
+    monkeypatch.setattr("ui.tab_compare.current_user", lambda: viewer)
+    _save_red_line(store, tmp_path)
+    base = store.get(viewer, UNI).version
+    at = _run()
+    assert UNI in set(at.dataframe[-1].value["Id"]), "the proposal is shown"
+    assert t("adopt_viewer", "en") in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key == state.ADOPT_SAVE], "no save button"
+    assert store.get(viewer, UNI).version == base
