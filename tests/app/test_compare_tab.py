@@ -164,3 +164,14 @@ def test_a_viewer_sees_the_proposal_but_cannot_save(
     assert t("adopt_viewer", "en") in [c.value for c in at.caption]
     assert not [b for b in at.button if b.key == state.ADOPT_SAVE], "no save button"
     assert store.get(viewer, UNI).version == base
+
+
+def test_a_saved_layer_against_the_plan(store: Store, tmp_path: Path) -> None:
+    _save_red_line(store, tmp_path)
+    at = _run()
+    at.radio(key=state.COMPARE_MODE).set_value("layer").run()
+    assert not at.exception, [e.value for e in at.exception]
+    row = at.dataframe[0].value.set_index("Id").loc[UNI]
+    assert row["Status"] == "changed"
+    assert row["Area after (km²)"] == pytest.approx(geod_box_m2(BOX_A) / 1e6, rel=1e-6)
+    assert any("matched on column '名称'" in str(x.value) for x in at.text)
