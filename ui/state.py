@@ -79,6 +79,7 @@ ADOPT_ACCURACY: Final = "adopt_accuracy"
 ADOPT_REASON: Final = "adopt_reason"
 ADOPT_SAVE: Final = "adopt_save"
 ADOPT_SEEN: Final = "adopt_seen"  # {element id: store version} the page showed last run
+ADOPT_MAP: Final = "adopt_map"  # old and new shapes of the matched elements
 
 
 def group_on(group_id: str) -> str:

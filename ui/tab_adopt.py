@@ -20,16 +20,18 @@ from geo.declared.i18n import t
 from geo.edit.adopt import (
     Proposal,
     SourceDocument,
+    adopted_zones,
     adoption_edits,
     match_features,
     propose_adoption,
 )
+from geo.edit.compare import compare_layers
 from geo.errors import GeoError
 from geo.store.store import ConflictError, Store, Version
 from geo.store.users import User
 from ui import state
 from ui.columns import in_unit
-from ui.tab_compare import SavedLayers, pick_layer, source_words
+from ui.tab_compare import SavedLayers, pick_layer, show_difference_map, source_words
 from ui.uploads import show_error, show_table
 
 AUTO = ""
@@ -80,6 +82,10 @@ def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedL
         old_geometry_source=source_words(preview.table["old_geometry_source"], lang)
     )
     show_table(in_unit(shown, unit), lang, figures=True)
+    # The old and new shapes of the matched elements, as the compare map draws them.
+    old = plan[plan["id"].astype(str).isin(set(preview.provenance))]
+    new = adopted_zones(plan, preview).loc[old.index]
+    show_difference_map(compare_layers(old, new).pieces, lang=lang, unit=unit, key=state.ADOPT_MAP)
     # The versions as this page showed them before this run: a save on top of a version
     # changed since is a conflict (the click's rerun has read the newer one).
     seen: dict[str, int] = st.session_state.get(state.ADOPT_SEEN) or {}

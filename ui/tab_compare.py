@@ -223,13 +223,19 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
     if only_changed:
         changed = set(comparison.table.loc[comparison.table["status"] != UNCHANGED, "id"])
         pieces = pieces[pieces["id"].isin(changed)]
-    if len(pieces):
-        st.caption(t("compare_map_note", lang))
-        labels = {p: t(f"compare_piece_{p}", lang) for p in PIECES}
-        m = difference_map(
-            pieces, piece_labels=labels, unit=unit, unit_label=t(f"unit_{unit}", lang), lang=lang
-        )
-        st_folium(
-            use_local_assets(m), key=state.COMPARE_MAP, height=MAP_HEIGHT_PX,
-            use_container_width=True, returned_objects=[],
-        )  # fmt: skip
+    show_difference_map(pieces, lang=lang, unit=unit, key=state.COMPARE_MAP)
+
+
+def show_difference_map(pieces: gpd.GeoDataFrame, *, lang: str, unit: str, key: str) -> None:
+    """The pieces (added / removed / unchanged) on a map of their own, with its key."""
+    if not len(pieces):
+        return
+    st.caption(t("compare_map_note", lang))
+    labels = {p: t(f"compare_piece_{p}", lang) for p in PIECES}
+    m = difference_map(
+        pieces, piece_labels=labels, unit=unit, unit_label=t(f"unit_{unit}", lang), lang=lang
+    )
+    st_folium(
+        use_local_assets(m), key=key, height=MAP_HEIGHT_PX, use_container_width=True,
+        returned_objects=[],
+    )  # fmt: skip
