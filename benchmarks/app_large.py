@@ -236,20 +236,22 @@ def _tile_sets(app_dir: Path, workspace: Path) -> int:
 RUNNING_CSS = '[data-testid="stStatusWidget"]'
 
 
+def _running(driver: Any) -> bool:
+    """Whether Streamlit shows its "running" widget (a rerun is under way)."""
+    from selenium.webdriver.common.by import By
+
+    driver.switch_to.default_content()
+    return bool(driver.find_elements(By.CSS_SELECTOR, RUNNING_CSS))
+
+
 def _settle(driver: Any) -> None:
     """Wait for the rerun a widget change started (Streamlit's "running" widget shown,
     if it is seen at all) to end with both analysis tables on the page."""
-    from selenium.webdriver.common.by import By
-
-    def running(d: Any) -> bool:
-        d.switch_to.default_content()
-        return bool(d.find_elements(By.CSS_SELECTOR, RUNNING_CSS))
-
     with contextlib.suppress(TimeoutError):  # over before it was seen
-        _wait(driver, running, "the rerun to start", timeout=5.0)
+        _wait(driver, _running, "the rerun to start", timeout=5.0)
     _wait(
         driver,
-        lambda d: not running(d) and all(h in _text(d) for h in TABLE_HEADINGS),
+        lambda d: not _running(d) and all(h in _text(d) for h in TABLE_HEADINGS),
         "both tables",
     )
 
@@ -280,7 +282,14 @@ def session(app_dir: Path, tmp: Path, files: list[Path], parcels: int) -> dict[s
             field = driver.find_element(By.CSS_SELECTOR, "input[type=file]")
             t0, c0 = time.perf_counter(), server_cpu()
             field.send_keys(str(path))
-            _wait(driver, lambda d: figures in _text(d) and SAVE_BUTTON in _text(d), "figures")
+            # The last file's figures may still be on the page: wait for this rerun.
+            with contextlib.suppress(TimeoutError):
+                _wait(driver, _running, "the upload's rerun to start", timeout=5.0)
+            _wait(
+                driver,
+                lambda d: not _running(d) and figures in _text(d) and SAVE_BUTTON in _text(d),
+                "figures",
+            )
             steps["upload"].append(time.perf_counter() - t0)
             cpu["upload"].append(server_cpu() - c0)
             print(f"upload {k + 1}: {steps['upload'][-1]:.2f} s", flush=True)
