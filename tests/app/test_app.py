@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.declared.i18n import t
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -19,6 +21,11 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _tab(at: AppTest, key: str) -> Any:
+    """The tab labelled with the interface text ``key`` (in Chinese, the default)."""
+    return next(tab for tab in at.tabs if tab.label == t(key, "zh"))
 
 
 def _texts(at: AppTest) -> str:
@@ -68,7 +75,7 @@ def test_overlap_panel_lists_pairs(app: AppTest) -> None:
     assert not app.exception
     headers = [str(m.value) for m in app.markdown]
     assert any("重叠矩阵" in h for h in headers), headers
-    pairs = app.tabs[1].dataframe[-1].value  # the overlap tab's last table
+    pairs = _tab(app, "overlap_tab").dataframe[-1].value  # that tab's last table
     assert len(pairs) >= 1
 
 
@@ -117,7 +124,7 @@ def test_a_large_saved_layer_is_shown_and_measured(
     at.selectbox(key=state.ANALYSE_LAYER).set_value(saved.layer_id)
     at.multiselect(key=state.ANALYSE_ZONES).set_value(["layer:finance_business"]).run()
     assert not at.exception, [e.value for e in at.exception]
-    upload_tab = at.tabs[4]  # its last tables, not those of the tabs after it
+    upload_tab = _tab(at, "upload_tab")  # its last tables, not those of the tabs after it
     by_zone = upload_tab.dataframe[-1].value
     assert "fin_sci_tech_finance_centre" in set(by_zone.iloc[:, 0])
     # 6,000 rows by feature: the page gets one page of them (200 rows) and says so.
