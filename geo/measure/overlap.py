@@ -43,14 +43,10 @@ from geo.measure.projection import (
 )
 from geo.measure.tiles import INSIDE, UNKNOWN, ZoneCells, zone_cells
 
-# From this many features of ``a``, threads each run the whole pipeline on a slice of
-# it (transform, filter, tree, tests, intersections) instead of sharing out only the
-# intersections: more of the work runs outside the GIL at once.
-_PARTITION_MIN = 20_000
-
 # From this many features of ``a`` (after the box filter), pairs are settled by the
 # zone cells of :mod:`geo.measure.tiles` first.
 _TILES_MIN = 2_000
+_CELL_BLOCK = 200_000  # box pairs classified at once (bounds the temporary arrays)
 
 # Box pre-filter: worth it while the other layer is small (zones, a drawn polygon);
 # beyond this many features its n x m box comparison costs more than it saves.
@@ -77,30 +73,6 @@ def _chunked(
         return np.concatenate(list(parts))
 
 
-def _partitioned(
-    a: gpd.GeoDataFrame,
-    b: gpd.GeoDataFrame,
-    *,
-    names: tuple[str, str],
-    keep_geometry: bool,
-    threads: int,
-) -> gpd.GeoDataFrame:
-    """The whole pipeline once per consecutive slice of ``a``, one slice per thread
-    (each with its own copy of ``b``'s prepared geometries); rows in the same order."""
-    bounds = np.linspace(0, len(a), threads + 1, dtype=int)
-
-    def run(lo_hi: tuple[int, int]) -> gpd.GeoDataFrame:
-        part = a.iloc[lo_hi[0] : lo_hi[1]]
-        return overlap_pairs(
-            part, b, names=names, keep_geometry=keep_geometry, threads=1, partitions=False
-        )
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(run, itertools.pairwise(bounds)))
-    out = pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=a.crs)
-
-
 def _settle_by_cells(
     tree: shapely.STRtree,
     pa: GeometryArray,
@@ -112,18 +84,26 @@ def _settle_by_cells(
     meet, and which of them are wholly inside: boxes from the tree, most pairs settled by
     the zone cells, only the rest tested by GEOS. Same pairs and classes as the tree's
     ``intersects`` query followed by ``contains_properly``."""
-    jb, ja = tree.query(pb)  # boxes that meet
+    found: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.bool_]]] = []
+    for k in range(len(pb)):  # zone by zone, in blocks: the box pairs stay few in memory
+        near = np.asarray(tree.query(pb[k]), dtype=np.intp)  # features whose box meets it
+        for lo in range(0, len(near), _CELL_BLOCK):
+            ja = near[lo : lo + _CELL_BLOCK]
+            jb = np.full(len(ja), k, dtype=np.intp)
+            cls = cells.classify(boxes_pa[ja], jb)
+            inside = cls == INSIDE
+            test = np.flatnonzero(cls == UNKNOWN)
+            inside[test] = shapely.contains_properly(pb[jb[test]], pa[ja[test]])
+            meets = inside.copy()
+            test = test[~inside[test]]
+            meets[test] = shapely.intersects(pb[jb[test]], pa[ja[test]])
+            found.append((ja[meets], jb[meets], inside[meets]))
+    if not found:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0, dtype=bool)
+    ja, jb, inside = (np.concatenate(parts) for parts in zip(*found, strict=True))
     order = np.lexsort((jb, ja))
-    ja, jb = ja[order], jb[order]
-    cls = cells.classify(boxes_pa[ja], jb)
-    unknown = cls == UNKNOWN
-    inside = cls == INSIDE
-    test = np.flatnonzero(unknown)
-    inside[test] = shapely.contains_properly(pb[jb[test]], pa[ja[test]])
-    meets = inside.copy()
-    test = test[~inside[test]]
-    meets[test] = shapely.intersects(pb[jb[test]], pa[ja[test]])
-    return ja[meets], jb[meets], inside[meets]
+    return ja[order], jb[order], inside[order]
 
 
 def _geometries(gdf: gpd.GeoDataFrame) -> GeometryArray:
@@ -172,7 +152,6 @@ def overlap_pairs(
     threads: int | None = None,
     engine: engines.Engine = engines.DEFAULT_ENGINE,
     scheduler: str | None = None,
-    partitions: bool | None = None,
 ) -> gpd.GeoDataFrame:
     """Every pair of features (one of ``a``, one of ``b``) whose interiors overlap.
 
@@ -186,10 +165,7 @@ def overlap_pairs(
     - ``geometry``: the intersection, in the layers' CRS (``None`` when
       ``keep_geometry=False``, which is faster).
 
-    Rows are sorted by ``a`` then ``b`` position. ``threads`` (default: up to 4, one per
-    core) share the work; from 20,000 features of ``a`` each thread takes a slice of
-    ``a`` through the whole computation (``partitions=False`` keeps one pipeline and
-    shares out only the intersections).
+    Rows are sorted by ``a`` then ``b`` position.
 
     ``engine="dask"`` runs the same computation on dask-geopandas partitions of ``a``
     (see :mod:`geo.measure.overlap_dask`; needs the optional packages in
@@ -207,8 +183,6 @@ def overlap_pairs(
         )
     require_same_crs(a, b, names=names)
     n_threads = _threads(threads)
-    if partitions if partitions is not None else (n_threads > 1 and len(a) >= _PARTITION_MIN):
-        return _partitioned(a, b, names=names, keep_geometry=keep_geometry, threads=n_threads)
     ca, cb = _equal_area(a), _equal_area(b)
 
     # Only features whose box meets a box of the other layer can overlap it: the rest

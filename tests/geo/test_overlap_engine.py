@@ -132,14 +132,3 @@ def test_every_declared_engine_registers_itself() -> None:
         run = engines.engine(name)
         assert callable(run)
         assert engines.engine(name) is run
-
-
-def test_one_pipeline_per_thread_gives_the_same_rows() -> None:
-    parcels, zones = _parcels_and_zones()
-    one = overlap_pairs(parcels, zones, threads=1)
-    sliced = overlap_pairs(parcels, zones, threads=3, partitions=True)
-    pd.testing.assert_frame_equal(
-        pd.DataFrame(sliced.drop(columns="geometry")), pd.DataFrame(one.drop(columns="geometry"))
-    )
-    assert shapely.equals_exact(sliced.geometry.array, one.geometry.array, 0).all()
-    assert sliced.crs == one.crs
