@@ -13,10 +13,12 @@ import streamlit as st
 from geo.declared.i18n import t
 from ui import exports, state, uploads
 from ui.data import current, ids_for, overlap_options, registry, zones
+from ui.history import history_tab
 from ui.layout import COLUMNS, PANEL_HEIGHT_PX, page_style, tab_body
 from ui.map_panel import map_view
 from ui.review import review_tab
 from ui.sidebar import sidebar
+from ui.store import signed_in
 from ui.tab_areas import area_tab
 from ui.tab_compare import compare_tab
 from ui.tab_overlaps import overlap_tab
@@ -28,6 +30,7 @@ TABS = (
     "overlap_tab",
     "plan_check_tab",
     "indicators_tab",
+    "history_tab",
     "upload_tab",
     "export_tab",
     "review_tab",
@@ -42,6 +45,9 @@ def main() -> None:
     zs = zones(path, version)
     lang, base, unit, visible = sidebar(reg, zs)
     page_style(lang)
+    user = signed_in(lang)  # server mode: a login first; a lost database: a message
+    if user is None:
+        return
 
     col_map, col_work = st.columns(COLUMNS, gap="small")
     with col_map:
@@ -50,8 +56,8 @@ def main() -> None:
         with st.container(height=PANEL_HEIGHT_PX, key=state.ZONE_PANEL):
             selected_panel(lang, unit)
         tabs = st.tabs([t(name, lang) for name in TABS])
-        tab_area, tab_overlap, tab_check, tab_targets, tab_upload, tab_export, tab_review = tabs[:7]
-        tab_compare = tabs[7]
+        tab_area, tab_overlap, tab_check, tab_targets, tab_history = tabs[:5]
+        tab_upload, tab_export, tab_review, tab_compare = tabs[5:]
     with tab_body(tab_area, "area"):
         area_tab(lang, unit, visible)
     with tab_body(tab_overlap, "overlap"):
@@ -60,6 +66,8 @@ def main() -> None:
         plan_check_tab(lang)
     with tab_body(tab_targets, "targets"):
         targets_tab(lang, unit)
+    with tab_body(tab_history, "history"):
+        history_tab(lang, user)
     with tab_body(tab_upload, "upload"):
         uploads.upload_section(lang, unit)
         uploads.saved_section(lang)

@@ -26,7 +26,8 @@ def confirm_delete(
     on_confirm: Callable[..., None],
     args: tuple[Any, ...],
 ) -> None:
-    """A delete button that asks "really delete?" with yes and no before ``on_confirm``."""
+    """A delete button in ``where``; once clicked, the row is followed (full width) by
+    "really delete?" with yes and no, and only yes calls ``on_confirm(*args)``."""
     pending = state.user_layer_delete_pending(layer_id)
     if not st.session_state.get(pending):
         where.button(
@@ -34,12 +35,13 @@ def confirm_delete(
             on_click=_set, args=(pending, True),
         )  # fmt: skip
         return
-    where.warning(t("delete_confirm", lang))
-    where.button(
+    st.warning(t("delete_confirm", lang))
+    yes, no, _ = st.columns([1, 1, 3])
+    yes.button(
         t("delete_yes", lang), key=state.user_layer_delete_yes(layer_id), type="primary",
         on_click=_confirmed, args=(pending, on_confirm, args),
     )  # fmt: skip
-    where.button(
+    no.button(
         t("delete_no", lang), key=state.user_layer_delete_no(layer_id),
         on_click=_set, args=(pending, False),
     )  # fmt: skip

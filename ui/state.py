@@ -126,3 +126,47 @@ def table_download(stem: str, fmt: str) -> str:
 def table_page(table: str) -> str:
     """The page number of a paged table (ui.uploads.show_table)."""
     return f"table_page__{table}"
+
+
+# The store (ui/store.py, ui/history.py, ui/layer_actions.py).
+STORE_USER: Final = "store_user"  # the signed-in user name (server mode)
+LOGIN_FORM: Final = "login_form"
+LOGIN_NAME: Final = "login_name"
+LOGIN_PASSWORD: Final = "login_password"  # noqa: S105 (a widget key, not a password)
+LOGOUT: Final = "logout"
+HISTORY_SCOPE: Final = "history_scope"
+HISTORY_ELEMENT: Final = "history_element"
+HISTORY_LAYER: Final = "history_layer"
+HISTORY_USER: Final = "history_user"
+HISTORY_OPENED: Final = "history_opened"  # (object id, latest version) as last shown
+HISTORY_RESTORE_VERSION: Final = "history_restore_version"
+HISTORY_RESTORE_REASON: Final = "history_restore_reason"
+HISTORY_RESTORE: Final = "history_restore"
+
+
+def user_layer_delete_pending(layer_id: str) -> str:
+    return f"delete_pending__{layer_id}"
+
+
+def user_layer_delete_yes(layer_id: str) -> str:
+    return f"delete_yes__{layer_id}"
+
+
+def user_layer_delete_no(layer_id: str) -> str:
+    return f"delete_no__{layer_id}"
+
+
+def user_layer_share(layer_id: str) -> str:
+    return f"share__{layer_id}"
+
+
+def user_layer_undelete(layer_id: str) -> str:
+    return f"undelete__{layer_id}"
+
+
+ACCOUNT_FORM: Final = "account_form"
+ACCOUNT_NAME: Final = "account_name"
+ACCOUNT_PASSWORD: Final = "account_password"  # noqa: S105 (a widget key)
+ACCOUNT_ROLE: Final = "account_role"
+ACCOUNT_PICK: Final = "account_pick"
+ACCOUNT_TOGGLE: Final = "account_toggle"

@@ -41,6 +41,7 @@ from geo.export.tables import OVERLAP_METHOD
 from geo.measure.area import M2_PER_UNIT
 from geo.measure.overlap import union_area_m2
 from geo.measure.validate import ValidationReport
+from geo.store.layers import UserLayers
 from geo.store.workspace import LayerGoneError, Workspace, clean_name
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, overlap_with_zones, read_upload
 from geo.upload.coords import CRSCandidate
@@ -50,6 +51,8 @@ from ui import state
 from ui import tiles as tiles_ui
 from ui.columns import in_unit, page_table
 from ui.downloads import table_downloads
+from ui.layer_actions import confirm_delete, store_layer_section
+from ui.store import server_mode, user_layers
 
 FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv", "dxf"]
 ENCODINGS = ["auto", "utf-8", "gbk", "gb18030", "big5"]
@@ -67,8 +70,11 @@ def _recovered(root: str) -> list[str]:
     return Workspace(root).recover()
 
 
-def workspace() -> Workspace:
-    """The workspace folder (``PLANMAP_WORKSPACE`` overrides config/upload.toml)."""
+def workspace() -> Workspace | UserLayers:
+    """The workspace folder (``PLANMAP_WORKSPACE`` overrides config/upload.toml); in
+    server mode the signed-in user's layers in the store (ui/store.py)."""
+    if server_mode():
+        return user_layers()
     ws = Workspace(os.environ.get("PLANMAP_WORKSPACE") or None)
     _recovered(str(ws.root))
     return ws
@@ -132,7 +138,7 @@ def _read(
 def saved_layer(root: str, layer_id: str, version: str) -> gpd.GeoDataFrame:
     """A saved layer's features (cached per layer and save time: a rename changes no
     feature)."""
-    return Workspace(root).read(layer_id)
+    return workspace().read(layer_id)  # root: the cache key
 
 
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
@@ -348,6 +354,7 @@ def saved_section(lang: str) -> None:
         heading, message = notice
         (st.warning if heading == "layer_gone" else st.error)(t(heading, lang))
         st.text(message)
+    store_layer_section(ws, lang)  # server mode: sharing, deleted layers to restore
     layers = ws.list_layers()
     if not layers:
         st.caption(t("no_saved_layers", lang))
@@ -369,19 +376,14 @@ def saved_section(lang: str) -> None:
             on_change=_rename,
             args=(root, meta.layer_id),
         )
-        c4.button(
-            t("delete", lang),
-            key=state.user_layer_delete(meta.layer_id),
-            on_click=_delete,
-            args=(root, meta.layer_id),
-        )
+        confirm_delete(c4, lang, meta.layer_id, on_confirm=_delete, args=(root, meta.layer_id))
 
 
 def _rename(root: str, layer_id: str) -> None:
     """Callback of a layer's name field: rename once per edit. The field then shows the
     stored (cleaned) name, which is not an edit, so nothing is renamed again."""
     key = state.user_layer_rename(layer_id)
-    ws = Workspace(root)
+    ws = workspace()
     try:
         typed = clean_name(str(st.session_state.get(key, "")))
         if typed != ws.get(layer_id).name:
@@ -399,7 +401,7 @@ def _rename(root: str, layer_id: str) -> None:
 def _delete(root: str, layer_id: str) -> None:
     """Callback of a layer's delete button."""
     try:
-        Workspace(root).delete(layer_id)
+        workspace().delete(layer_id)  # soft in the store (server mode)
     except LayerGoneError as exc:
         st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", str(exc))
     except GeoError as exc:
