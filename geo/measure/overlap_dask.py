@@ -9,11 +9,17 @@ row. dask-geopandas has no overlay of its own; this is the "map a function over 
 partitions" pattern it is built for.
 
 Where it runs is dask's choice: the synchronous scheduler, a local cluster, or a real
-cluster, by creating a client before calling::
+cluster, named by address (``python -m geo overlaps --scheduler tcp://HOST:8786``, the
+app's ``config/engine.toml``) or by creating a client before calling::
+
+    pairs = overlap_pairs(parcels, zones, engine="dask", scheduler="tcp://scheduler:8786")
 
     from distributed import Client
     client = Client("tcp://scheduler:8786")  # later computations run there
     pairs = overlap_pairs(parcels, zones, engine="dask")
+
+The scheduler and its workers must be able to import ``geo`` (README, "An office
+cluster"). This module registers the engine with :mod:`geo.measure.engines`.
 
 For a layer too big to load, read it with ``dask_geopandas.read_parquet`` and call
 :func:`overlap_pairs_dask` directly. Needs the packages in ``requirements-dask.txt``;
