@@ -150,9 +150,28 @@ def test_a_click_picks_a_line_only_within_a_few_pixels_and_keeps_the_view(
     """At zoom 16 (2.2 m a pixel) a click 15 m (7 px) from 彩云路 inside 科技企业总部聚集区
     picks the zone, a click on the road picks the road; neither moves or zooms the map."""
     driver = browser.driver
+    driver.set_window_size(1366, 768)  # a planner's laptop
     driver.get(streamlit_url(APP))
     browser.wait_for_leaflet_paths(min_count=10)
     spot, on_road = _near_line_inside("fin_hq_cluster", "caiyun_lu_axis", offset_m=15.0)
+
+    def layout() -> tuple[float, float, float]:
+        """(map bottom, tab bar top, window height) in CSS pixels, once both are drawn."""
+
+        def measured(driver: Any) -> Any:
+            driver.switch_to.default_content()
+            return driver.execute_script(
+                "var m = document.querySelector('iframe[src*=\"st_folium\"]');"
+                "var tabs = document.querySelector('[role=tablist]');"
+                "if (!m || !tabs) { return null; }"
+                "return [m.getBoundingClientRect().bottom,"
+                " tabs.getBoundingClientRect().top, window.innerHeight];"
+            )
+
+        return tuple(browser.wait().until(measured))
+
+    empty = layout()
+    assert empty[0] <= empty[2] and empty[1] < empty[2], f"map or tabs below the fold: {empty}"
 
     def view() -> tuple[float, float, float]:
         browser.enter_map()
@@ -200,6 +219,8 @@ def test_a_click_picks_a_line_only_within_a_few_pixels_and_keeps_the_view(
     )
     assert "彩云路" not in panel_title(driver)
     assert view() == before, "selecting a zone moved or zoomed the map"
+    # The panel scrolls inside itself: the map and the tabs stay where they were.
+    assert layout() == empty
 
     browser.click_until(
         click_at(on_road),
