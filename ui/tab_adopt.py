@@ -45,7 +45,8 @@ PREVIEW_DOCUMENT = "(preview)"
 def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedLayers) -> None:
     st.subheader(t("adopt_heading", lang))
     st.caption(t("adopt_note", lang))
-    record = pick_layer(layers, lang, label="adopt_layer", key=state.ADOPT_LAYER)
+    # Nothing is read until a layer is chosen: the tab runs on every rerun of the page.
+    record = pick_layer(layers, lang, label="adopt_layer", key=state.ADOPT_LAYER, preselect=False)
     if record is None:
         return
     try:

@@ -69,15 +69,20 @@ def store_and_user(lang: str) -> tuple[Store, User] | None:
     return store, user
 
 
-def pick_layer(layers: SavedLayers, lang: str, *, label: str, key: str) -> WorkspaceLayer | None:
-    """A saved layer chosen by name (``label``: the i18n key of the selectbox), or a note
-    that there is none and None."""
+def pick_layer(
+    layers: SavedLayers, lang: str, *, label: str, key: str, preselect: bool = True
+) -> WorkspaceLayer | None:
+    """A saved layer chosen by name (``label``: the i18n key of the selectbox), or None:
+    a note when there is none; nothing chosen yet unless ``preselect`` (the first)."""
     saved = {layer.layer_id: layer for layer in layers.list_layers()}
     if not saved:
         st.caption(t("compare_no_layers", lang))
         return None
-    picked = st.selectbox(t(label, lang), list(saved), format_func=lambda i: saved[i].name, key=key)
-    return saved[str(picked)]
+    picked = st.selectbox(
+        t(label, lang), list(saved), index=0 if preselect else None,
+        format_func=lambda i: saved[i].name, key=key,
+    )  # fmt: skip
+    return None if picked is None else saved[str(picked)]
 
 
 def plan_versions(store: Store, user: User) -> dict[str, str]:
@@ -119,6 +124,15 @@ def with_changes(
         by.append(v.author)
         why.append(v.reason)
     return after.assign(changed_by=by, reason=why)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cached_versions(
+    _store: Store, _user: User, where: str, before_as_of: str, after_as_of: str
+) -> Comparison:
+    """:func:`compare_versions` once per store and pair of times (versions never change;
+    a comparison of the whole plan takes about two seconds)."""
+    return compare_versions(_store, _user, before_as_of, after_as_of)
 
 
 def compare_versions(store: Store, user: User, before_as_of: str, after_as_of: str) -> Comparison:
@@ -189,8 +203,13 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
         )  # fmt: skip
         stem = "compare_versions"
 
+        head = max((k for k in times if k != CURRENT), default=CURRENT)
+
         def make() -> Comparison:
-            return compare_versions(store, user, str(before), str(after))
+            # "current" as the newest change's time: the same plan, and a cache key that
+            # moves on with the next change.
+            a, b = (head if k == CURRENT else str(k) for k in (before, after))
+            return _cached_versions(store, user, store.describe(), a, b)
     else:
         picked = pick_layer(layers, lang, label="compare_layer", key=state.COMPARE_LAYER)
         if picked is None:

@@ -69,7 +69,7 @@ def _edit(store: Store, box: tuple[float, float, float, float], reason: str) -> 
     )  # fmt: skip
 
 
-def _save_red_line(store: Store, tmp_path: Path) -> None:
+def _save_red_line(store: Store, tmp_path: Path) -> str:
     """A saved layer (as the uploads tab saves it) of one feature named like the
     university area, the shape BOX_A."""
     name_zh = str(store.current_plan().loc[UNI, "name_zh"])
@@ -77,7 +77,7 @@ def _save_red_line(store: Store, tmp_path: Path) -> None:
     data = geojson_text(layer).encode("utf-8")
     loaded = read_upload(data, "控规红线.geojson")
     assert isinstance(loaded, LoadedLayer)
-    Workspace(tmp_path / "workspace").save(loaded, data, name="控规红线")
+    return Workspace(tmp_path / "workspace").save(loaded, data, name="控规红线").layer_id
 
 
 def _run() -> AppTest:
@@ -112,9 +112,11 @@ def test_adopting_a_saved_layer_saves_a_new_version_with_author_and_source(
     store: Store, tmp_path: Path
 ) -> None:
     planner = store.local_user("planner")
-    _save_red_line(store, tmp_path)
+    layer_id = _save_red_line(store, tmp_path)
     base = store.get(planner, UNI).version
     at = _run()
+    assert len(at.dataframe) == 0, "no layer is read before one is chosen"
+    at.selectbox(key=state.ADOPT_LAYER).set_value(layer_id).run()
     proposal = at.dataframe[-1].value.set_index("Id")
     assert proposal.loc[UNI, "New area (km²)"] == pytest.approx(geod_box_m2(BOX_A) / 1e6, rel=1e-6)
     at.text_input(key=state.ADOPT_DOCUMENT).input(DOCUMENT)
@@ -138,8 +140,9 @@ def test_a_save_over_a_newer_version_shows_the_conflict_and_keeps_it(
     store: Store, tmp_path: Path
 ) -> None:
     planner = store.local_user("planner")
-    _save_red_line(store, tmp_path)
+    layer_id = _save_red_line(store, tmp_path)
     at = _run()
+    at.selectbox(key=state.ADOPT_LAYER).set_value(layer_id).run()
     at.text_input(key=state.ADOPT_DOCUMENT).input(DOCUMENT)
     at.number_input(key=state.ADOPT_ACCURACY).set_value(0.5)
     at.text_input(key=state.ADOPT_REASON).input("控规批复").run()
@@ -157,9 +160,10 @@ def test_a_viewer_sees_the_proposal_but_cannot_save(
 ) -> None:
     viewer = store.add_user("reader", "reader-pass-1", "viewer")
     monkeypatch.setattr("ui.tab_compare.current_user", lambda: viewer)
-    _save_red_line(store, tmp_path)
+    layer_id = _save_red_line(store, tmp_path)
     base = store.get(viewer, UNI).version
     at = _run()
+    at.selectbox(key=state.ADOPT_LAYER).set_value(layer_id).run()
     assert UNI in set(at.dataframe[-1].value["Id"]), "the proposal is shown"
     assert t("adopt_viewer", "en") in [c.value for c in at.caption]
     assert not [b for b in at.button if b.key == state.ADOPT_SAVE], "no save button"
