@@ -122,6 +122,7 @@ def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedL
     except GeoError as exc:
         show_error(exc, lang, heading="adopt_error")
         return
+    st.session_state[state.ADOPT_SEEN] = {v.object_id: v.version for v in done}
     st.success(t("adopt_saved", lang))
     for v in done:
         st.text(f"{v.name} · {v.object_id}: {v.version} · {v.author}")

@@ -130,6 +130,10 @@ def test_adopting_a_saved_layer_saves_a_new_version_with_author_and_source(
     assert (saved.author, saved.reason) == ("planner", "控规批复")
     assert DOCUMENT in saved.source and "控规红线.geojson" in saved.source
     assert saved.accuracy.startswith("0.5 m")
+    at.button(key=state.ADOPT_SAVE).click().run()  # at once on top of its own save
+    assert not [e.value for e in at.error], "one's own save is no conflict"
+    assert t("adopt_saved", "en") in [s.value for s in at.success]
+    assert store.get(planner, UNI).version == base + 2
     plan = store.current_plan()
     assert plan.loc[UNI, "geometry_source"] == "authoritative"
     assert plan.loc[UNI, "source_document"] == DOCUMENT
