@@ -1,7 +1,8 @@
 """Setting up the store in PostgreSQL + PostGIS: a database, its owner and the app's role.
 
-    python -m geo store init --admin-url postgresql://postgres@HOST/postgres \\
-        --database planmap --app-role planmap_app
+    from geo.store.postgis import install_postgis
+    install_postgis("postgresql://postgres@HOST/postgres", database="planmap",
+                    app_password="...")   # returns the app's URL
 
 The tables belong to ``owner_role`` (no login); the app logs in as ``app_role``, which may
 read and append but never update or delete a version or an audit row
