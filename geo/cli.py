@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -247,11 +248,26 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
+# Commands whose modules load only when one of them runs (or for the full help): the
+# export commands pull in matplotlib (0.4 s), the store SQLAlchemy (1.3 s), review 0.7 s;
+# the figures' own commands need none of them.
+LAZY_COMMANDS: dict[str, str] = {
+    "check": "geo.review.cli",
+    "topology": "geo.review.cli",
+    "landuse": "geo.review.cli",
+    "users": "geo.store.cli",
+    "history": "geo.store.cli",
+    "diff": "geo.edit.cli",
+    "export": "geo.export.cli",
+}
+
+
+def parser(*, command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and for ``--help`` documentation).
 
-    ``with_export=False`` lists ``export`` without loading it: the export commands pull
-    in matplotlib (0.4 s), which the other commands do not need.
+    With ``command`` one of the built-in commands, the modules of :data:`LAZY_COMMANDS`
+    are not imported; with one of those, only its own module is; otherwise (``--help``,
+    an unknown word) every command is registered, so the help and the error list them.
     """
     p = argparse.ArgumentParser(prog="python -m geo", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -320,30 +336,19 @@ def parser(*, with_export: bool = True) -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sp.set_defaults(func=cmd_plan_check)
 
-    from geo.review.cli import add_parser as add_check_parser  # python -m geo check
-
-    add_check_parser(sub)
-
-    from geo.store.cli import add_parser as add_store_parser  # python -m geo users|history
-
-    add_store_parser(sub)
-
-    from geo.edit.cli import add_parser as add_diff_parser  # python -m geo diff
-
-    add_diff_parser(sub)
-
-    if with_export:
-        from geo.export.cli import add_parser as add_export_parser
-
-        add_export_parser(sub)
-    else:
-        sub.add_parser("export", help="print-ready maps (PNG/PDF), layers, tables")
+    eager = {"areas", "overlaps", "build-data", "plan-check"}
+    if command in eager:
+        return p
+    wanted = {LAZY_COMMANDS[command]} if command in LAZY_COMMANDS else set(LAZY_COMMANDS.values())
+    for module in dict.fromkeys(LAZY_COMMANDS.values()):  # registration order, once each
+        if module in wanted:
+            importlib.import_module(module).add_parser(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    args = parser(with_export=bool(words) and words[0] == "export").parse_args(words)
+    args = parser(command=words[0] if words else None).parse_args(words)
     try:
         return int(args.func(args))
     except GeoError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,13 @@ import shapely.geometry
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from geo import cli
 from geo.cli import main
 from geo.io import read_layer, write_geojson_atomic
 from tests.conftest import gk_boxes
 from tests.geo.geod_reference import geod_area_m2
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -183,3 +188,35 @@ def test_gcj02_coordinates_are_converted(
     before = square.geometry.iloc[0].centroid
     assert moved.x - before.x == pytest.approx(-0.00142, abs=0.0002)
     assert moved.y - before.y == pytest.approx(0.00306, abs=0.0002)
+
+
+LAZY_PROBE = """
+import sys
+from geo.cli import parser
+parser(command={command!r}).parse_args({argv!r})
+print(",".join(sorted(m for m in {modules!r} if m in sys.modules)))
+"""
+HEAVY = ("sqlalchemy", "matplotlib", "geo.review.cli", "geo.store.cli", "geo.edit.cli")
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["areas", "x.geojson"], ""),
+        (["overlaps", "a.geojson", "b.geojson"], ""),
+        (["history"], "geo.store.cli,sqlalchemy"),
+        (["diff", "a.geojson", "b.geojson"], "geo.edit.cli"),
+    ],
+)
+def test_a_command_loads_only_its_own_modules(argv: list[str], loaded: str) -> None:
+    code = LAZY_PROBE.format(command=argv[0], argv=argv, modules=HEAVY)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == loaded
+
+
+def test_the_full_help_lists_every_command() -> None:
+    help_text = cli.parser().format_help()
+    for command in ("areas", "overlaps", "plan-check", *cli.LAZY_COMMANDS):
+        assert command in help_text
