@@ -146,7 +146,8 @@ def test_a_rename_error_has_its_own_heading(
     at = _app(root, monkeypatch)
     at.text_input(key=state.user_layer_rename(meta.layer_id)).input(" \t ").run(timeout=60)
     assert not at.exception, [e.value for e in at.exception]
-    assert [e.value for e in at.error] == [t("rename_error", "zh")]
+    upload_tab = next(tab for tab in at.tabs if tab.label == t("upload_tab", "zh"))
+    assert [e.value for e in upload_tab.error] == [t("rename_error", "zh")]
     assert t("upload_error", "zh") not in [e.value for e in at.error]
     assert any("empty; give the layer a name" in x for x in _texts(at))
     assert Workspace(root).get(meta.layer_id).name == "地块"

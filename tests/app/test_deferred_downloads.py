@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.media_file_storage import MediaFileKind
 from streamlit.testing.v1 import AppTest
 
 import geo.export.layers
@@ -51,7 +52,8 @@ def managers(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
 
 
 def _stored_downloads(mgr: MediaFileManager) -> int:
-    return len(mgr._file_metadata)
+    """Files stored for download buttons (not images a tab shows)."""
+    return sum(m.kind == MediaFileKind.DOWNLOADABLE for m in mgr._file_metadata.values())
 
 
 def _click(mgr: MediaFileManager, button: Any) -> bytes:
