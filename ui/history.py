@@ -59,7 +59,7 @@ def history_tab(lang: str, user: User) -> None:
     if table.empty:
         st.caption(t("history_empty", lang))
     else:
-        show_table(table, lang)
+        show_table(table, lang, figures=True)
         table_downloads(
             table, lang=lang, stem=f"history_{scope}", sheet="history", unit="m2",
             method=AREA_METHOD,
@@ -87,7 +87,7 @@ def _restore(store: Store, user: User, object_id: str, lang: str) -> None:
             for v in reversed(versions)
         ]
     )  # fmt: skip
-    show_table(rows, lang)
+    show_table(rows, lang, figures=True)
     latest = versions[-1]
     if not user.can_edit or len(versions) < 2:
         return
