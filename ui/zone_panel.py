@@ -82,6 +82,10 @@ def zone_panel(
         st.text(" · ".join(shown_area(one, figs.loc[[zone_id], "area_m2"], u, lang) for u in UNITS))
         st.markdown(f"**{t('area_gk', lang)}**")
         st.text(shown_area(one, figs.loc[[zone_id], "gk_area_m2"], unit, lang))
+        land = figs.loc[[zone_id], "land_area_m2"]
+        if pd.notna(land.iloc[0]) and land.iloc[0] < 0.995 * f["area_m2"]:  # holds lake water
+            st.markdown(f"**{t('area_land', lang)}**")
+            st.text(" · ".join(shown_area(one, land, u, lang) for u in UNITS))
         st.caption(t("area_rounded_note", lang))
     plan_figures(z, f, lang, unit)
 

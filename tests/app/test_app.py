@@ -170,3 +170,29 @@ def test_downloaded_tables_say_unit_method_and_crs() -> None:
     assert notes == {"unit": "ha", "method": AREA_METHOD, "crs": "EPSG:4490"}
     csv = _file(table, "csv", "areas").decode("utf-8-sig")
     assert csv.splitlines()[0] == "id,area_ha,unit,method,crs"
+
+
+def test_the_district_outline_shows_its_land_area_beside_the_outline(app: AppTest) -> None:
+    import geopandas as gpd
+
+    from tests.geo.geod_reference import geod_area_m2
+
+    plan = gpd.read_file(Path(APP).parent / "data" / "zones.geojson").set_index("id")
+    outline = plan.loc["ext_chenggong_admin", "geometry"]
+    lake = plan.loc["ctx_dianchi", "geometry"]
+    land_km2 = geod_area_m2(outline.difference(lake)) / 1e6  # Geod directly, not geo.measure
+
+    app.selectbox(key=state.SEARCH).set_value("ext_chenggong_admin").run()
+    assert not app.exception
+    assert f"**{t('area_land', 'zh')}**" in [str(x.value) for x in app.markdown]
+    # Two lines in km² · 公顷 · 亩: the outline's ellipsoidal area, then its land area.
+    lines = [str(x.value) for x in app.text if "平方公里 · " in str(x.value)]
+    first = [float(v.split("平方公里")[0].lstrip("≈约 ").replace(",", "")) for v in lines]
+    assert len(first) == 2, lines
+    outline_km2 = geod_area_m2(outline) / 1e6
+    assert abs(first[0] - outline_km2) <= 0.05 * outline_km2
+    assert abs(first[1] - land_km2) <= 0.05 * land_km2  # rounded to the outline's accuracy
+    assert first[1] < 0.95 * first[0]  # the lake strip is left out
+
+    app.selectbox(key=state.SEARCH).set_value("fin_sci_tech_finance_centre").run()
+    assert f"**{t('area_land', 'zh')}**" not in [str(x.value) for x in app.markdown]
