@@ -8,6 +8,7 @@ import streamlit as st
 from geo.declared.basemaps import Basemap, available_basemaps, load_basemaps
 from geo.declared.i18n import t
 from geo.declared.registry import Registry
+from geo.plan.zones import not_located
 from ui import state
 from ui.columns import name_column
 from ui.data import UNITS, secret_or_env
@@ -27,6 +28,7 @@ def sidebar(reg: Registry, zs: gpd.GeoDataFrame) -> tuple[str, Basemap, str, lis
 
     sb.subheader(t("layers", lang))
     visible = layer_toggles(reg, lang)
+    not_located_list(zs, lang)
 
     bases = available_basemaps(load_basemaps(), token_for=secret_or_env)
     base = sb.selectbox(
@@ -96,3 +98,17 @@ def zone_search(zs: gpd.GeoDataFrame, lang: str) -> None:
         key=state.SEARCH,
         on_change=on_pick,
     )
+
+
+def not_located_list(zs: gpd.GeoDataFrame, lang: str) -> None:
+    """The plan's elements found nowhere, by name: no shape and no area, but listed (and
+    searchable above) so that nobody takes their absence from the map for absence from
+    the plan."""
+    missing = not_located(zs)
+    if missing.empty:
+        return
+    names = missing[name_column(lang)].astype(str).tolist()
+    with st.sidebar.expander(f"{t('not_located_heading', lang)} ({len(names)})"):
+        st.caption(t("source_not_located", lang))
+        for name in names:
+            st.text(name)  # plain text: never Markdown

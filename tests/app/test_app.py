@@ -196,3 +196,15 @@ def test_the_district_outline_shows_its_land_area_beside_the_outline(app: AppTes
 
     app.selectbox(key=state.SEARCH).set_value("fin_sci_tech_finance_centre").run()
     assert f"**{t('area_land', 'zh')}**" not in [str(x.value) for x in app.markdown]
+
+
+def test_the_sidebar_lists_the_elements_not_located(app: AppTest) -> None:
+    import geopandas as gpd
+
+    plan = gpd.read_file(Path(APP).parent / "data" / "zones.geojson")
+    missing = plan[plan.geometry.isna()]
+    assert len(missing) >= 6  # the six placeholders at least
+    heading = f"{t('not_located_heading', 'zh')} ({len(missing)})"
+    assert heading in [e.label for e in app.sidebar.expander]
+    shown = {str(x.value) for x in app.sidebar.text}
+    assert set(missing["name_zh"]) <= shown
