@@ -7,13 +7,16 @@ out unless asked for, and the totals say which layers and how many features they
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from geo.declared.i18n import t
 from geo.export.tables import AREA_METHOD
+from geo.measure.area import M2_PER_UNIT
+from geo.measure.precision import area_displays
 from ui import state
 from ui.columns import in_unit, page_table
-from ui.data import area_rows, current, registry
+from ui.data import area_rows, current, registry, zones
 from ui.downloads import table_downloads
 
 CONTEXT_GROUP = "reference"  # extents and context, not zones of the plan
@@ -45,7 +48,21 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     if left_out:
         what += " " + t("totals_left_out", lang).format(layers="、".join(left_out))
     st.caption(what)
-    st.dataframe(page_table(in_unit(table, unit), lang), hide_index=True, width="stretch")
+    st.dataframe(page_table(shown_areas(table, unit), lang), hide_index=True, width="stretch")
     table_downloads(
         table, lang=lang, stem="chenggong_areas", sheet="areas", unit=unit, method=AREA_METHOD
     )
+
+
+def shown_areas(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The area table as the page shows it: areas in ``unit``, each rounded to what its
+    zone's accuracy and perimeter support (``≈`` for a schematic one), by the project's
+    one rule (:func:`geo.measure.precision.area_displays`). Downloads keep every digit."""
+    path, version = current()
+    shown = in_unit(table, unit)
+    rows = zones(path, version).loc[table["id"].to_numpy()]  # indexed by id
+    rows.index = table.index
+    for col in (f"area_{unit}", f"gk_area_{unit}"):
+        if col in shown:
+            shown[col] = area_displays(rows, shown[col] * M2_PER_UNIT[unit], unit=unit)
+    return shown

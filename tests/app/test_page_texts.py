@@ -175,3 +175,20 @@ def test_missing_attribute_values_are_blank_in_the_preview(app: AppTest) -> None
     assert not app.exception, [e.value for e in app.exception]
     preview = next(d.value for d in app.dataframe if "note" in d.value.columns)
     assert list(preview["note"]) == ["有值", ""]
+
+
+def test_area_table_rounds_each_area_to_its_accuracy(app: AppTest) -> None:
+    from pyproj import Geod
+
+    from tests.geo.geod_reference import geod_area_m2
+
+    plan = load_plan_layers().set_index("id")
+    fd = plan.loc["fin_sci_tech_finance_centre"]
+    band_km2 = fd["accuracy_m"] * Geod(ellps="GRS80").geometry_length(fd.geometry.boundary) / 1e6
+    true_km2 = geod_area_m2(fd.geometry) / 1e6
+    table = app.dataframe[0].value.set_index("编号")
+    cell = str(table.loc["fin_sci_tech_finance_centre", "椭球面积 (平方公里)"])
+    assert cell.startswith("≈"), cell  # a sketch's figure is approximate
+    digits = [c for c in cell if c.isdigit()]
+    assert len(digits) <= 2, cell  # "≈5", not "5.1437"
+    assert abs(float(cell.lstrip("≈").replace(",", "")) - true_km2) <= band_km2
