@@ -138,10 +138,10 @@ def rules_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
     except GeoError as exc:
         show_error(exc, lang, "review_error")
         return
-    show_table(rules, lang)
+    show_table(_localised(rules, lang), lang, figures=True)
     table_downloads(rules, lang=lang, stem="review_rules", sheet="rules", unit="m2", method=METHOD)
     st.markdown(f"**{t('review_violations', lang)}**")
-    show_table(violations, lang)
+    show_table(_localised(violations, lang), lang, figures=True)
     table_downloads(
         violations,
         lang=lang,
@@ -323,3 +323,16 @@ def review_tab(lang: str) -> None:
     topology_section(lang, saved)
     landuse_section(lang, saved)
     exports_section(lang, saved)
+
+
+def _localised(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A rule or violation table as the page shows it: the status and the rule's name in
+    the page's language only (the downloads keep both)."""
+    shown = table.copy()
+    if "status_zh" in shown:
+        if lang == "zh":
+            shown["status"] = shown["status_zh"]
+        shown = shown.drop(columns="status_zh")
+    other = "name_en" if lang == "zh" else "name_zh"
+    shown = shown.drop(columns=[other]) if other in shown else shown
+    return shown.rename(columns={"kind": "rule_kind"})

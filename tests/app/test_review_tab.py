@@ -9,7 +9,9 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from geo.declared.i18n import t
 from geo.io import geojson_text
+from geo.review.conflicts import STATUS_LABELS
 from geo.store.workspace import Workspace
 from geo.upload import read_upload
 from ui import state
@@ -36,6 +38,12 @@ def _saved_control_lines(root: Path) -> str:
     return Workspace(root).save(result, data, name="三区三线").layer_id  # type: ignore[arg-type]
 
 
+# The tables as the page shows them: headers and statuses in the page's language (zh).
+RULE = t("col_rule_id", "zh")
+STATUS = t("col_status", "zh")
+LABEL = {status: labels["zh"] for status, labels in STATUS_LABELS.items()}
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "workspace"
@@ -48,8 +56,8 @@ def test_the_tab_shows_every_rule_and_the_control_line_rules_not_run(workspace: 
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     rules = at.dataframe[0].value
-    assert "no_zone_on_basic_farmland" in set(rules["rule_id"])
-    assert set(rules.loc[rules["rule_id"].str.startswith("no_zone"), "status"]) == {"not_run"}
+    assert "no_zone_on_basic_farmland" in set(rules[RULE])
+    assert set(rules.loc[rules[RULE].str.startswith("no_zone"), STATUS]) == {LABEL["not_run"]}
     assert [s.value for s in at.subheader][:3] == ["冲突规则检查", "拓扑检查", "用地用海分类统计"]
 
 
@@ -59,14 +67,14 @@ def test_a_saved_control_line_layer_runs_the_farmland_rule(workspace: Path) -> N
     at.run()
     at.multiselect(key=state.REVIEW_LAYERS).set_value([layer_id]).run()
     assert not at.exception, [e.value for e in at.exception]
-    rules = at.dataframe[0].value.set_index("rule_id")
+    rules = at.dataframe[0].value.set_index(RULE)
     # The sketches' accuracy (hundreds of metres) makes even a whole zone on farmland
     # "uncertain" by the perimeter band; either way the rule ran and found the zone.
-    assert rules.loc["no_zone_on_basic_farmland", "status"] in {"fail", "uncertain"}
-    assert rules.loc["no_zone_on_basic_farmland", "uncertain_count"] >= 1
+    assert rules.loc["no_zone_on_basic_farmland", STATUS] in {LABEL["fail"], LABEL["uncertain"]}
+    assert rules.loc["no_zone_on_basic_farmland", t("col_uncertain_count", "zh")] >= 1
     violations = at.dataframe[1].value
-    hit = violations[violations["rule_id"] == "no_zone_on_basic_farmland"]
-    assert "fin_sci_tech_finance_centre" in set(hit["feature"])
+    hit = violations[violations[RULE] == "no_zone_on_basic_farmland"]
+    assert "fin_sci_tech_finance_centre" in set(hit[t("col_feature", "zh")])
     assert at.image, "the violating pieces are drawn"
 
 
