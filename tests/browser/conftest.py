@@ -86,11 +86,15 @@ def _free_port() -> int:
         return port
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log_path: Path, *, name: str = "streamlit"
+) -> None:
+    """Until ``url``'s health check answers (through a proxy too), failing at once if
+    ``process`` dies."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}:\n{_tail(log_path)}")
+            pytest.fail(f"{name} exited with {process.returncode}:\n{_tail(log_path)}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
@@ -100,7 +104,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) ->
         # Between polls, wait on the server process itself: back at once if it dies.
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=HEALTH_POLL_S)
-    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}")
+    pytest.fail(f"{name} not healthy after {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}")
 
 
 def _tail(path: Path, *, lines: int = 40) -> str:

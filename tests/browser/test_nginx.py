@@ -8,14 +8,14 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
-import socket
 import subprocess
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.browser.conftest import _free_port, _wait_healthy
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,12 +30,6 @@ APP = REPO / "streamlit_app.py"
 CONF = REPO / "deploy" / "nginx.conf"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str) -> tuple[dict[str, str], bytes]:
     request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -45,7 +39,7 @@ def _get(url: str) -> tuple[dict[str, str], bytes]:
 @pytest.fixture
 def proxied(streamlit_url: Callable[[Path], str], tmp_path: Path) -> Iterator[str]:
     app = streamlit_url(APP).removeprefix("http://")
-    port = _port()
+    port = _free_port()
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     conf = tmp_path / "nginx.conf"
@@ -65,15 +59,8 @@ def proxied(streamlit_url: Callable[[Path], str], tmp_path: Path) -> Iterator[st
             stderr=err,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # until nginx answers (it proxies the health check to the app)
-        try:
-            _get(f"{url}/_stcore/health")
-            break
-        except OSError:
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "nginx did not answer within 60 s"
-            time.sleep(0.2)
+    # Until nginx answers (it proxies the health check to the app); waits on the process.
+    _wait_healthy(url, process, log, name="nginx")
     yield url
     process.terminate()
     process.wait(timeout=30)
