@@ -48,17 +48,20 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     if left_out:
         what += " " + t("totals_left_out", lang).format(layers="、".join(left_out))
     st.caption(what)
-    st.dataframe(page_table(shown_areas(table, unit), lang), hide_index=True, width="stretch")
+    shown = shown_areas(path, version, tuple(visible), unit)
+    st.dataframe(page_table(shown, lang), hide_index=True, width="stretch")
     table_downloads(
         table, lang=lang, stem="chenggong_areas", sheet="areas", unit=unit, method=AREA_METHOD
     )
 
 
-def shown_areas(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+@st.cache_data(show_spinner=False)
+def shown_areas(path: str, version: float, layer_ids: tuple[str, ...], unit: str) -> pd.DataFrame:
     """The area table as the page shows it: areas in ``unit``, each rounded to what its
     zone's accuracy and perimeter support (``≈`` for a schematic one), by the project's
-    one rule (:func:`geo.measure.precision.area_displays`). Downloads keep every digit."""
-    path, version = current()
+    one rule (:func:`geo.measure.precision.area_displays`; geodesic perimeters, so cached
+    with the data's version). Downloads keep every digit."""
+    table, _ = area_rows(path, version, layer_ids, unit)
     shown = in_unit(table, unit)
     rows = zones(path, version).loc[table["id"].to_numpy()]  # indexed by id
     rows.index = table.index
