@@ -27,7 +27,7 @@ from typing import Any
 
 import xyzservices.providers as xyz
 
-from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml, one_of, parse_tables
 from geo.declared.i18n import t
 from geo.errors import ConfigError, collect
 
@@ -87,53 +87,64 @@ class Basemap:
         return fill(self.url), fill(self.overlay_url)
 
 
+def _provider_tiles(b: Mapping[str, Any], *, where: str, found: list[str]) -> dict[str, Any]:
+    """``url``, ``subdomains`` and ``attribution`` of a basemap, from its xyzservices
+    ``provider`` if it names one (problems with it go to ``found``)."""
+    tiles = {
+        "url": b.get("url"),
+        "subdomains": b.get("subdomains", "abc"),
+        "attribution": b.get("attribution", ""),
+    }
+    if "provider" not in b:
+        return tiles
+    if "url" in b:
+        found.append(f"{where}: give 'provider' or 'url', not both")
+    try:
+        tp = xyz.query_name(b["provider"])
+    except ValueError:
+        found.append(f"{where}: {b['provider']!r} is not an xyzservices provider name")
+        return tiles
+    if tp.requires_token() and "token_env" not in b:
+        found.append(f"{where}: {b['provider']} needs an API key; declare token_env")
+    keys = {"apikey": "{token}"} if tp.requires_token() else {}
+    return {
+        "url": tp.build_url(fill_subdomain=False, scale_factor="", **keys),
+        "subdomains": tp.get("subdomains", "abc"),
+        "attribution": tiles["attribution"]
+        or tp.get("html_attribution", tp.get("attribution", "")),
+    }
+
+
+def _parse_basemap(b: Mapping[str, Any], where: str, found: list[str]) -> Basemap:
+    tiles = _provider_tiles(b, where=where, found=found)
+    found += one_of(b["crs"], ("wgs84", "gcj02"), where=where, key="crs")
+    grid = b.get("tile_grid", "web_mercator")
+    found += one_of(grid, TILE_GRIDS, where=where, key="tile_grid")
+    return Basemap(
+        id=b["id"],
+        name_zh=b["name_zh"],
+        name_en=b["name_en"],
+        crs=b["crs"],
+        overlay_url=b.get("overlay_url"),
+        token_env=b.get("token_env"),
+        default=bool(b.get("default", False)),
+        tile_grid=grid,
+        **tiles,
+    )
+
+
 def parse_basemaps(raw: dict[str, Any], *, where: str = "basemaps.toml") -> tuple[Basemap, ...]:
     """Validate a parsed basemaps file (pure)."""
     problems = check_keys(raw, where=where, required=("basemaps",))
-    out: list[Basemap] = []
-    for i, b in enumerate(raw.get("basemaps", [])):
-        w = f"{where} basemaps[{i}] ({b.get('id', '?')})"
-        found = check_keys(
-            b, where=w, required=("id", "name_zh", "name_en", "crs"), optional=_OPTIONAL
-        )
-        url, attribution = b.get("url"), b.get("attribution", "")
-        subdomains = b.get("subdomains", "abc")
-        if "provider" in b:
-            if "url" in b:
-                found.append(f"{w}: give 'provider' or 'url', not both")
-            try:
-                tp = xyz.query_name(b["provider"])
-            except ValueError:
-                found.append(f"{w}: {b['provider']!r} is not an xyzservices provider name")
-            else:
-                if tp.requires_token() and "token_env" not in b:
-                    found.append(f"{w}: {b['provider']} needs an API key; declare token_env")
-                keys = {"apikey": "{token}"} if tp.requires_token() else {}
-                url = tp.build_url(fill_subdomain=False, scale_factor="", **keys)
-                subdomains = tp.get("subdomains", "abc")
-                attribution = attribution or tp.get("html_attribution", tp.get("attribution", ""))
-        if b.get("crs") not in ("wgs84", "gcj02"):
-            found.append(f"{w}: crs must be 'wgs84' or 'gcj02'")
-        grid = b.get("tile_grid", "web_mercator")
-        if grid not in TILE_GRIDS:
-            found.append(f"{w}: tile_grid {grid!r} is not one of {', '.join(TILE_GRIDS)}")
-        if not found:
-            out.append(
-                Basemap(
-                    id=b["id"],
-                    name_zh=b["name_zh"],
-                    name_en=b["name_en"],
-                    crs=b["crs"],
-                    url=url,
-                    overlay_url=b.get("overlay_url"),
-                    subdomains=subdomains,
-                    attribution=attribution,
-                    token_env=b.get("token_env"),
-                    default=bool(b.get("default", False)),
-                    tile_grid=grid,
-                )
-            )
-        problems += found
+    out = parse_tables(
+        raw,
+        "basemaps",
+        _parse_basemap,
+        where=where,
+        required=("id", "name_zh", "name_en", "crs"),
+        optional=_OPTIONAL,
+        problems=problems,
+    )
     if sum(m.default for m in out) != 1:
         problems.append(f"{where}: exactly one basemap must have default = true")
     collect(problems, what=f"basemap registry {where}", error=ConfigError)

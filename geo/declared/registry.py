@@ -8,18 +8,24 @@ and the sidebar all read their layer list from here and nowhere else.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import (
+    CONFIG_DIR,
+    ID_PATTERN,
+    check_keys,
+    declared_twice,
+    load_toml,
+    parse_tables,
+)
 from geo.errors import ConfigError, collect
 
 LAYERS_FILE = CONFIG_DIR / "layers.toml"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -115,65 +121,77 @@ _LAYER_REQUIRED = (
 )
 
 
+def _parse_group(g: Mapping[str, Any], where: str, found: list[str]) -> Group:
+    return Group(str(g["id"]), g["name_zh"], g["name_en"], int(g["order"]))
+
+
+def _layer_problems(layer: Mapping[str, Any], *, where: str, group_ids: Sequence[str]) -> list[str]:
+    """What is wrong with the values of a layer table whose keys are right."""
+    found = []
+    if not ID_PATTERN.match(str(layer["id"])):
+        found.append(f"{where}: id must be lower-case ascii letters, digits and _")
+    if layer["group"] not in group_ids:
+        found.append(f"{where}: group {layer['group']!r} is not declared under [[groups]]")
+    colours = [layer["color"], layer["fill"], *layer.get("colors", {}).values()]
+    found += [f"{where}: colour {c!r} is not #rrggbb" for c in colours if not _COLOR.match(c)]
+    if not 0.0 <= float(layer["fill_opacity"]) <= 1.0:
+        found.append(f"{where}: fill_opacity must be between 0 and 1")
+    if ("color_by" in layer) != ("colors" in layer):
+        found.append(f"{where}: give both color_by and colors, or neither")
+    return found
+
+
+def _layer_spec(layer: Mapping[str, Any]) -> LayerSpec:
+    return LayerSpec(
+        id=layer["id"],
+        group=layer["group"],
+        name_zh=layer["name_zh"],
+        name_en=layer["name_en"],
+        visible=bool(layer["visible"]),
+        order=int(layer["order"]),
+        color=layer["color"],
+        fill=layer["fill"],
+        fill_opacity=float(layer["fill_opacity"]),
+        weight=float(layer["weight"]),
+        label=bool(layer["label"]),
+        tooltip=tuple(layer["tooltip"]),
+        color_by=layer.get("color_by"),
+        colors=dict(layer.get("colors", {})),
+        context=tuple(layer.get("context", ())),
+    )
+
+
 def parse_registry(raw: dict[str, Any], *, where: str = "layers.toml") -> Registry:
     """Validate a parsed layers file and build the :class:`Registry` (pure; no files)."""
     problems = check_keys(raw, where=where, required=("groups", "layers"))
-    groups: list[Group] = []
-    for i, g in enumerate(raw.get("groups", [])):
-        w = f"{where} groups[{i}] ({g.get('id', '?')})"
-        found = check_keys(g, where=w, required=_GROUP_KEYS)
-        if not found:
-            groups.append(Group(str(g["id"]), g["name_zh"], g["name_en"], int(g["order"])))
-        problems += found
+    groups = parse_tables(
+        raw, "groups", _parse_group, where=where, required=_GROUP_KEYS, problems=problems
+    )
     group_ids = [g.id for g in groups]
-    layers: list[LayerSpec] = []
-    for i, layer in enumerate(raw.get("layers", [])):
-        w = f"{where} layers[{i}] ({layer.get('id', '?')})"
-        found = check_keys(
-            layer, where=w, required=_LAYER_REQUIRED, optional=("color_by", "colors", "context")
-        )
-        if not found:
-            if not _ID.match(str(layer["id"])):
-                found.append(f"{w}: id must be lower-case ascii letters, digits and _")
-            if layer["group"] not in group_ids:
-                found.append(f"{w}: group {layer['group']!r} is not declared under [[groups]]")
-            colours = [layer["color"], layer["fill"], *layer.get("colors", {}).values()]
-            found += [f"{w}: colour {c!r} is not #rrggbb" for c in colours if not _COLOR.match(c)]
-            if not 0.0 <= float(layer["fill_opacity"]) <= 1.0:
-                found.append(f"{w}: fill_opacity must be between 0 and 1")
-            if ("color_by" in layer) != ("colors" in layer):
-                found.append(f"{w}: give both color_by and colors, or neither")
-        if not found:
-            layers.append(
-                LayerSpec(
-                    id=layer["id"],
-                    group=layer["group"],
-                    name_zh=layer["name_zh"],
-                    name_en=layer["name_en"],
-                    visible=bool(layer["visible"]),
-                    order=int(layer["order"]),
-                    color=layer["color"],
-                    fill=layer["fill"],
-                    fill_opacity=float(layer["fill_opacity"]),
-                    weight=float(layer["weight"]),
-                    label=bool(layer["label"]),
-                    tooltip=tuple(layer["tooltip"]),
-                    color_by=layer.get("color_by"),
-                    colors=dict(layer.get("colors", {})),
-                    context=tuple(layer.get("context", ())),
-                )
-            )
-        problems += found
-    layer_ids = {str(layer.get("id")) for layer in raw.get("layers", [])}
+
+    def parse_layer(layer: Mapping[str, Any], w: str, found: list[str]) -> LayerSpec:
+        found += _layer_problems(layer, where=w, group_ids=group_ids)
+        return _layer_spec(layer)
+
+    layers = parse_tables(
+        raw,
+        "layers",
+        parse_layer,
+        where=where,
+        required=_LAYER_REQUIRED,
+        optional=("color_by", "colors", "context"),
+        problems=problems,
+    )
+    tables = raw.get("layers", [])
+    layer_ids = {str(t.get("id")) for t in tables if isinstance(t, Mapping)}
     problems += [
         f"{where} layers ({s.id}): context layer {c!r} is not declared"
         for s in layers
         for c in s.context
         if c not in layer_ids
     ]
-    for kind, ids in (("group", group_ids), ("layer", [s.id for s in layers])):
-        dupes = sorted({x for x in ids if ids.count(x) > 1})
-        problems += [f"{where}: {kind} id {d!r} declared twice" for d in dupes]
+    problems += declared_twice(group_ids, where=where, kind="group id")
+    problems += declared_twice([s.id for s in layers], where=where, kind="layer id")
     collect(problems, what=f"layer registry {where}", error=ConfigError)
     return Registry(
         groups=tuple(sorted(groups, key=lambda g: g.order)),

@@ -29,7 +29,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import (
+    CONFIG_DIR,
+    ID_PATTERN,
+    check_keys,
+    declared_twice,
+    is_number,
+    load_toml,
+    one_of,
+    parse_tables,
+)
 from geo.errors import ConfigError, collect
 
 RULES_FILE: Final = CONFIG_DIR / "rules.toml"
@@ -53,7 +62,6 @@ CONTROL_LINE_KINDS: Final = (
     "ecological_red_line",
     "urban_development_boundary",
 )
-_ID: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 _SELECTOR: Final = re.compile(r"^([a-z]+):(\S.*)$")
 
 
@@ -167,77 +175,79 @@ def _selectors(raw: Any, *, where: str, key: str, problems: list[str]) -> tuple[
     return tuple(out)
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _parse_rule(raw: Mapping[str, Any], *, where: str, problems: list[str]) -> Rule | None:
-    found = check_keys(raw, where=where, required=_RULE_REQUIRED, optional=_RULE_OPTIONAL)
-    if found:
-        problems += found
-        return None
-    kind = raw["kind"]
-    if not _ID.match(str(raw["id"])):
+def _text_problems(raw: Mapping[str, Any], *, where: str) -> list[str]:
+    found = []
+    if not ID_PATTERN.match(str(raw["id"])):
         found.append(f"{where}: id must be lower-case ascii letters, digits and _")
     for key in ("name_zh", "name_en", "source", "reasoning_zh", "reasoning_en"):
         if not isinstance(raw[key], str) or not raw[key].strip():
             found.append(f"{where}: '{key}' must be non-empty text")
-    if kind not in RULE_KINDS:
-        found.append(f"{where}: kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
-    a = _selectors(raw["a"], where=where, key="a", problems=found)
-    b = _selectors(raw.get("b", []), where=where, key="b", problems=found)
-    exclude = _selectors(raw.get("exclude", []), where=where, key="exclude", problems=found)
+    return found
+
+
+def _side_problems(raw: Mapping[str, Any], a: tuple[Selector, ...], *, where: str) -> list[str]:
+    """Whether the rule's kind has the sides it gives (one, or a and b)."""
+    kind = raw["kind"]
+    found = []
     if not a and isinstance(raw["a"], list):
         found.append(f"{where}: 'a' names no features; give at least one selector")
     if kind in PAIR_KINDS and not raw.get("b"):
         found.append(f"{where}: kind {kind} needs 'b' (the other side)")
     if kind not in PAIR_KINDS and "b" in raw:
         found.append(f"{where}: kind {kind} has one side; remove 'b'")
+    return found
+
+
+def _figure_problems(raw: Mapping[str, Any], *, where: str) -> list[str]:
+    """``tolerance_m2``, and ``stated_km2`` and ``measure`` that only area rules have."""
+    kind = raw["kind"]
+    found = []
     tolerance = raw["tolerance_m2"]
-    if not _number(tolerance) or tolerance < 0:
+    if not is_number(tolerance) or tolerance < 0:
         found.append(f"{where}: tolerance_m2 must be a number ≥ 0 (square metres)")
     stated = raw.get("stated_km2")
-    if kind in AREA_KINDS:
-        if not _number(stated) or float(stated or 0) <= 0:
-            found.append(f"{where}: kind {kind} needs stated_km2, a number > 0")
-    elif "stated_km2" in raw:
+    if kind in AREA_KINDS and (not is_number(stated) or stated <= 0):
+        found.append(f"{where}: kind {kind} needs stated_km2, a number > 0")
+    if kind not in AREA_KINDS and "stated_km2" in raw:
         found.append(f"{where}: stated_km2 belongs to max_area/min_area rules only")
     measure = raw.get("measure", "union")
-    if measure not in ("union", "each"):
-        found.append(f"{where}: measure {measure!r} must be 'union' or 'each'")
-    elif "measure" in raw and kind not in AREA_KINDS:
+    found += one_of(measure, ("union", "each"), where=where, key="measure")
+    if "measure" in raw and kind not in AREA_KINDS:
         found.append(f"{where}: measure belongs to max_area/min_area rules only")
-    if found:
-        problems += found
-        return None
+    return found
+
+
+def _parse_rule(raw: Mapping[str, Any], where: str, found: list[str]) -> Rule:
+    """One ``[[rules]]`` table whose keys are right; what is wrong goes to ``found``."""
+    found += _text_problems(raw, where=where)
+    found += one_of(raw["kind"], RULE_KINDS, where=where, key="kind")
+    a = _selectors(raw["a"], where=where, key="a", problems=found)
+    b = _selectors(raw.get("b", []), where=where, key="b", problems=found)
+    exclude = _selectors(raw.get("exclude", []), where=where, key="exclude", problems=found)
+    found += _side_problems(raw, a, where=where)
+    found += _figure_problems(raw, where=where)
+    stated = raw.get("stated_km2")
     return Rule(
         id=str(raw["id"]),
         name_zh=raw["name_zh"],
         name_en=raw["name_en"],
         source=raw["source"],
-        reasoning_zh=raw["reasoning_zh"].strip(),
-        reasoning_en=raw["reasoning_en"].strip(),
-        kind=kind,
+        reasoning_zh=str(raw["reasoning_zh"]).strip(),
+        reasoning_en=str(raw["reasoning_en"]).strip(),
+        kind=raw["kind"],
         a=a,
         b=b,
         exclude=exclude,
-        tolerance_m2=float(tolerance),
-        stated_km2=float(stated) if stated is not None else None,
-        measure=measure,
+        tolerance_m2=float(raw["tolerance_m2"]) if is_number(raw["tolerance_m2"]) else 0.0,
+        stated_km2=float(stated) if is_number(stated) else None,
+        measure=raw.get("measure", "union"),
     )
 
 
-def parse_rules(raw: Mapping[str, Any], *, where: str = "rules.toml") -> RuleSet:
-    """Validate a parsed rules file and build the :class:`RuleSet` (pure; no files).
-
-    Raises :class:`ConfigError` listing every problem at once.
-    """
-    problems = check_keys(
-        raw,
-        where=where,
-        required=("defaults", "control_lines", "rules"),
-        optional=(),
-    )
+def _defaults(
+    raw: Mapping[str, Any], *, where: str, problems: list[str]
+) -> tuple[float, list[str]]:
+    """``[defaults]``: the accuracy of user layers (m) and the control-line columns."""
     defaults = raw.get("defaults", {})
     problems += check_keys(
         defaults,
@@ -245,60 +255,72 @@ def parse_rules(raw: Mapping[str, Any], *, where: str = "rules.toml") -> RuleSet
         required=("user_accuracy_m", "control_line_columns"),
     )
     accuracy = defaults.get("user_accuracy_m", 0.0)
-    if "user_accuracy_m" in defaults and (not _number(accuracy) or accuracy <= 0):
+    if "user_accuracy_m" in defaults and (not is_number(accuracy) or accuracy <= 0):
         problems.append(f"{where} [defaults]: user_accuracy_m must be a number > 0 (metres)")
     columns = defaults.get("control_line_columns", [])
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         problems.append(f"{where} [defaults]: control_line_columns must be a list of names")
         columns = []
+    return float(accuracy) if is_number(accuracy) else 0.0, columns
 
-    lines: list[ControlLine] = []
+
+def _control_line(kind: str, raw: Any, *, where: str, problems: list[str]) -> ControlLine | None:
+    """``[control_lines.KIND]``: its names and the attribute values that mark it."""
+    if raw is None:
+        problems.append(f"{where}: missing")
+        return None
+    found = check_keys(raw, where=where, required=_LINE_KEYS)
+    values = raw.get("values", [])
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        found.append(f"{where}: values must be a non-empty list of text")
+    problems += found
+    if found:
+        return None
+    return ControlLine(kind, raw["name_zh"], raw["name_en"], tuple(values))
+
+
+def _control_lines(
+    raw: Mapping[str, Any], *, where: str, problems: list[str]
+) -> tuple[ControlLine, ...]:
     raw_lines = raw.get("control_lines", {})
     for kind in sorted(set(raw_lines) - set(CONTROL_LINE_KINDS)):
         problems.append(
             f"{where} [control_lines.{kind}]: unknown control line "
             f"(allowed: {', '.join(CONTROL_LINE_KINDS)})"
         )
-    for kind in CONTROL_LINE_KINDS:
-        w = f"{where} [control_lines.{kind}]"
-        if kind not in raw_lines:
-            problems.append(f"{w}: missing")
-            continue
-        found = check_keys(raw_lines[kind], where=w, required=_LINE_KEYS)
-        values = raw_lines[kind].get("values", [])
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, str) for v in values)
-        ):
-            found.append(f"{w}: values must be a non-empty list of text")
-        if not found:
-            line = raw_lines[kind]
-            lines.append(ControlLine(kind, line["name_zh"], line["name_en"], tuple(values)))
-        problems += found
-
-    rules: list[Rule] = []
-    raw_rules = raw.get("rules", [])
-    if not isinstance(raw_rules, list):
-        problems.append(f"{where}: rules must be an array of tables ([[rules]])")
-        raw_rules = []
-    for i, item in enumerate(raw_rules):
-        rule = _parse_rule(
-            item, where=f"{where} rules[{i}] ({item.get('id', '?')})", problems=problems
+    lines = (
+        _control_line(
+            kind, raw_lines.get(kind), where=f"{where} [control_lines.{kind}]", problems=problems
         )
-        if rule is not None:
-            rules.append(rule)
-    ids = [r.id for r in rules]
-    problems += [
-        f"{where}: rule id {d!r} declared twice"
-        for d in sorted({x for x in ids if ids.count(x) > 1})
-    ]
+        for kind in CONTROL_LINE_KINDS
+    )
+    return tuple(line for line in lines if line is not None)
+
+
+def parse_rules(raw: Mapping[str, Any], *, where: str = "rules.toml") -> RuleSet:
+    """Validate a parsed rules file and build the :class:`RuleSet` (pure; no files).
+
+    Raises :class:`ConfigError` listing every problem at once.
+    """
+    problems = check_keys(raw, where=where, required=("defaults", "control_lines", "rules"))
+    accuracy_m, columns = _defaults(raw, where=where, problems=problems)
+    lines = _control_lines(raw, where=where, problems=problems)
+    rules = parse_tables(
+        raw,
+        "rules",
+        _parse_rule,
+        where=where,
+        required=_RULE_REQUIRED,
+        optional=_RULE_OPTIONAL,
+        problems=problems,
+    )
+    problems += declared_twice([r.id for r in rules], where=where, kind="rule id")
     collect(problems, what=f"rules {where}", error=ConfigError)
     return RuleSet(
         rules=tuple(rules),
-        control_lines=tuple(lines),
+        control_lines=lines,
         control_line_columns=tuple(columns),
-        user_accuracy_m=float(accuracy),
+        user_accuracy_m=accuracy_m,
         source=where,
     )
 

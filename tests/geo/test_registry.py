@@ -82,3 +82,34 @@ def test_every_text_has_both_languages() -> None:
     assert t("legend", "en") == "Legend"
     with pytest.raises(KeyError):
         t("no_such_text", "zh")
+
+
+def test_basemap_problems_name_what_was_found_and_every_table() -> None:
+    raw: dict[str, Any] = {
+        "basemaps": [
+            {"id": "a", "name_zh": "a", "name_en": "a", "crs": "bd09", "default": True},
+            {"id": "b", "name_zh": "b", "name_en": "b", "crs": "wgs84", "tile_grid": "utm"},
+            "osm",
+        ]
+    }
+    with pytest.raises(ConfigError) as err:
+        parse_basemaps(raw, where="t.toml")
+    message = str(err.value)
+    assert "4 problem(s)" in message  # the default one was rejected, so none is left
+    assert "exactly one basemap must have default = true" in message
+    assert "t.toml basemaps[0] (a): crs must be one of wgs84, gcj02 (found 'bd09')" in message
+    assert "basemaps[1] (b): tile_grid must be one of web_mercator, cgcs2000 (found 'utm')" in (
+        message
+    )
+    assert "t.toml basemaps[2]: must be a table ([[basemaps]]), found str" in message
+
+
+def test_a_layer_that_is_not_a_table_is_reported_with_the_others() -> None:
+    raw = copy.deepcopy(_raw_layers())
+    raw["layers"].append(["not", "a", "table"])
+    raw["groups"].append(dict(raw["groups"][1]))
+    with pytest.raises(ConfigError) as err:
+        parse_registry(raw)
+    message = str(err.value)
+    assert f"layers[{len(raw['layers']) - 1}]: must be a table ([[layers]]), found list" in message
+    assert f"group id {raw['groups'][1]['id']!r} declared twice" in message
