@@ -7,19 +7,26 @@ and duplicates are reported together (:func:`geo.errors.collect`).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import (
+    CONFIG_DIR,
+    ID_PATTERN,
+    check_keys,
+    declared_twice,
+    is_number,
+    load_toml,
+    parse_tables,
+)
 from geo.declared.registry import Registry, load_registry
 from geo.errors import ConfigError, collect
 
 PRESETS_FILE: Final[Path] = CONFIG_DIR / "export_presets.toml"
 DEFAULT_PAD_SHARE: Final = 0.06
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "title_zh", "title_en", "subtitle_zh", "subtitle_en", "layers")
 _OPTIONAL = ("zoom_layers", "zoom_ids", "pad_share")
 
@@ -45,6 +52,24 @@ class Preset:
         return self.subtitle_zh if lang == "zh" else self.subtitle_en
 
 
+def _preset_problems(table: Mapping[str, Any], *, where: str, known_layers: set[str]) -> list[str]:
+    """What is wrong with the values of a preset table whose keys are right."""
+    found = []
+    if not ID_PATTERN.match(str(table["id"])):
+        found.append(f"{where}: id must be lower-case ascii letters, digits and _")
+    for key in ("layers", "zoom_layers"):
+        unknown = [x for x in table.get(key, []) if x not in known_layers]
+        found += [f"{where}: {key} names {x!r}, not a layer in layers.toml" for x in unknown]
+    if not table["layers"]:
+        found.append(f"{where}: layers is empty; name at least one layer")
+    if not set(table.get("zoom_layers", [])) <= set(table["layers"]):
+        found.append(f"{where}: zoom_layers must be among the preset's layers")
+    pad = table.get("pad_share", DEFAULT_PAD_SHARE)
+    if not is_number(pad) or not 0.0 <= float(pad) <= 1.0:
+        found.append(f"{where}: pad_share must be a number between 0 and 1")
+    return found
+
+
 def parse_presets(
     raw: dict[str, Any], *, registry: Registry, where: str = "export_presets.toml"
 ) -> dict[str, Preset]:
@@ -57,40 +82,32 @@ def parse_presets(
         optional=("note_zh", "note_en"),
     )
     known_layers = {spec.id for spec in registry.layers}
-    presets: dict[str, Preset] = {}
-    for i, table in enumerate(raw.get("presets", [])):
-        w = f"{where} presets[{i}] ({table.get('id', '?')})"
-        found = check_keys(table, where=w, required=_REQUIRED, optional=_OPTIONAL)
-        if found:
-            problems += found
-            continue
-        if not _ID.match(str(table["id"])):
-            found.append(f"{w}: id must be lower-case ascii letters, digits and _")
-        if table["id"] in presets:
-            found.append(f"{w}: id {table['id']!r} declared twice")
-        for key in ("layers", "zoom_layers"):
-            unknown = [x for x in table.get(key, []) if x not in known_layers]
-            found += [f"{w}: {key} names {x!r}, not a layer in layers.toml" for x in unknown]
-        if not table["layers"]:
-            found.append(f"{w}: layers is empty; name at least one layer")
-        if not set(table.get("zoom_layers", [])) <= set(table["layers"]):
-            found.append(f"{w}: zoom_layers must be among the preset's layers")
-        pad = table.get("pad_share", DEFAULT_PAD_SHARE)
-        if not isinstance(pad, int | float) or not 0.0 <= float(pad) <= 1.0:
-            found.append(f"{w}: pad_share must be a number between 0 and 1")
-        problems += found
-        if not found:
-            presets[table["id"]] = Preset(
-                id=table["id"],
-                title_zh=table["title_zh"],
-                title_en=table["title_en"],
-                subtitle_zh=table["subtitle_zh"],
-                subtitle_en=table["subtitle_en"],
-                layers=tuple(table["layers"]),
-                zoom_layers=tuple(table.get("zoom_layers", ())),
-                zoom_ids=tuple(table.get("zoom_ids", ())),
-                pad_share=float(pad),
-            )
+
+    def parse(table: Mapping[str, Any], w: str, found: list[str]) -> Preset:
+        found += _preset_problems(table, where=w, known_layers=known_layers)
+        return Preset(
+            id=table["id"],
+            title_zh=table["title_zh"],
+            title_en=table["title_en"],
+            subtitle_zh=table["subtitle_zh"],
+            subtitle_en=table["subtitle_en"],
+            layers=tuple(table["layers"]),
+            zoom_layers=tuple(table.get("zoom_layers", ())),
+            zoom_ids=tuple(table.get("zoom_ids", ())),
+            pad_share=float(table.get("pad_share", DEFAULT_PAD_SHARE)),
+        )
+
+    parsed = parse_tables(
+        raw,
+        "presets",
+        parse,
+        where=where,
+        required=_REQUIRED,
+        optional=_OPTIONAL,
+        problems=problems,
+    )
+    problems += declared_twice([p.id for p in parsed], where=where)
+    presets = {p.id: p for p in parsed}
     collect(problems, what=f"export presets {where}", error=ConfigError)
     return presets
 

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, declared_twice, load_toml
 from geo.declared.registry import Registry, load_registry
 from geo.errors import ConfigError, collect
 
@@ -47,10 +47,7 @@ def parse_indicators(
         ]
         if ("note_zh" in row) != ("note_en" in row):
             problems.append(f"{w}: give the note in both languages")
-    ids = [r.get("id") for r in rows]
-    problems += [
-        f"{where}: id {d!r} declared twice" for d in sorted({i for i in ids if ids.count(i) > 1})
-    ]
+    problems += declared_twice([r.get("id") for r in rows], where=where)
     collect(problems, what=f"indicators {where}", error=ConfigError)
     frame = pd.DataFrame(rows)
     for column in _OPTIONAL:

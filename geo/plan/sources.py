@@ -30,7 +30,15 @@ from typing import Any, Final
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.declared.config import CONFIG_DIR, DATA_DIR, check_keys, load_toml
+from geo.declared.config import (
+    CONFIG_DIR,
+    DATA_DIR,
+    check_keys,
+    declared_twice,
+    is_number,
+    load_toml,
+    one_of,
+)
 from geo.declared.registry import parse_registry
 from geo.errors import ConfigError, InputFileError, collect
 from geo.measure.gcj02 import gcj02_to_wgs84
@@ -269,15 +277,11 @@ def _element_problems(el: Mapping[str, Any], inputs: Inputs, *, where: str) -> l
         problems.append(f"{where}: id must be an ascii slug")
     if el.get("layer") not in inputs.layers:
         problems.append(f"{where}: layer {el.get('layer')!r} is not declared in config/layers.toml")
-    if el.get("level") not in LEVELS:
-        problems.append(f"{where}: level must be one of {', '.join(LEVELS)}")
-    if "tier" in el and el["tier"] not in TIERS:
-        problems.append(f"{where}: tier must be one of {', '.join(TIERS)}")
-    check = el.get("land_figure_check")
-    if check is not None and check not in LAND_FIGURE_CHECKS:
-        problems.append(f"{where}: land_figure_check must be one of {LAND_FIGURE_CHECKS}")
+    problems += one_of(el.get("level"), LEVELS, where=where, key="level")
+    for key, allowed in (("tier", TIERS), ("land_figure_check", LAND_FIGURE_CHECKS)):
+        problems += one_of(el[key], allowed, where=where, key=key) if key in el else []
     located = (el.get("geometry") or {}).get("method") != NOT_LOCATED
-    if located and (not isinstance(el.get("accuracy_m"), int | float) or el["accuracy_m"] <= 0):
+    if located and (not is_number(el.get("accuracy_m")) or el["accuracy_m"] <= 0):
         problems.append(f"{where}: accuracy_m must be a positive number of metres")
     if not located and "accuracy_m" in el:
         problems.append(f"{where}: a not_located element has no position, so no accuracy_m")
@@ -288,10 +292,9 @@ def _street_problems(st: Mapping[str, Any], inputs: Inputs) -> list[str]:
     """Keys and enumerated values of one street of streets.toml."""
     where = f"streets.toml street {st.get('id')}"
     problems = check_keys(st, where=where, required=_STREET_REQUIRED, optional=_STREET_OPTIONAL)
-    if st.get("geometry_source") not in ("street_derived", "sketch"):
-        problems.append(f"{where}: geometry_source must be street_derived or sketch")
-    if st.get("kind") not in ("cross", "parallel", "grid_line"):
-        problems.append(f"{where}: kind must be cross, parallel or grid_line")
+    source = st.get("geometry_source")
+    problems += one_of(source, ("street_derived", "sketch"), where=where, key="geometry_source")
+    problems += one_of(st.get("kind"), ("cross", "parallel", "grid_line"), where=where, key="kind")
     if "through" in st and st["through"] not in inputs.points:
         problems.append(f"{where}: point {st['through']!r} not in reference_points.csv")
     return problems
@@ -321,13 +324,11 @@ def _assumption_problems(inputs: Inputs) -> list[str]:
 def validate_inputs(inputs: Inputs) -> None:
     """Raise :class:`ConfigError` listing every problem in the declared inputs."""
     problems: list[str] = []
-    ids: list[str] = []
+    ids = [str(el.get("id", "")) for el in inputs.elements]
     for i, el in enumerate(inputs.elements):
         where = f"plan_elements.toml element {el.get('id', f'#{i}')}"
         problems += _element_problems(el, inputs, where=where)
-        if str(el.get("id", "")) in ids:
-            problems.append(f"{where}: duplicate id")
-        ids.append(str(el.get("id", "")))
+    problems += declared_twice(ids, where="plan_elements.toml", kind="element id")
     for st in inputs.streets:
         problems += _street_problems(st, inputs)
     street_ids = {str(st.get("id")) for st in inputs.streets}

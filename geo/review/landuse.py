@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.declared.config import CONFIG_DIR, check_keys, load_toml
+from geo.declared.config import CONFIG_DIR, check_keys, load_toml, parse_tables
 from geo.errors import ConfigError, GeometryError, collect
 from geo.measure.area import M2_PER_HA, M2_PER_MU, ellipsoidal_area_m2
 from geo.measure.crs import require_crs
@@ -84,22 +84,31 @@ def parse_codes(raw: Mapping[str, Any], *, where: str = "landuse_codes.toml") ->
     columns = raw.get("columns", {})
     problems += check_keys(columns, where=f"{where} [columns]", required=("code", "name"))
     classes: dict[str, LandUseClass] = {}
-    for i, item in enumerate(raw.get("classes", [])):
-        w = f"{where} classes[{i}] ({item.get('code', '?')})"
-        found = check_keys(item, where=w, required=("code", "name_zh", "name_en"))
-        code = str(item.get("code", ""))
-        if not found:
-            if not _CODE.match(code):
-                found.append(f'{w}: code must be two or four digits as text, e.g. "07" or "0701"')
-            elif code in classes:
-                found.append(f"{w}: code declared twice")
-            elif len(code) == 4 and code[:2] not in classes:
-                found.append(f"{w}: its first-level class {code[:2]} must be declared before it")
-            if not str(item["name_zh"]).strip() or not str(item["name_en"]).strip():
-                found.append(f"{w}: names must be non-empty")
-        if not found:
-            classes[code] = LandUseClass(code, str(item["name_zh"]), str(item["name_en"]))
-        problems += found
+
+    def parse(item: Mapping[str, Any], w: str, found: list[str]) -> LandUseClass:
+        code = str(item["code"])
+        if not _CODE.match(code):
+            found.append(f'{w}: code must be two or four digits as text, e.g. "07" or "0701"')
+        elif code in classes:
+            found.append(f"{w}: code declared twice")
+        elif len(code) == 4 and code[:2] not in classes:
+            found.append(f"{w}: its first-level class {code[:2]} must be declared before it")
+        if not str(item["name_zh"]).strip() or not str(item["name_en"]).strip():
+            found.append(f"{w}: names must be non-empty")
+        parsed = LandUseClass(code, str(item["name_zh"]), str(item["name_en"]))
+        if not found:  # what comes later is checked against it
+            classes[code] = parsed
+        return parsed
+
+    parse_tables(
+        raw,
+        "classes",
+        parse,
+        where=where,
+        required=("code", "name_zh", "name_en"),
+        problems=problems,
+        label="code",
+    )
     collect(problems, what=f"land-use code table {where}", error=ConfigError)
     return CodeTable(
         classes=classes,
