@@ -28,6 +28,7 @@ PUBLIC_BOUNDARY: Final = "public_boundary"
 SOURCE_LABELS: Final[dict[str, dict[str, str]]] = {
     "public_boundary": {"zh": "公开行政边界", "en": "published boundary"},
     "street_derived": {"zh": "据街道中心线推导", "en": "derived from street centrelines"},
+    "edited": {"zh": "在应用中绘制或编辑", "en": "drawn or edited in the app"},
     "calibrated": {"zh": "按规划面积校准的示意", "en": "sketch calibrated to the plan's area"},
     "point_buffer": {"zh": "点位缓冲示意", "en": "buffer around a point"},
     "sketch": {"zh": "示意草图", "en": "sketch"},

@@ -47,6 +47,7 @@ GEOMETRY_SOURCES: Final = (
     "authoritative",  # adopted from the bureau's own files (geo.edit.adopt)
     "public_boundary",
     "street_derived",
+    "edited",  # drawn or edited in the app, with the editor's stated accuracy (geo.edit.draw)
     "point_buffer",
     "calibrated",
     "sketch",

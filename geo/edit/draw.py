@@ -1,0 +1,369 @@
+"""Shapes drawn and edited on the map: from the editor's GeoJSON to a checked, measured
+plan element (pure; no files, no store).
+
+The browser editor (``ui/components/plan_editor``) sends what the planner drew as
+GeoJSON in EPSG:4326. Before anything is saved:
+
+1. :func:`parse_drawing` reads it as untrusted input: bounded in size and vertices,
+   polygons only, every position two finite numbers within longitude/latitude range;
+   every problem is reported at once.
+2. :func:`measure_drawing` gives the statutory figures: the ellipsoidal area on CGCS2000
+   (:func:`geo.measure.area.ellipsoidal_area_m2`, pyproj Geod) with the Gauss-Kruger
+   EPSG:4543 area beside it, rounded for display by the project's one rule
+   (:func:`geo.measure.precision.area_display`) for the accuracy the editor states.
+3. :func:`check_drawing` runs the uploads' validation (:func:`geo.measure.validate.
+   repair_geometries`: a self-intersection is repaired with ``make_valid`` and the area
+   change reported, a shape left with no area is refused), the review's sliver test
+   (:func:`geo.review.topology.check_topology`: parts narrower than 1 m on average are
+   refused) and the review's land rule (``district_zones_within_chenggong`` of
+   ``config/rules.toml``, run by :func:`geo.review.conflicts.run_rule` on the plan with the
+   drawing in place: a district-level zone with a part off the district's land beyond the
+   rule's tolerance and the accuracy band is refused; within the band it is a warning).
+4. :func:`edited_frame` is the element's row with the new shape and its provenance
+   (``geometry_source = "edited"``, the editor, the stated accuracy and the previous
+   source), what :meth:`geo.store.store.Store.edit` saves as a new version.
+
+:func:`split_shape` (by a drawn line) and :func:`merge_shapes` (two elements into one)
+are the server-side operations the editor offers beside vertex editing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import split
+
+from geo.declared.i18n import Message
+from geo.declared.registry import Registry
+from geo.errors import GeometryError, InputFileError, collect
+from geo.measure.area import ellipsoidal_area_m2, gauss_kruger_area_m2
+from geo.measure.crs import STORAGE_CRS
+from geo.measure.precision import area_display, perimeter_m
+from geo.measure.validate import ValidationReport, repair_geometries
+from geo.review.conflicts import run_rule
+from geo.review.features import plan_features, select
+from geo.review.rules import RuleSet
+from geo.review.topology import SLIVER_WIDTH_M, check_topology
+
+EDITED: Final = "edited"
+"""The ``geometry_source`` of an element drawn or edited in the app."""
+LAND_RULE: Final = "district_zones_within_chenggong"
+"""The rule of ``config/rules.toml`` a drawing must keep: district zones on the land."""
+MAX_PAYLOAD_CHARS: Final = 2_000_000
+"""Longest GeoJSON text accepted from the editor (a hand drawing is a few kB)."""
+MAX_DRAWN_VERTICES: Final = 20_000
+"""Most positions accepted in one drawing (the largest plan element has about 3,000)."""
+MAX_SHOWN_PROBLEMS: Final = 10
+_POLYGONAL: Final = ("Polygon", "MultiPolygon")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _ring(raw: object, where: str, problems: list[str]) -> list[tuple[float, float]]:
+    if not isinstance(raw, list):
+        problems.append(f"{where}: a ring must be a list of positions, found {type(raw).__name__}")
+        return []
+    ring: list[tuple[float, float]] = []
+    for k, pos in enumerate(raw):
+        if not (isinstance(pos, list) and len(pos) in (2, 3) and all(_number(c) for c in pos)):
+            problems.append(f"{where}, position {k + 1}: not [longitude, latitude], {pos!r:.60}")
+            continue
+        lon, lat = float(pos[0]), float(pos[1])
+        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+            problems.append(
+                f"{where}, position {k + 1}: ({lon:g}, {lat:g}) is not a longitude/latitude "
+                "in EPSG:4326"
+            )
+            continue
+        ring.append((lon, lat))
+    if len(set(ring)) < 3:
+        problems.append(
+            f"{where}: a ring needs at least 3 different positions, found {len(set(ring))}"
+        )
+    return ring
+
+
+def _polygons(geometry: object, where: str, problems: list[str]) -> list[list[object]]:
+    """The coordinate arrays of the polygons in one GeoJSON geometry object."""
+    if not isinstance(geometry, Mapping):
+        problems.append(f"{where}: no geometry")
+        return []
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind == "Polygon" and isinstance(coords, list):
+        return [coords]
+    if kind == "MultiPolygon" and isinstance(coords, list):
+        return list(coords)
+    problems.append(
+        f"{where}: a {kind!s:.30} is not a polygon; draw an area (polygon or rectangle)"
+    )
+    return []
+
+
+def parse_drawing(payload: object) -> BaseGeometry:
+    """The polygon(s) of the editor's GeoJSON (a geometry, Feature or FeatureCollection;
+    text or parsed), as one shapely geometry in EPSG:4326, not yet repaired.
+
+    Several polygons become one MultiPolygon (overlapping parts are left for
+    :func:`check_drawing` to report). Raises :class:`GeometryError` listing every problem.
+    """
+    if isinstance(payload, str):
+        if len(payload) > MAX_PAYLOAD_CHARS:
+            raise GeometryError(
+                f"the drawing is {len(payload):,} characters of GeoJSON, more than the "
+                f"{MAX_PAYLOAD_CHARS:,} accepted; simplify it or upload it as a layer"
+            )
+        try:
+            payload = json.loads(payload)
+        except json.JSONDecodeError as exc:
+            raise GeometryError(
+                f"the drawing is not GeoJSON: {exc.msg} at character {exc.pos}"
+            ) from None
+    if not isinstance(payload, Mapping):
+        raise GeometryError(f"the drawing is not a GeoJSON object, found {type(payload).__name__}")
+    problems: list[str] = []
+    kind = payload.get("type")
+    if kind == "FeatureCollection":
+        features = payload.get("features")
+        items = features if isinstance(features, list) else []
+        geometries = [(f.get("geometry") if isinstance(f, Mapping) else None) for f in items]
+    elif kind == "Feature":
+        geometries = [payload.get("geometry")]
+    else:
+        geometries = [payload]
+    if not geometries:
+        raise GeometryError("the drawing holds no shape; draw a polygon first")
+    polygons = []
+    for i, geometry in enumerate(geometries):
+        polygons += _polygons(geometry, f"shape {i + 1}", problems)
+    vertices = sum(len(r) for p in polygons for r in p if isinstance(r, list))
+    if vertices > MAX_DRAWN_VERTICES:
+        raise GeometryError(
+            f"the drawing has {vertices:,} positions, more than the {MAX_DRAWN_VERTICES:,} "
+            "accepted; simplify it or upload it as a layer"
+        )
+    built = []
+    for i, rings in enumerate(polygons):
+        if not isinstance(rings, list) or not rings:
+            problems.append(f"polygon {i + 1}: no rings")
+            continue
+        parsed = [_ring(r, f"polygon {i + 1}, ring {k + 1}", problems) for k, r in enumerate(rings)]
+        if len(problems) == 0:
+            built.append(shapely.Polygon(parsed[0], parsed[1:]))
+    collect(problems[:MAX_SHOWN_PROBLEMS], what="the drawing", error=GeometryError)
+    return built[0] if len(built) == 1 else shapely.MultiPolygon(built)
+
+
+@dataclass(frozen=True)
+class DrawnFigures:
+    """The statutory figures of a shape: ellipsoidal on CGCS2000, Gauss-Kruger beside."""
+
+    area_m2: float
+    """Ellipsoidal area on CGCS2000 (pyproj Geod), m²."""
+    gk_area_m2: float
+    """Planar area in EPSG:4543 (CGCS2000 / 3-degree Gauss-Kruger CM 102°E), m²."""
+    perimeter_m: float
+    """Geodesic perimeter on CGCS2000 (rings and holes), m."""
+    accuracy_m: float | None
+    """The accuracy the figures are rounded for (the editor's statement), m."""
+
+    def display(self, unit: str, *, gauss_kruger: bool = False) -> str:
+        """The area in ``unit`` rounded to what ``accuracy_m`` supports."""
+        return area_display(
+            self.gk_area_m2 if gauss_kruger else self.area_m2,
+            unit=unit,
+            accuracy_m=self.accuracy_m,
+            perimeter_m=self.perimeter_m,
+        )
+
+
+def measure_drawing(shape: BaseGeometry, *, accuracy_m: float | None = None) -> DrawnFigures:
+    """The figures of ``shape`` (EPSG:4326): see :class:`DrawnFigures`."""
+    series = gpd.GeoSeries([shape], crs=STORAGE_CRS)
+    return DrawnFigures(
+        area_m2=float(ellipsoidal_area_m2(series).iloc[0]),
+        gk_area_m2=float(gauss_kruger_area_m2(series).iloc[0]),
+        perimeter_m=float(perimeter_m(series).iloc[0]),
+        accuracy_m=accuracy_m,
+    )
+
+
+@dataclass(frozen=True)
+class DrawingCheck:
+    """What :func:`check_drawing` found: the shape to save (repaired), the uploads'
+    validation report, and what refuses a save (``refused``) or only warns."""
+
+    shape: BaseGeometry
+    report: ValidationReport
+    refused: tuple[Message, ...] = field(default=())
+    warnings: tuple[Message, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+    def repair_lines(self) -> list[str]:
+        """The validation report's lines (the same words as for uploads)."""
+        return self.report.messages()
+
+
+def _land_findings(
+    shape: BaseGeometry,
+    element: Mapping[str, Any],
+    plan: gpd.GeoDataFrame,
+    *,
+    rules: RuleSet,
+    registry: Registry,
+) -> tuple[list[Message], list[Message]]:
+    """The land rule on the plan with ``shape`` as ``element``: (refusals, warnings)."""
+    try:
+        rule = rules.rule(LAND_RULE)
+    except KeyError:
+        return [], []
+    element_id = str(element["id"])
+    others = plan[plan["id"].astype(str) != element_id]
+    row = {**dict(element), "geometry": shape}
+    candidate = gpd.GeoDataFrame(
+        pd.concat([others, gpd.GeoDataFrame([row], crs=STORAGE_CRS)], ignore_index=True),
+        geometry="geometry",
+        crs=STORAGE_CRS,
+    )
+    features = plan_features(candidate)
+    features = features.set_index("key", drop=False).rename_axis(None)
+    wanted = features["key"].eq(element_id) | select(features, rule.b, registry=registry)
+    result = run_rule(rule, features[wanted], registry=registry)
+    found = result.violations[result.violations["feature"].astype(str) == element_id]
+    refused: list[Message] = []
+    warnings: list[Message] = []
+    for v in found.itertuples():
+        text = Message(
+            "draw_off_land",
+            area_m2=f"{float(v.violation_m2):,.0f}",
+            band_m2=f"{float(v.band_m2):,.0f}",
+            tolerance_m2=f"{rule.tolerance_m2:,.0f}",
+        )
+        (refused if v.status == "fail" else warnings).append(text)
+    return refused, warnings
+
+
+def check_drawing(
+    shape: BaseGeometry,
+    *,
+    element: Mapping[str, Any],
+    plan: gpd.GeoDataFrame,
+    rules: RuleSet,
+    registry: Registry,
+    accuracy_m: float | None = None,
+) -> DrawingCheck:
+    """Validate ``shape`` (EPSG:4326) as the new shape of ``element`` (its plan row:
+    ``id``, ``layer``, ``level``, ``group``, ``accuracy_m`` …) in ``plan`` (pure).
+
+    ``accuracy_m``, the editor's statement, replaces the element's own for the land
+    rule's accuracy band. See the module docstring for the checks. The returned shape is
+    the repaired one.
+    """
+    frame = gpd.GeoDataFrame({"id": [str(element["id"])]}, geometry=[shape], crs=STORAGE_CRS)
+    fixed, report = repair_geometries(frame, id_column="id")
+    repaired = fixed.geometry.iloc[0]
+    refused: list[Message] = []
+    warnings: list[Message] = []
+    if repaired is None or repaired.is_empty or repaired.geom_type not in _POLYGONAL:
+        refused.append(Message("draw_no_area"))
+        return DrawingCheck(shape, report, tuple(refused))
+    for r in report.repairs:
+        warnings.append(
+            Message(
+                "draw_repaired",
+                problem=r.problem,
+                before_m2=f"{r.area_before_m2:,.0f}",
+                after_m2=f"{r.area_after_m2:,.0f}",
+                change_m2=f"{r.area_change_m2:+,.0f}",
+            )
+        )
+    single = gpd.GeoDataFrame({"id": ["drawing"]}, geometry=[repaired], crs=STORAGE_CRS)
+    slivers = check_topology(single)
+    for width in slivers.loc[slivers["kind"] == "sliver", "width_m"]:
+        refused.append(
+            Message("draw_sliver", width_m=f"{float(width):.2f}", limit_m=f"{SLIVER_WIDTH_M:g}")
+        )
+    stated = dict(element) if accuracy_m is None else {**element, "accuracy_m": accuracy_m}
+    off, near = _land_findings(repaired, stated, plan, rules=rules, registry=registry)
+    return DrawingCheck(repaired, report, tuple(refused + off), tuple(warnings + near))
+
+
+def split_shape(shape: BaseGeometry, line: BaseGeometry) -> list[BaseGeometry]:
+    """The pieces of ``shape`` cut by ``line`` (both EPSG:4326), largest first.
+
+    Raises :class:`GeometryError` when the line does not cross the shape from edge to
+    edge (it leaves one piece)."""
+    if line.geom_type not in ("LineString", "MultiLineString"):
+        raise GeometryError(f"a split needs a line, found a {line.geom_type}")
+    pieces = [p for p in shapely.get_parts(split(shape, line)) if p.geom_type == "Polygon"]
+    if len(pieces) < 2:
+        raise GeometryError(
+            "the line does not cut the shape in two: draw it across the shape, from "
+            "outside one edge to outside the other"
+        )
+    areas = ellipsoidal_area_m2(gpd.GeoSeries(pieces, crs=STORAGE_CRS)).to_numpy()
+    return [pieces[i] for i in np.argsort(-areas)]
+
+
+def merge_shapes(first: BaseGeometry, second: BaseGeometry) -> BaseGeometry:
+    """The union of two shapes (EPSG:4326); a MultiPolygon when they do not touch."""
+    merged = shapely.union(first, second)
+    if merged.is_empty or merged.geom_type not in _POLYGONAL:
+        raise GeometryError(f"merging gives a {merged.geom_type}, not an area")
+    return merged
+
+
+def _accuracy_problem(accuracy_m: float | None) -> list[str]:
+    if accuracy_m is None or not (math.isfinite(accuracy_m) and accuracy_m > 0):
+        return [
+            "state the accuracy of the drawing in metres (a positive number): how far its "
+            f"edges may be from the true boundary; found {accuracy_m!r}"
+        ]
+    return []
+
+
+def edited_frame(
+    element: gpd.GeoDataFrame,
+    shape: BaseGeometry,
+    *,
+    accuracy_m: float,
+    editor: str,
+) -> gpd.GeoDataFrame:
+    """The element's one-row frame with ``shape`` and the provenance of an edit (a new
+    frame). ``geometry_source`` becomes :data:`EDITED`, ``accuracy_m`` the editor's
+    statement; the previous source is kept in ``source_detail``. A hand-drawn shape is
+    no survey: it stays ``schematic`` and its comparison with a stated land figure is
+    ``schematic`` (never counted as agreement)."""
+    collect(_accuracy_problem(accuracy_m), what="the edit", error=InputFileError)
+    if len(element) != 1:
+        raise GeometryError(f"an edit replaces one element's row, found {len(element)} rows")
+    out = element.copy()
+    before = out.iloc[0]
+    previous = " — ".join(
+        str(before[k]) for k in ("geometry_source", "source_detail") if k in out and before[k]
+    )
+    out[out.geometry.name] = gpd.GeoSeries([shape], index=out.index, crs=out.crs)
+    out["geometry_source"] = EDITED
+    out["source_detail"] = f"edited in the app by {editor}; stated accuracy {accuracy_m:g} m" + (
+        f"; previously: {previous}" if previous else ""
+    )
+    out["accuracy_m"] = float(accuracy_m)
+    out["schematic"] = True
+    if "land_figure_check" in out:
+        out["land_figure_check"] = out["land_figure_check"].where(
+            out["land_figure_check"].isna(), "schematic"
+        )
+    return out
