@@ -145,36 +145,49 @@ def xml_root(data: bytes) -> str | None:
     return None
 
 
-def _content_kind(data: bytes, name: str) -> FileFormat | str:
-    """The format the content is, or a description of what else it is."""
+def _binary_kind(data: bytes) -> FileFormat | str | None:
+    """What the first bytes say: a zip, a GeoPackage, a known non-spatial file, or None."""
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
     if data.startswith(_SQLITE):
         if data[68:72] in _GPKG_APPLICATION_IDS:
             return "geopackage"
         return "an SQLite database that is not a GeoPackage (no GPKG application id)"
-    for magic, kind in _NOT_SPATIAL:
-        if data.startswith(magic):
-            return kind
-    head = _text_head(data)
+    return next((kind for magic, kind in _NOT_SPATIAL if data.startswith(magic)), None)
+
+
+def _xml_kind(data: bytes) -> FileFormat | str:
+    """KML by its root element ``<kml>`` (in a KML namespace or none), or what else it is."""
+    root = xml_root(data)
+    if root is None:
+        return "an XML or HTML document, not KML (it cannot be parsed as XML)"
+    local = root.rsplit("}", 1)[-1]
+    namespace = root[1:].split("}", 1)[0] if root.startswith("{") else ""
+    if local == "kml" and (namespace in KML_NAMESPACES or not namespace):
+        return "kml"
+    if local == "OGRVRTDataSource":
+        return "an OGR VRT document (a file that points GDAL at other files or URLs)"
+    return f"an XML document, not KML (its root element is <{local}>, not <kml>)"
+
+
+def _text_kind(head: str) -> FileFormat | str:
+    """DXF, GeoJSON, KML or CSV by how the text starts."""
     if _DXF_START.match(head):
         return "dxf"
     if head.startswith(("{", "[")):
         return "geojson"
-    if head.startswith("<"):
-        root = xml_root(data)
-        local = root.rsplit("}", 1)[-1] if root else None
-        namespace = root[1:].split("}", 1)[0] if root and root.startswith("{") else ""
-        if local == "kml" and (namespace in KML_NAMESPACES or not namespace):
-            return "kml"
-        if local == "OGRVRTDataSource":
-            return "an OGR VRT document (a file that points GDAL at other files or URLs)"
-        if local is None:
-            return "an XML or HTML document, not KML (it cannot be parsed as XML)"
-        return f"an XML document, not KML (its root element is <{local}>, not <kml>)"
     if "\n" in head and any(d in head.splitlines()[0] for d in ",;\t|"):
         return "csv"
     return "unrecognised content (neither GeoJSON, KML, a zip, a GeoPackage nor a table)"
+
+
+def _content_kind(data: bytes, name: str) -> FileFormat | str:
+    """The format the content is, or a description of what else it is."""
+    kind = _binary_kind(data)
+    if kind is not None:
+        return kind
+    head = _text_head(data)
+    return _xml_kind(data) if head.startswith("<") else _text_kind(head)
 
 
 def _zip_kind(data: bytes, filename: str) -> FileFormat:
