@@ -67,34 +67,66 @@ _SCHEMA: dict[str, dict[str, Any]] = {
 }
 
 
-def _check(raw: dict[str, Any], *, where: str) -> list[str]:
+def _type_problems(raw: dict[str, Any], *, where: str) -> list[str]:
+    """Sections, keys and the type of each value (numbers not negative)."""
     problems = check_keys(raw, where=where, required=_SCHEMA)
     for section, fields in _SCHEMA.items():
-        table = raw.get(section)
+        if section not in raw:
+            continue
+        table = raw[section]
         if not isinstance(table, dict):
+            problems.append(f"{where} [{section}]: must be a table, found {table!r}")
             continue
         problems += check_keys(table, where=f"{where} [{section}]", required=fields)
-        for key, kind in fields.items():
-            value = table.get(key)
-            if key in table and (isinstance(value, bool) or not isinstance(value, kind)):
-                problems.append(f"{where} [{section}] {key}: expected {kind}, got {value!r}")
-            elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-                problems.append(f"{where} [{section}] {key}: must not be negative, got {value}")
-    if not problems:
-        lim, reg = raw["limits"], raw["region"]
-        if lim["max_file_mb"] <= 0 or lim["max_uncompressed_mb"] <= 0:
-            problems.append(f"{where} [limits]: sizes must be positive")
-        if lim["max_features"] <= 0 or lim["max_vertices"] <= 0:
-            problems.append(f"{where} [limits]: max_features and max_vertices must be positive")
-        if not (reg["min_lon"] < reg["max_lon"] and reg["min_lat"] < reg["max_lat"]):
-            problems.append(f"{where} [region]: min_lon < max_lon and min_lat < max_lat needed")
-        if not -180 <= reg["min_lon"] < reg["max_lon"] <= 180:
-            problems.append(f"{where} [region]: longitudes must lie in -180..180")
-        if not -90 <= reg["min_lat"] < reg["max_lat"] <= 90:
-            problems.append(f"{where} [region]: latitudes must lie in -90..90")
-        if not 0 <= raw["display"]["coordinate_decimals"] <= 15:
-            problems.append(f"{where} [display] coordinate_decimals: use 0..15")
+        problems += [
+            p
+            for key, kind in fields.items()
+            if key in table
+            for p in _value_problems(table[key], kind, where=f"{where} [{section}] {key}")
+        ]
     return problems
+
+
+def _value_problems(value: Any, kind: type | tuple[type, ...], *, where: str) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return [f"{where}: expected {kind}, got {value!r}"]
+    if isinstance(value, int | float) and value < 0:
+        return [f"{where}: must not be negative, got {value}"]
+    return []
+
+
+def _range_problems(raw: dict[str, Any], *, where: str) -> list[str]:
+    """Limits positive, the region's box ordered and on the earth, decimals 0..15
+    (for a file whose keys and types are right)."""
+    lim, reg = raw["limits"], raw["region"]
+    checks = (
+        (
+            lim["max_file_mb"] > 0 and lim["max_uncompressed_mb"] > 0,
+            "[limits]: sizes must be positive",
+        ),
+        (
+            lim["max_features"] > 0 and lim["max_vertices"] > 0,
+            "[limits]: max_features and max_vertices must be positive",
+        ),
+        (
+            reg["min_lon"] < reg["max_lon"] and reg["min_lat"] < reg["max_lat"],
+            "[region]: min_lon < max_lon and min_lat < max_lat needed",
+        ),
+        (
+            -180 <= reg["min_lon"] < reg["max_lon"] <= 180,
+            "[region]: longitudes must lie in -180..180",
+        ),
+        (-90 <= reg["min_lat"] < reg["max_lat"] <= 90, "[region]: latitudes must lie in -90..90"),
+        (
+            0 <= raw["display"]["coordinate_decimals"] <= 15,
+            "[display] coordinate_decimals: use 0..15",
+        ),
+    )
+    return [f"{where} {what}" for ok, what in checks if not ok]
+
+
+def _check(raw: dict[str, Any], *, where: str) -> list[str]:
+    return _type_problems(raw, where=where) or _range_problems(raw, where=where)
 
 
 def parse_settings(raw: dict[str, Any], *, where: str = "upload settings") -> UploadSettings:

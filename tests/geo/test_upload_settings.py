@@ -53,3 +53,43 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     path.write_text("[limits\nmax_file_mb = 1", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("limits", "max_file_mb", 0, "[limits]: sizes must be positive"),
+        ("limits", "max_uncompressed_mb", 0.0, "[limits]: sizes must be positive"),
+        ("limits", "max_features", 0, "[limits]: max_features and max_vertices must be positive"),
+        (
+            "limits",
+            "max_zip_members",
+            True,
+            "[limits] max_zip_members: expected <class 'int'>, got True",
+        ),
+        ("region", "max_lon", 190.0, "[region]: longitudes must lie in -180..180"),
+        ("region", "max_lat", 95.0, "[region]: latitudes must lie in -90..90"),
+        ("region", "name_en", 3, "[region] name_en: expected <class 'str'>, got 3"),
+        ("display", "coordinate_decimals", 16, "[display] coordinate_decimals: use 0..15"),
+        ("workspace", "dir", ["w"], "[workspace] dir: expected <class 'str'>, got ['w']"),
+    ],
+)
+def test_each_value_out_of_range_is_named(
+    section: str, key: str, value: object, expected: str
+) -> None:
+    raw = _raw()
+    raw[section][key] = value
+    with pytest.raises(ConfigError) as info:
+        parse_settings(raw, where="upload.toml")
+    message = str(info.value)
+    assert "1 problem(s)" in message
+    assert f"upload.toml {expected}" in message
+
+
+def test_a_section_that_is_not_a_table_is_missing_only_once() -> None:
+    raw = _raw()
+    raw["display"] = 3
+    with pytest.raises(ConfigError) as info:
+        parse_settings(raw, where="upload.toml")
+    assert "1 problem(s)" in str(info.value)
+    assert "upload.toml [display]: must be a table" in str(info.value)
