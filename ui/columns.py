@@ -92,6 +92,7 @@ def page_table(df: pd.DataFrame, lang: str) -> Styler:
     reg = registry()
     names = {s.id: s.name(lang) for s in reg.layers}
     sources = _source_keys()
+    keys = load_strings()
     formats: dict[str, Any] = {}
     for col in shown.columns:
         name = str(col)
@@ -100,6 +101,10 @@ def page_table(df: pd.DataFrame, lang: str) -> Styler:
         elif name == "geometry_source":
             shown[col] = shown[col].map(
                 lambda v: t(f"source_{v}", lang) if f"source_{v}" in sources else v
+            )
+        elif name == "land_figure_check":
+            shown[col] = shown[col].map(
+                lambda v: t(f"figure_check_{v}", lang) if f"figure_check_{v}" in keys else v
             )
         elif name in FLAG_COLUMNS:
             shown[col] = shown[col].map(

@@ -12,7 +12,7 @@ from typing import cast
 import pandas as pd
 import streamlit as st
 
-from geo.declared.i18n import t
+from geo.declared.i18n import say, t
 from geo.errors import GeoError
 from geo.store.cli import history_table
 from geo.store.store import ConflictError, Store, Version
@@ -111,11 +111,11 @@ def _restore(store: Store, user: User, object_id: str, lang: str) -> None:
             )  # fmt: skip
         except ConflictError as exc:
             st.error(t("conflict_heading", lang))
-            st.text(str(exc))
+            st.text(say(exc, lang))
             return
         except GeoError as exc:
             st.error(t("restore_error", lang))
-            st.text(str(exc))
+            st.text(say(exc, lang))
             return
         st.success(t("restored", lang))
         st.text(f"{done.name}: {done.version}")
@@ -147,7 +147,7 @@ def accounts_section(lang: str, user: User) -> None:
                 store.add_user(name.strip(), password, cast(Role, role))
             except GeoError as exc:
                 st.error(t("account_error", lang))
-                st.text(str(exc))
+                st.text(say(exc, lang))
             else:
                 st.success(t("account_added", lang))
                 st.text(name.strip())

@@ -91,11 +91,11 @@ def _share(layers: UserLayers, layer_id: str) -> None:
     try:
         layers.share(layer_id, shared=wanted)
     except GeoError as exc:
-        st.session_state[state.WORKSPACE_NOTICE] = ("share_error", str(exc))
+        st.session_state[state.WORKSPACE_NOTICE] = ("share_error", exc.text)
 
 
 def _undelete(layers: UserLayers, layer_id: str) -> None:
     try:
         layers.undelete(layer_id)
     except GeoError as exc:
-        st.session_state[state.WORKSPACE_NOTICE] = ("delete_error", str(exc))
+        st.session_state[state.WORKSPACE_NOTICE] = ("delete_error", exc.text)

@@ -20,7 +20,7 @@ import os
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from geo.declared.i18n import t
+from geo.declared.i18n import say, t
 from geo.errors import GeoError
 from geo.store.layers import UserLayers
 from geo.store.store import URL_VARIABLE, Store, StoreUnavailableError, open_plan_store
@@ -92,7 +92,7 @@ def signed_in(lang: str) -> User | None:
         user = current_user()
     except StoreUnavailableError as exc:
         st.error(t("store_unavailable", lang))
-        st.text(str(exc))
+        st.text(say(exc, lang))
         return None
     if user is not None:
         with st.sidebar:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import geopandas as gpd
 import streamlit as st
 
-from geo.declared.i18n import t
+from geo.declared.i18n import say, t
 from geo.edit.adopt import (
     Proposal,
     SourceDocument,
@@ -67,7 +67,7 @@ def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedL
         show_error(exc, lang, heading="adopt_error")
         return
     for note in matching.notes:
-        st.text(note)
+        st.text(say(note, lang))
     try:
         preview = propose_adoption(
             frame, plan, matching,
@@ -78,7 +78,7 @@ def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedL
         show_error(exc, lang, heading="adopt_error")
         return
     for note in preview.notes[len(matching.notes) :]:
-        st.text(note)
+        st.text(say(note, lang))
     shown = preview.table.assign(
         old_geometry_source=source_words(preview.table["old_geometry_source"], lang)
     )
@@ -117,7 +117,7 @@ def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedL
         )
     except ConflictError as exc:
         st.error(t("adopt_conflict", lang))
-        st.text(str(exc))
+        st.text(say(exc, lang))
         return
     except GeoError as exc:
         show_error(exc, lang, heading="adopt_error")

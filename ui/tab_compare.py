@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.declared.i18n import load_strings, t
+from geo.declared.i18n import load_strings, say, t
 from geo.edit.compare import (
     METHOD,
     PIECES,
@@ -61,7 +61,7 @@ def store_and_user(lang: str) -> tuple[Store, User] | None:
         store, user = plan_store(), current_user()
     except StoreUnavailableError as exc:
         st.error(t("compare_store_unavailable", lang))
-        st.text(str(exc))
+        st.text(say(exc, lang))
         return None
     if user is None:
         st.caption(t("compare_sign_in", lang))
@@ -225,7 +225,7 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
         show_error(exc, lang, heading="compare_error")
         return
     for note in comparison.notes:
-        st.text(note)
+        st.text(say(note, lang))
     only_changed = st.checkbox(
         t("compare_only_changed", lang), value=True, key=state.COMPARE_ONLY_CHANGED
     )

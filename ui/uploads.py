@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.declared.i18n import t
+from geo.declared.i18n import say, t
 from geo.display import (
     DISPLAY_PAGE_ROWS,
     DISPLAY_TABLE_ROWS,
@@ -86,7 +86,7 @@ def show_error(exc: GeoError, lang: str, heading: str = "upload_error") -> None:
         st.warning(t("layer_gone", lang))
     else:
         st.error(t(heading, lang))
-    st.text(str(exc))
+    st.text(say(exc, lang))
 
 
 def show_table(
@@ -212,9 +212,8 @@ def upload_section(lang: str, unit: str) -> None:
         return
 
     with st.expander(t("validation_report", lang), expanded=not result.report.ok):
-        lines = [
-            _cut(m, MESSAGE_CHARS) for m in (*result.notes, *report_lines(result.report, lang))
-        ]
+        notes = (*result.notes, *report_lines(result.report, lang))
+        lines = [_cut(say(m, lang), MESSAGE_CHARS) for m in notes]
         st.text("\n".join(lines) or t("validation_ok", lang))
     read = (*args[1:], *(confirmed or (None, False)))
     st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
@@ -292,7 +291,7 @@ def needs_crs_text(result: NeedsCRS, lang: str) -> str:
     head = t(key, lang).format(
         file=result.filename, declared=result.declared, coordinates=result.magnitudes
     )
-    return "\n".join([head, *result.notes])
+    return "\n".join([head, *(say(n, lang) for n in result.notes)])
 
 
 def candidate_text(candidate: CRSCandidate, lang: str) -> str:
@@ -353,7 +352,7 @@ def saved_section(lang: str) -> None:
     if notice is not None:
         heading, message = notice
         (st.warning if heading == "layer_gone" else st.error)(t(heading, lang))
-        st.text(message)
+        st.text(say(message, lang))
     store_layer_section(ws, lang)  # server mode: sharing, deleted layers to restore
     layers = ws.list_layers()
     if not layers:
@@ -390,10 +389,10 @@ def _rename(root: str, layer_id: str) -> None:
             ws.rename(layer_id, typed)
         st.session_state[key] = typed
     except LayerGoneError as exc:
-        st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", str(exc))
+        st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", exc.text)
         st.session_state.pop(key, None)
     except GeoError as exc:
-        st.session_state[state.WORKSPACE_NOTICE] = ("rename_error", str(exc))
+        st.session_state[state.WORKSPACE_NOTICE] = ("rename_error", exc.text)
         with contextlib.suppress(GeoError):
             st.session_state[key] = ws.get(layer_id).name
 
@@ -403,9 +402,9 @@ def _delete(root: str, layer_id: str) -> None:
     try:
         workspace().delete(layer_id)  # soft in the store (server mode)
     except LayerGoneError as exc:
-        st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", str(exc))
+        st.session_state[state.WORKSPACE_NOTICE] = ("layer_gone", exc.text)
     except GeoError as exc:
-        st.session_state[state.WORKSPACE_NOTICE] = ("delete_error", str(exc))
+        st.session_state[state.WORKSPACE_NOTICE] = ("delete_error", exc.text)
         return
     tiles_ui.remove_tiles(root, layer_id)
     st.session_state.pop(state.user_layer_on(layer_id), None)

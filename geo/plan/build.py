@@ -28,12 +28,16 @@ from geo.plan.shapes import COORD_DECIMALS, finish, fit_grid_frame
 from geo.plan.sources import NOT_LOCATED, Inputs, load_inputs, validate_inputs
 from geo.plan.zones import REQUIRED_PROPERTIES
 
+DESCRIPTIVE_FIELDS: Final = ("source_detail", "assumptions", "figure_source")
+"""Written in words: each also as ``<field>_zh`` and ``<field>_en`` (the bare field is the
+English, as the CLI and exports have always read it)."""
 PROPERTY_ORDER: Final = (
     *REQUIRED_PROPERTIES,
     "land_figure_check",
     "figure_source",
     "members_zh",
     "brief_section",
+    *(f"{field}_{lang}" for field in DESCRIPTIVE_FIELDS for lang in ("zh", "en")),
 )
 """The zones schema the app relies on (geo.plan.zones), then the build's extra properties."""
 
@@ -48,6 +52,16 @@ def _land_figure_check(element: Mapping[str, Any], source: str) -> str | None:
         "street_derived": "independent",
         "calibrated": "calibrated",
     }.get(source, "schematic")
+
+
+def _in_both(props: dict[str, Any], zh: Mapping[str, str | None]) -> dict[str, Any]:
+    """``props`` with each descriptive field also as ``<field>_en`` (the field itself) and
+    ``<field>_zh`` (from ``zh``) where the feature has it."""
+    for field in DESCRIPTIVE_FIELDS:
+        if field in props:
+            props[f"{field}_zh"] = zh.get(field) if props[field] is not None else None
+            props[f"{field}_en"] = props[field]
+    return props
 
 
 def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -107,6 +121,14 @@ def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str,
             "members_zh": element.get("members_zh"),
             "brief_section": str(element["brief_section"]),
         }
+        _in_both(
+            props,
+            {
+                "source_detail": built.detail_zh,
+                "assumptions": ctx.describe(element.get("assumptions_zh")),
+                "figure_source": element.get("figure_source_zh"),
+            },
+        )
         geometry = None if built.source == NOT_LOCATED else finish(built.geom)
         zones.append({"type": "Feature", "properties": props, "geometry": geometry})
 
@@ -122,6 +144,13 @@ def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str,
             "accuracy_m": st.get("accuracy_m"),
             "assumptions": ctx.describe(st.get("assumptions")),
         }
+        _in_both(
+            props,
+            {
+                "source_detail": st.get("source_zh"),
+                "assumptions": ctx.describe(st.get("assumptions_zh")),
+            },
+        )
         streets.append({"type": "Feature", "properties": props, "geometry": finish(line)})
     zones.sort(key=lambda f: str(f["properties"]["id"]))
     streets.sort(key=lambda f: str(f["properties"]["id"]))

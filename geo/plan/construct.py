@@ -38,6 +38,8 @@ class Built:
     geom: BaseGeometry  # EPSG:4543
     source: str
     detail: str
+    detail_zh: str | None = None
+    """The detail in Chinese (the data's ``source_detail_zh``)."""
 
 
 @dataclass

@@ -68,14 +68,21 @@ _ELEMENT_OPTIONAL: Final = (
     "plan_land_km2",
     "plan_floor_m2",
     "assumptions",
+    "assumptions_zh",
     "members_zh",
     "land_figure_check",
     "figure_source",
+    "figure_source_zh",
 )
+DESCRIBED_IN_BOTH: Final = ("figure_source",)
+"""Descriptive fields written in English (``<field>``) and Chinese (``<field>_zh``): the
+build gives the data both (``<field>_en``, ``<field>_zh``)."""
 _STREET_REQUIRED: Final = ("id", "name_zh", "name_en", "kind", "geometry_source", "source")
 _STREET_OPTIONAL: Final = (
     "accuracy_m",
     "assumptions",
+    "assumptions_zh",
+    "source_zh",
     "through",
     "u_m",
     "v_m",
@@ -280,12 +287,22 @@ def _element_problems(el: Mapping[str, Any], inputs: Inputs, *, where: str) -> l
     problems += one_of(el.get("level"), LEVELS, where=where, key="level")
     for key, allowed in (("tier", TIERS), ("land_figure_check", LAND_FIGURE_CHECKS)):
         problems += one_of(el[key], allowed, where=where, key=key) if key in el else []
+    problems += _both_languages(el, where=where)
     located = (el.get("geometry") or {}).get("method") != NOT_LOCATED
     if located and (not is_number(el.get("accuracy_m")) or el["accuracy_m"] <= 0):
         problems.append(f"{where}: accuracy_m must be a positive number of metres")
     if not located and "accuracy_m" in el:
         problems.append(f"{where}: a not_located element has no position, so no accuracy_m")
     return problems
+
+
+def _both_languages(item: Mapping[str, Any], *, where: str) -> list[str]:
+    """A descriptive field in English needs its Chinese (and the other way round)."""
+    return [
+        f"{where}: {field} needs {field}_zh beside it (and the other way round)"
+        for field in DESCRIBED_IN_BOTH
+        if (field in item) != (f"{field}_zh" in item)
+    ]
 
 
 def _street_problems(st: Mapping[str, Any], inputs: Inputs) -> list[str]:

@@ -120,11 +120,7 @@ def _geometry_columns(table: pd.DataFrame, name: str, columns: CsvColumns | None
             f"{name}: no column {', '.join(map(repr, unknown))}; the columns are {', '.join(cols)}."
         )
     if chosen.wkt is None and (chosen.lon is None or chosen.lat is None):
-        raise InputFileError(
-            f"{name}: not a spatial file: no geometry column found among {', '.join(cols)}. "
-            "Name a WKT column (wkt/geometry) or longitude and latitude columns (lon/lat, "
-            "x/y, 经度/纬度), or choose them."
-        )
+        raise InputFileError("err_csv_no_geometry", name=name, columns=", ".join(cols))
     if table.empty:
         raise InputFileError(f"{name}: empty collection: the CSV has a header but no rows.")
     return chosen

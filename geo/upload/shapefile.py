@@ -14,9 +14,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Final
 
+from geo.declared.i18n import Joined, Message
 from geo.errors import InputFileError
 from geo.io import read_vector
-from geo.upload.formats import FORMATS, SUPPORTED, RawLayer, choose_layer, codec_for
+from geo.upload.formats import FORMATS, RawLayer, choose_layer, codec_for
 from geo.upload.settings import UploadSettings
 from geo.upload.zips import extract, with_members
 
@@ -66,24 +67,23 @@ def _shapefile_layers(
         orphan = [g for g in groups.values() if ".dbf" in g or ".shx" in g]
         if orphan:
             parts = ", ".join(sorted(i.filename for g in orphan for i in g.values()))
-            raise InputFileError(
-                f"{name}: missing .shp: the zip has {parts} but no .shp file (the "
-                "geometries). Add the .shp with the same name and zip again."
-            )
+            raise InputFileError("err_shp_missing_shp", name=name, parts=parts)
         raise InputFileError(
-            f"{name}: zip with no layer: it holds no Shapefile (.shp); found {found}. Upload "
-            f"{SUPPORTED}."
+            "err_shp_no_layer", name=name, found=found, supported=Message("err_supported")
         )
     problems = []
     for stem, group in layers.items():
         missing = [s for s in (".shx", ".dbf") if s not in group]
         if missing:
-            problems.append(f"{stem}.shp has no {' or '.join(missing)}")
+            problems.append(
+                Message(
+                    "err_shp_part_missing",
+                    stem=stem,
+                    missing=Joined(missing, sep=Message("word_or")),
+                )
+            )
     if problems:
-        raise InputFileError(
-            f"{name}: missing Shapefile parts: {'; '.join(problems)}. A Shapefile needs its "
-            ".shp, .shx and .dbf (and .prj for the CRS) with the same name; zip them together."
-        )
+        raise InputFileError("err_shp_missing_parts", name=name, problems=Joined(problems))
     return layers
 
 

@@ -3,6 +3,7 @@ panel (AppTest reads the display values Streamlit sends, not the frames behind t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,11 @@ from geo.declared.registry import load_registry
 from geo.io import geojson_text
 from geo.measure.area import ellipsoidal_area_m2
 from geo.plan.zones import load_plan_layers
+from geo.store.store import Store
+from tests.app.test_compare_tab import BOX_B, DOCUMENT, UNI, _edit, _save_red_line
+from tests.app.test_compare_tab import store as store  # the embedded store fixture
 from tests.conftest import LAT0, LON0, gk_boxes
+from tests.geo.test_upload_hostile import _zip
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -192,3 +197,109 @@ def test_area_table_rounds_each_area_to_its_accuracy(app: AppTest) -> None:
     digits = [c for c in cell if c.isdigit()]
     assert len(digits) <= 2, cell  # "≈5", not "5.1437"
     assert abs(float(cell.lstrip("≈").replace(",", "")) - true_km2) <= band_km2
+
+
+# --- What geo/ says is said in the page's language (issue 13: English where trust is
+# decided). A message counts as Chinese when it has CJK characters; a Chinese page shows
+# none in English only, and the English page shows exactly what the CLI prints.
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _shp_without_dbf(tmp_path: Path) -> bytes:
+    """A real Shapefile (written by GDAL) zipped without its .dbf."""
+    gk_boxes((0, 0, 100, 100)).to_file(tmp_path / "parcels.shp")
+    return _zip({f"parcels{s}": (tmp_path / f"parcels{s}").read_bytes() for s in (".shp", ".shx")})
+
+
+BAD_UPLOADS = {
+    "no_dbf.zip": _shp_without_dbf,
+    "no_coordinates.csv": lambda _tmp: "名称,面积\n地块一,12.5\n".encode(),
+}
+
+
+def _the_error(at: AppTest, filename: str) -> str:
+    """The upload's error as shown: the page's heading, then the message naming the file."""
+    headings = [e.value for e in at.error]
+    assert headings, "the page says there is an error"
+    messages = [str(x.value) for x in at.text if filename in str(x.value)]
+    assert len(messages) == 1, messages
+    return messages[0]
+
+
+@pytest.mark.parametrize("filename", list(BAD_UPLOADS))
+def test_a_bad_upload_is_explained_in_the_pages_language(
+    app: AppTest, tmp_path: Path, filename: str
+) -> None:
+    from geo.errors import InputFileError
+    from geo.upload import read_upload
+
+    data = BAD_UPLOADS[filename](tmp_path)
+    with pytest.raises(InputFileError) as raised:  # what the CLI prints
+        read_upload(data, filename)
+    app.file_uploader(key=state.UPLOAD_FILE).set_value((filename, data, "application/zip"))
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    zh = _the_error(app, filename)
+    assert CJK.search(zh), f"an English-only message on the Chinese page: {zh}"
+    assert t("upload_error", "zh") in [e.value for e in app.error]
+    app.radio(key=state.LANG).set_value("English").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert _the_error(app, filename) == str(raised.value)
+
+
+def test_the_plan_check_reads_in_the_pages_language(app: AppTest) -> None:
+    from geo.plan.sources import LAND_FIGURE_CHECKS
+
+    zones = load_plan_layers().set_index("id")
+    sourced = zones.index[zones["figure_source_en"].notna()]
+    assert len(sourced) >= 3, "the plan check has rows whose figure is stated elsewhere"
+
+    def rows(at: AppTest, lang: str) -> pd.DataFrame:
+        table = _table_with(at, t("col_figure_source", lang))
+        return table.set_index(t("col_id", lang)).loc[sourced]
+
+    zh = rows(app, "zh")
+    for column in (t("col_figure_source", "zh"), t("col_land_figure_check", "zh")):
+        english = [v for v in zh[column] if not CJK.search(str(v))]
+        assert not english, f"{column}: English only on the Chinese page: {english}"
+    assert list(zh[t("col_figure_source", "zh")]) == list(zones.loc[sourced, "figure_source_zh"])
+    app.radio(key=state.LANG).set_value("English").run()
+    en = rows(app, "en")
+    assert list(en[t("col_figure_source", "en")]) == list(zones.loc[sourced, "figure_source_en"])
+    checks = {t(f"figure_check_{c}", "en") for c in LAND_FIGURE_CHECKS}
+    assert set(en[t("col_land_figure_check", "en")]) <= checks
+
+
+def _conflict_page(lang: str) -> None:
+    from ui.tab_compare import compare_tab
+    from ui.uploads import workspace
+
+    compare_tab(lang, "km2", workspace())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_stores_conflict_is_said_in_the_pages_language(
+    store: Store, tmp_path: Path, lang: str
+) -> None:
+    """An adoption saved over a version someone saved since the page showed it."""
+    layer_id = _save_red_line(store, tmp_path)
+    at = AppTest.from_function(_conflict_page, args=(lang,), default_timeout=120)
+    at.run()
+    at.selectbox(key=state.ADOPT_LAYER).set_value(layer_id).run()
+    at.text_input(key=state.ADOPT_DOCUMENT).input(DOCUMENT)
+    at.number_input(key=state.ADOPT_ACCURACY).set_value(0.5)
+    at.text_input(key=state.ADOPT_REASON).input("控规批复").run()
+    _edit(store, BOX_B, "someone else, meanwhile")
+    at.button(key=state.ADOPT_SAVE).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("adopt_conflict", lang) in [e.value for e in at.error]
+    latest = store.get(store.local_user("planner"), UNI)
+    said = [
+        str(x.value) for x in at.text if "planner" in str(x.value) and latest.reason in str(x.value)
+    ]
+    assert len(said) == 1, [x.value for x in at.text]
+    if lang == "zh":
+        assert "在您打开后已被 planner" in said[0], said[0]
+    else:
+        assert "was changed by planner" in said[0] and "since you opened it" in said[0]
