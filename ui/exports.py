@@ -29,7 +29,6 @@ from geo.errors import GeoError, GeometryError
 from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
 from geo.measure.crs import GK_CM102, STORAGE_CRS
-from geo.plan.zones import STREETS_FILE, ZONES_FILE
 from ui import state
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ def _check_drawn(features: gpd.GeoDataFrame, visible: list[str], what: str) -> N
 
 @st.cache_data(show_spinner=False, max_entries=6, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
 def _map(
-    version: float,
+    version: object,
     layers: tuple[str, ...],
     title: str,
     subtitle: str,
@@ -121,8 +120,7 @@ def _map(
         fmt=fmt,
         paper=paper,
         orientation=orientation,
-        dpi=dpi,
-        files=[ZONES_FILE, STREETS_FILE],
+        dpi=dpi,  # no files: the store's plan is hashed, naming its revision (attrs)
     )
 
 
@@ -148,8 +146,7 @@ def _html(features: gpd.GeoDataFrame, visible: list[str], lang: str) -> bytes:
         features,
         layers=visible,
         title=t("visible_map_title", lang),
-        lang=lang,
-        files=[ZONES_FILE, STREETS_FILE],
+        lang=lang,  # no files: the store's plan is hashed, naming its revision
     )
     return page.encode("utf-8")
 
@@ -183,7 +180,7 @@ def export_tab(
     lang: str,
     features: gpd.GeoDataFrame,
     visible: list[str],
-    version: float,
+    version: object,
     *,
     selected: str | None = None,
 ) -> None:

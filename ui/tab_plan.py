@@ -9,12 +9,14 @@ from geo.declared.i18n import t
 from geo.plan.indicators import indicator_table, load_indicators
 from ui import state
 from ui.columns import page_table
-from ui.data import current, plan_check, registry
+from ui.data import current, plan_check, registry, revision_caption
 
 
 def plan_check_tab(lang: str) -> None:
     st.caption(t("plan_check_note", lang))
-    table = plan_check(*current())
+    key, version = current()
+    st.caption(revision_caption(version, lang))
+    table = plan_check(key, version)
     st.dataframe(page_table(table, lang), hide_index=True, width="stretch")
 
 

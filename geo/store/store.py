@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -137,6 +137,21 @@ class AuditEntry:
     area_before_m2: float | None
     area_after_m2: float | None
     reason: str
+
+
+class PlanRevision(NamedTuple):
+    """Which state of the plan a figure was computed from: the highest audit id among the
+    plan's elements, how many element changes there are (a change committed late with a
+    lower id still moves it) and the time of the newest one (ISO UTC; ``""``: no plan).
+    A tuple, so it can key a cache."""
+
+    number: int
+    changes: int
+    time_utc: str
+
+    def label(self) -> str:
+        """``store revision 42 (2026-12-01 14:20:05 UTC)``, for captions and files."""
+        return f"store revision {self.number} ({_short_time(self.time_utc)})"
 
 
 @dataclass(frozen=True)
@@ -582,6 +597,17 @@ class Store:
         if "id" in frame.columns:
             frame = frame.set_index("id", drop=False).rename_axis(None).sort_index()
         return frame
+
+    def plan_revision(self) -> PlanRevision:
+        """The plan's current :class:`PlanRevision`: one aggregate over the audit rows of
+        plan elements (one row per change, so a few thousand at most), cheap enough to
+        ask on every page run."""
+        a = s.audit
+        newest = (func.max(a.c.audit_id), func.count(a.c.audit_id), func.max(a.c.time_utc))
+        q = select(*newest).where(a.c.kind == "element")
+        with self._read() as conn:
+            number, changes, time_utc = conn.execute(q).one()
+        return PlanRevision(int(number or 0), int(changes), str(time_utc or ""))
 
     def history(
         self,

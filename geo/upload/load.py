@@ -43,6 +43,7 @@ from geo.upload.readers import (
     FORMAT_NAMES,
     CsvColumns,
     FileFormat,
+    RawLayer,
     list_upload_layers,
     read_raw,
 )
@@ -188,80 +189,27 @@ def read_upload(
         data, filename, layer=layer, encoding=encoding, csv_columns=csv_columns, settings=settings
     )
     name = f"{filename} (layer {raw.layer})" if raw.layer else filename
-    frame = raw.frame
-    notes = list(raw.notes)
-    if raw.encoding is not None and raw.format in ("shapefile_zip", "csv"):
-        notes.insert(0, f"attribute text read as {raw.encoding} ({raw.encoding_source})")
-    declared = frame.crs.to_string() if frame.crs is not None else None
+    declared = raw.frame.crs.to_string() if raw.frame.crs is not None else None
     if crs is None and declared is None:
-        return NeedsCRS(
-            filename,
-            raw.format,
-            raw.layer,
-            describe_magnitudes(frame),
-            crs_candidates(frame, region=settings.region),
-            tuple(n for n in raw.notes if "CRS" in n or ".prj" in n),
-        )
-    if crs is not None:
-        used = parse_crs(crs, name=name)
-        crs_source = "chosen by the user"
-        if declared is not None and not CRS(declared).equals(CRS(used)):
-            notes.append(f"the file declares {declared}; read as {used} as chosen")
-        frame = frame.set_crs(used, allow_override=True)
-    else:
-        assert declared is not None
-        used, crs_source = declared, raw.crs_source
-
-    def wrong_declared(why: str) -> NeedsCRS:
-        """The declared CRS cannot be right: ask, as for a file that declares none."""
-        bare = raw.frame.set_crs(None, allow_override=True)
-        return NeedsCRS(
-            filename, raw.format, raw.layer, describe_magnitudes(bare),
-            crs_candidates(bare, region=settings.region), (why,), declared,
-        )  # fmt: skip
-
-    if CRS(used).is_geographic and not swap_xy:
-        problem = _degrees_problem(frame)
-        if problem is not None:
-            if crs is None:
-                return wrong_declared(problem)
-            _raise_degrees(frame, name=name, used=used, problem=problem, settings=settings)
-    if swap_xy:
-        frame = swap_axes(frame)
-        notes.append("X and Y swapped as chosen")
-    frame = frame.to_crs(STORAGE_CRS)
-    coords = shapely.get_coordinates(np.asarray(frame.geometry.array))
-    if not np.all(np.isfinite(coords)):
-        if crs is None:
-            return wrong_declared(f"the coordinates cannot be placed on the earth in {used}")
-        raise CRSError(
-            f"{name}: the coordinates cannot be placed on the earth in {used}; the CRS is "
-            f"wrong ({describe_magnitudes(raw.frame)}). Choose the right one."
-        )
-    if coordinate_system != "wgs84":
-        if not CRS(used).is_geographic:
-            raise CRSError(
-                f"{name}: GCJ-02/BD-09 offsets apply to longitude/latitude taken from web maps, "
-                f"but the file is in projected {used}; read it without the conversion."
-            )
-        frame = to_wgs84(frame, system=coordinate_system)
-        notes.append(f"converted from {SYSTEM_NAMES[coordinate_system]} to WGS-84")
+        crs_notes = tuple(n for n in raw.notes if "CRS" in n or ".prj" in n)
+        return _needs_crs(raw, filename, settings=settings, notes=crs_notes)
+    frame, used, crs_source, notes = _frame_in_crs(raw, crs=crs, declared=declared, name=name)
     try:
-        notes += check_location(
-            frame, region=settings.region, name=name, allow_outside=allow_outside_region
+        frame = _placed(
+            frame,
+            raw=raw,
+            name=name,
+            used=used,
+            chosen=crs is not None,
+            swap_xy=swap_xy,
+            coordinate_system=coordinate_system,
+            allow_outside_region=allow_outside_region,
+            settings=settings,
+            notes=notes,
         )
-    except OutsideRegionError as exc:
-        if crs is not None or swap_xy or coordinate_system != "wgs84":
-            raise
-        return wrong_declared(
-            f"read in {used} the data lie far outside {settings.region.name_en}: {exc.where}"
-        )
-    present = frame.geometry.notna() & ~frame.geometry.is_empty
-    if not present.any():
-        raise InputFileError(
-            f"{name}: every one of the {len(frame)} feature(s) has an empty or missing "
-            "geometry; nothing to show. Export the layer again with its geometries."
-        )
+    except _DeclaredCRSWrongError as exc:
+        return _needs_crs(raw, filename, settings=settings, notes=(exc.why,), declared=declared)
+    _require_geometries(frame, name=name)
     ids = _id_column(frame, id_column)
     fixed, report = repair_geometries(frame, id_column=ids)
     source = UploadSource(
@@ -278,6 +226,128 @@ def read_upload(
         id_column=ids,
     )
     return LoadedLayer(fixed, source, report, tuple(notes))
+
+
+class _DeclaredCRSWrongError(Exception):
+    """The CRS the file declares cannot be right (raised only when the user chose none:
+    :func:`read_upload` then asks, as for a file that declares none)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def _needs_crs(
+    raw: RawLayer,
+    filename: str,
+    *,
+    settings: UploadSettings,
+    notes: tuple[str, ...],
+    declared: str | None = None,
+) -> NeedsCRS:
+    """The question to ask: the coordinates' magnitudes and the ranked candidates."""
+    bare = raw.frame if declared is None else raw.frame.set_crs(None, allow_override=True)
+    return NeedsCRS(
+        filename, raw.format, raw.layer, describe_magnitudes(bare),
+        crs_candidates(bare, region=settings.region), notes, declared,
+    )  # fmt: skip
+
+
+def _frame_in_crs(
+    raw: RawLayer, *, crs: str | None, declared: str | None, name: str
+) -> tuple[gpd.GeoDataFrame, str, str, list[str]]:
+    """The frame in the CRS it is read in (the chosen one, else the declared one), that
+    CRS, where it came from, and the reading notes so far."""
+    notes = list(raw.notes)
+    if raw.encoding is not None and raw.format in ("shapefile_zip", "csv"):
+        notes.insert(0, f"attribute text read as {raw.encoding} ({raw.encoding_source})")
+    if crs is None:
+        assert declared is not None
+        return raw.frame, declared, raw.crs_source, notes
+    used = parse_crs(crs, name=name)
+    if declared is not None and not CRS(declared).equals(CRS(used)):
+        notes.append(f"the file declares {declared}; read as {used} as chosen")
+    return raw.frame.set_crs(used, allow_override=True), used, "chosen by the user", notes
+
+
+def _placed(
+    frame: gpd.GeoDataFrame,
+    *,
+    raw: RawLayer,
+    name: str,
+    used: str,
+    chosen: bool,
+    swap_xy: bool,
+    coordinate_system: CoordinateSystem,
+    allow_outside_region: bool,
+    settings: UploadSettings,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    """The frame in EPSG:4326 (axes swapped and web-map offset removed as chosen), its
+    location checked. A declared CRS that cannot be right raises
+    :class:`_DeclaredCRSWrongError`; a chosen one, :class:`CRSError` (``notes`` gets what
+    was done)."""
+    if CRS(used).is_geographic and not swap_xy:
+        problem = _degrees_problem(frame)
+        if problem is not None and not chosen:
+            raise _DeclaredCRSWrongError(problem)
+        if problem is not None:
+            _raise_degrees(frame, name=name, used=used, problem=problem, settings=settings)
+    if swap_xy:
+        frame = swap_axes(frame)
+        notes.append("X and Y swapped as chosen")
+    frame = frame.to_crs(STORAGE_CRS)
+    _require_finite(frame, raw=raw, name=name, used=used, chosen=chosen)
+    if coordinate_system != "wgs84":
+        frame = _without_offset(frame, name=name, used=used, system=coordinate_system)
+        notes.append(f"converted from {SYSTEM_NAMES[coordinate_system]} to WGS-84")
+    try:
+        notes += check_location(
+            frame, region=settings.region, name=name, allow_outside=allow_outside_region
+        )
+    except OutsideRegionError as exc:
+        if chosen or swap_xy or coordinate_system != "wgs84":
+            raise
+        raise _DeclaredCRSWrongError(
+            f"read in {used} the data lie far outside {settings.region.name_en}: {exc.where}"
+        ) from exc
+    return frame
+
+
+def _require_finite(
+    frame: gpd.GeoDataFrame, *, raw: RawLayer, name: str, used: str, chosen: bool
+) -> None:
+    """Every coordinate of the frame (now in EPSG:4326) is a number on the earth."""
+    coords = shapely.get_coordinates(np.asarray(frame.geometry.array))
+    if np.all(np.isfinite(coords)):
+        return
+    if not chosen:
+        raise _DeclaredCRSWrongError(f"the coordinates cannot be placed on the earth in {used}")
+    raise CRSError(
+        f"{name}: the coordinates cannot be placed on the earth in {used}; the CRS is "
+        f"wrong ({describe_magnitudes(raw.frame)}). Choose the right one."
+    )
+
+
+def _without_offset(
+    frame: gpd.GeoDataFrame, *, name: str, used: str, system: CoordinateSystem
+) -> gpd.GeoDataFrame:
+    """GCJ-02/BD-09 longitude and latitude converted to WGS-84."""
+    if not CRS(used).is_geographic:
+        raise CRSError(
+            f"{name}: GCJ-02/BD-09 offsets apply to longitude/latitude taken from web maps, "
+            f"but the file is in projected {used}; read it without the conversion."
+        )
+    return to_wgs84(frame, system=system)
+
+
+def _require_geometries(frame: gpd.GeoDataFrame, *, name: str) -> None:
+    present = frame.geometry.notna() & ~frame.geometry.is_empty
+    if not present.any():
+        raise InputFileError(
+            f"{name}: every one of the {len(frame)} feature(s) has an empty or missing "
+            "geometry; nothing to show. Export the layer again with its geometries."
+        )
 
 
 def _degrees_problem(frame: gpd.GeoDataFrame) -> str | None:
