@@ -1,5 +1,6 @@
 """Download buttons for tables: CSV (UTF-8 with BOM) and XLSX, each saying how its
-figures were made (unit, method and CRS columns; a notes sheet in the workbook).
+figures were made and from which plan version (unit, method, CRS, ``plan_revision`` and
+``fingerprint`` columns; the same in the workbook's notes sheet).
 
 The files are deferred: the button holds a callable that Streamlit runs when it is
 clicked, so no file is built on a rerun and none is stored as a media file that another
@@ -15,9 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from geo.declared.i18n import t
+from geo.export.provenance import fingerprint
 from geo.measure.crs import CGCS2000_GEOGRAPHIC
+from geo.store.store import PlanRevision
 from geo.tables import csv_bytes, xlsx_bytes
 from ui import state
+from ui.data import current, zones
+
+NOTE_COLUMNS = ("unit", "method", "crs", "plan_revision", "fingerprint")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,8 +32,15 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _file(table: pd.DataFrame, fmt: str, sheet: str) -> bytes:
     if fmt == "csv":
         return csv_bytes(table)
-    notes = {k: str(table[k].iloc[0]) for k in ("unit", "method", "crs") if len(table)}
+    notes = {k: str(table[k].iloc[0]) for k in NOTE_COLUMNS if len(table) and k in table}
     return xlsx_bytes(table, sheet=sheet, notes=notes)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def plan_fingerprint(store_key: str, revision: PlanRevision) -> str:
+    """The fingerprint of the plan at ``revision`` (its data hashed, the revision named),
+    one line for a table's ``fingerprint`` column."""
+    return fingerprint(data=zones(store_key, revision)).describe()
 
 
 def deferred_file(table: pd.DataFrame, fmt: str, sheet: str) -> Callable[[], bytes]:
@@ -49,11 +62,16 @@ def table_downloads(
     method: str,
     crs: str = CGCS2000_GEOGRAPHIC,
 ) -> None:
-    """A CSV and an XLSX button for ``table`` (built on the first click, then cached).
+    """A CSV and an XLSX button for ``table`` (built on the first click, then cached),
+    with the plan version the page shows and its fingerprint beside the figures.
 
     ``on_click="ignore"``: a download changes nothing on the page, so it reruns nothing.
     """
-    export = table.assign(unit=unit, method=method, crs=crs)
+    key, revision = current()
+    export = table.assign(
+        unit=unit, method=method, crs=crs, plan_revision=revision.label(),
+        fingerprint=plan_fingerprint(key, revision),
+    )  # fmt: skip
     d1, d2 = st.columns(2)
     d1.download_button(
         t("download_csv", lang),

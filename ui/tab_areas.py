@@ -14,9 +14,10 @@ from geo.declared.i18n import t
 from geo.export.tables import AREA_METHOD
 from geo.measure.area import M2_PER_UNIT
 from geo.measure.precision import area_displays
+from geo.store.store import PlanRevision
 from ui import state
 from ui.columns import in_unit, page_table
-from ui.data import area_rows, current, registry, zones
+from ui.data import area_rows, current, registry, revision_caption, zones
 from ui.downloads import table_downloads
 
 CONTEXT_GROUP = "reference"  # extents and context, not zones of the plan
@@ -32,6 +33,7 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     path, version = current()
     table, _ = area_rows(path, version, tuple(visible), unit)
     st.caption(t("area_table_note", lang) + " " + t("method_note", lang))
+    st.caption(revision_caption(version, lang))
     with_context = st.checkbox(t("totals_with_context", lang), key=state.TOTALS_WITH_CONTEXT)
     summed = summed_layers(visible, with_context=with_context)
     counted, totals = area_rows(path, version, tuple(summed), unit)
@@ -56,7 +58,9 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
 
 
 @st.cache_data(show_spinner=False)
-def shown_areas(path: str, version: float, layer_ids: tuple[str, ...], unit: str) -> pd.DataFrame:
+def shown_areas(
+    path: str, version: PlanRevision, layer_ids: tuple[str, ...], unit: str
+) -> pd.DataFrame:
     """The area table as the page shows it: areas in ``unit``, each rounded to what its
     zone's accuracy and perimeter support (``≈`` for a schematic one), by the project's
     one rule (:func:`geo.measure.precision.area_displays`; geodesic perimeters, so cached

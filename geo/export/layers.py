@@ -24,6 +24,13 @@ written in a temporary folder, then renamed over the target.
 
 - **KML**: EPSG:4326 as KML requires, GDAL's LIBKML driver; each placemark's name is
   ``name_zh`` (or ``name_en``), every attribute is kept as ExtendedData.
+
+Every file says where it came from (:func:`geo.export.provenance.provenance_lines`: the
+plan version of the store it was read at, the data's fingerprint, when it was made): a
+top-level ``provenance`` member in GeoJSON (a foreign member, RFC 7946 § 6.1), the
+layer's metadata in a GeoPackage (``gpkg_metadata``, GDAL's ``DESCRIPTION`` and
+``IDENTIFIER`` items), ``provenance.txt`` in a Shapefile zip, and the document's
+description in KML.
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ import pandas as pd
 import pyogrio
 
 from geo.errors import GeometryError
-from geo.io import atomic_write, write_geojson_atomic
+from geo.export.provenance import fingerprint, provenance_lines
+from geo.io import atomic_write, geojson_text
 from geo.measure.crs import STORAGE_CRS, require_crs
 from geo.tables import csv_bytes
 
@@ -165,11 +173,22 @@ def _prepare(gdf: gpd.GeoDataFrame, *, crs: str) -> gpd.GeoDataFrame:
     return _plain_attributes(gdf[keep].to_crs(crs))
 
 
+def _provenance_text(provenance: dict[str, str]) -> str:
+    return "".join(f"{key}: {value}\n" for key, value in provenance.items())
+
+
 def write_gpkg(
-    gdf: gpd.GeoDataFrame, path: str | Path, *, layer: str | None = None, crs: str = STORAGE_CRS
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str = STORAGE_CRS,
+    provenance: dict[str, str] | None = None,
 ) -> Path:
-    """Write a GeoPackage with one table (named ``layer`` or after the file) in ``crs``."""
+    """Write a GeoPackage with one table (named ``layer`` or after the file) in ``crs``;
+    ``provenance`` (default: :func:`layer_provenance`) as the layer's metadata."""
     target = Path(path)
+    about = provenance or layer_provenance(gdf)
     frame = _prepare(gdf, crs=crs)
     for column in _attribute_columns(frame):
         # The GeoPackage stores date-times in UTC ("…Z"); an offset would be read back
@@ -178,20 +197,35 @@ def write_gpkg(
             frame[column] = frame[column].dt.tz_convert("UTC")
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         tmp_file = Path(tmp) / target.name
-        pyogrio.write_dataframe(frame, tmp_file, layer=layer or target.stem, driver="GPKG")
+        pyogrio.write_dataframe(
+            frame, tmp_file, layer=layer or target.stem, driver="GPKG",
+            layer_metadata={"DESCRIPTION": _provenance_text(about),
+                            "IDENTIFIER": about["plan_revision"]},
+        )  # fmt: skip
         tmp_file.replace(target)
     return target
 
 
-def write_kml(gdf: gpd.GeoDataFrame, path: str | Path, *, name_column: str = "name_zh") -> Path:
-    """Write KML (EPSG:4326) with ``name_column`` as each placemark's name."""
+def write_kml(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    name_column: str = "name_zh",
+    provenance: dict[str, str] | None = None,
+) -> Path:
+    """Write KML (EPSG:4326) with ``name_column`` as each placemark's name and
+    ``provenance`` (default: :func:`layer_provenance`) as the document's description."""
     target = Path(path)
+    about = provenance or layer_provenance(gdf)
     frame = _prepare(gdf, crs=STORAGE_CRS)
     if name_column in frame.columns and "Name" not in frame.columns:
         frame.insert(0, "Name", frame[name_column])
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         tmp_file = Path(tmp) / target.name
-        pyogrio.write_dataframe(frame, tmp_file, layer=target.stem, driver="LIBKML")
+        pyogrio.write_dataframe(
+            frame, tmp_file, layer=target.stem, driver="LIBKML",
+            layer_options={"DESCRIPTION": _provenance_text(about)},
+        )  # fmt: skip
         tmp_file.replace(target)
     return target
 
@@ -216,6 +250,7 @@ def _readme(stem: str, parts: list[str], renamed: dict[str, str], cut: list[str]
             "in these fields: " + ", ".join(cut) + "."
         )
     lines.append("attributes.csv (UTF-8 with BOM) holds every attribute in full, keyed by id.")
+    lines.append("provenance.txt names the plan version, the data's fingerprint and the date.")
     lines.append(
         "In both CSV files, text starting with = + - @, a tab or a carriage return has a "
         "leading ' so that spreadsheets show it as text, not as a formula."
@@ -223,9 +258,17 @@ def _readme(stem: str, parts: list[str], renamed: dict[str, str], cut: list[str]
     return "\n".join(lines) + "\n"
 
 
-def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, crs: str = STORAGE_CRS) -> Path:
-    """Write a zipped Shapefile set (see the module docstring for splits and limits)."""
+def write_shapefile_zip(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    crs: str = STORAGE_CRS,
+    provenance: dict[str, str] | None = None,
+) -> Path:
+    """Write a zipped Shapefile set (see the module docstring for splits and limits),
+    with ``provenance.txt`` (default: :func:`layer_provenance`)."""
     target = Path(path)
+    about = provenance or layer_provenance(gdf)
     stem = target.stem
     frame = iso_datetimes(_prepare(gdf, crs=crs))
     columns = _attribute_columns(frame)
@@ -269,6 +312,24 @@ def write_shapefile_zip(gdf: gpd.GeoDataFrame, path: str | Path, *, crs: str = S
             zf.writestr("fields.csv", csv_bytes(fields))
             zf.writestr("attributes.csv", csv_bytes(full))
             zf.writestr("README.txt", _readme(stem, sorted(names.values()), renamed, cut, crs))
+            zf.writestr("provenance.txt", _provenance_text(about))
+    return target
+
+
+def layer_provenance(gdf: gpd.GeoDataFrame) -> dict[str, str]:
+    """Where ``gdf`` came from: the plan version it was read at (``attrs``), its
+    fingerprint (the data itself hashed) and the time (:func:`provenance_lines`)."""
+    return provenance_lines(fingerprint(data=gdf))
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path, *, provenance: dict[str, str]) -> Path:
+    """GeoJSON (see :func:`geo.io.geojson_text`) with a top-level ``provenance`` member,
+    written atomically."""
+    target = Path(path)
+    text = geojson_text(gdf)
+    member = json.dumps(provenance, ensure_ascii=False, separators=(",", ":"))
+    with atomic_write(target) as fh:
+        fh.write('{"provenance":' + member + "," + text[1:] + "\n")
     return target
 
 
@@ -299,7 +360,7 @@ def export_layer(
         if crs not in (None, STORAGE_CRS):
             raise ValueError("GeoJSON is always EPSG:4326 (RFC 7946); do not pass crs")
         require_crs(gdf, name="export layer")
-        write_geojson_atomic(iso_datetimes(gdf), target)
+        write_geojson(iso_datetimes(gdf), target, provenance=layer_provenance(gdf))
         return target
     if fmt == "gpkg":
         return write_gpkg(gdf, target, crs=crs or STORAGE_CRS)

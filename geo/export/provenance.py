@@ -2,7 +2,10 @@
 
 A printed map carries a fingerprint — the SHA-256 of the data files drawn (or of the
 drawn data itself when it came from no file) together with the app version — so anyone
-holding the figure can check that a later run uses the same inputs.
+holding the figure can check that a later run uses the same inputs. Data read from the
+store names the plan version it is: the loader puts the revision's label (e.g. ``store
+revision 42 (2026-12-01 14:20:05 UTC)``) in the frame's ``attrs[PLAN_REVISION_ATTR]``,
+which pandas carries through selections, and the fingerprint hashes and names it.
 """
 
 from __future__ import annotations
@@ -36,13 +39,19 @@ SOURCE_LABELS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+PLAN_REVISION_ATTR: Final = "plan_revision"
+"""The ``GeoDataFrame.attrs`` key of the plan version the rows were read at."""
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """SHA-256 over the inputs and the app version; ``short`` is what the map prints."""
+    """SHA-256 over the inputs and the app version; ``short`` is what the map prints.
+    ``plan_revision``: the store's plan version the data is (``""``: not from the store)."""
 
     sha256: str
     inputs: tuple[str, ...]
     version: str
+    plan_revision: str = ""
 
     @property
     def short(self) -> str:
@@ -66,12 +75,17 @@ def file_sha256(path: Path) -> str:
 
 
 def fingerprint(
-    *, files: Sequence[str | Path] = (), data: gpd.GeoDataFrame | None = None
+    *,
+    files: Sequence[str | Path] = (),
+    data: gpd.GeoDataFrame | None = None,
+    plan_revision: str | None = None,
 ) -> Fingerprint:
     """Fingerprint of the data ``files`` (by content; names sorted) or of ``data`` itself.
 
     Give ``files`` when the drawn layer was read from files, ``data`` when it was not
-    (an upload, an edited selection): its GeoJSON text (EPSG:4326, 7 decimals) is hashed.
+    (the store's plan, an upload, an edited selection): its GeoJSON text (EPSG:4326, 7
+    decimals) is hashed. The plan version — ``plan_revision``, else the one ``data``
+    carries in ``attrs`` — is hashed and listed first among the inputs.
 
     >>> fingerprint(files=[]).sha256 == fingerprint(files=[]).sha256
     True
@@ -86,8 +100,32 @@ def fingerprint(
         text_hash = hashlib.sha256(geojson_text(data).encode()).hexdigest()
         digest.update(f"data:{text_hash}\n".encode())
         inputs.append(f"drawn data ({text_hash[:8]})")
+    revision = plan_revision if plan_revision is not None else revision_of(data)
+    if revision:
+        digest.update(f"plan:{revision}\n".encode())
+        inputs.insert(0, f"plan {revision}")
     digest.update(f"geo {__version__}\n".encode())
-    return Fingerprint(sha256=digest.hexdigest(), inputs=tuple(inputs), version=__version__)
+    return Fingerprint(
+        sha256=digest.hexdigest(), inputs=tuple(inputs), version=__version__,
+        plan_revision=revision,
+    )  # fmt: skip
+
+
+def revision_of(data: gpd.GeoDataFrame | None) -> str:
+    """The plan version ``data`` was read at (``""``: not from the store, or not known)."""
+    if data is None:
+        return ""
+    return str(data.attrs.get(PLAN_REVISION_ATTR) or "")
+
+
+def provenance_lines(fp: Fingerprint) -> dict[str, str]:
+    """What a data file says about its origin, as name → text (a GeoJSON member, a
+    GeoPackage's metadata, a Shapefile zip's ``provenance.txt``, a workbook's notes)."""
+    return {
+        "plan_revision": fp.plan_revision or "not from the store",
+        "fingerprint": fp.describe(),
+        "made_utc": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def source_counts(features: gpd.GeoDataFrame) -> dict[str, int]:

@@ -114,7 +114,17 @@ def load_plan_layers(
     Street features carry no plan figures; their missing plan properties are empty and
     they are schematic unless they come from public boundary data.
     """
-    zones = load_zones(zones_path, registry=registry)
+    return with_streets(load_zones(zones_path, registry=registry), streets_path, registry=registry)
+
+
+def with_streets(
+    zones: gpd.GeoDataFrame,
+    streets_path: str | os.PathLike[str] | None = STREETS_FILE,
+    *,
+    registry: Registry | None = None,
+) -> gpd.GeoDataFrame:
+    """``zones`` (indexed by id, from the file or the store) plus the streets file's
+    named boundary streets (the reference layer :func:`load_plan_layers` adds)."""
     if streets_path is None or not Path(streets_path).exists():
         return zones
     streets = read_layer(streets_path, name=Path(streets_path).name)
