@@ -25,6 +25,7 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from geo.declared.config import CONFIG_DIR, load_toml
+from geo.declared.i18n import Message, Names
 from geo.errors import CRSError
 from geo.measure.crs import GK_CM102, GK_ZONE34, GK_ZONE35, STORAGE_CRS, UTM48N
 from geo.measure.gcj02 import bd09_to_gcj02, gcj02_to_wgs84
@@ -206,10 +207,7 @@ def parse_crs(crs: str, *, name: str) -> str:
     try:
         parsed = CRS.from_epsg(int(text)) if text.isdigit() else CRS.from_user_input(text)
     except ProjCRSError as exc:
-        raise CRSError(
-            f"{name}: {crs!r} is not a coordinate reference system pyproj knows; give an EPSG "
-            "code such as EPSG:4543."
-        ) from exc
+        raise CRSError("err_crs_unknown", name=name, crs=repr(crs)) from exc
     return parsed.to_string()
 
 
@@ -239,30 +237,30 @@ def check_location(
     minx, miny, maxx, maxy = bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     if not region.contains(cx, cy) and region.contains(cy, cx):
-        raise CRSError(
-            f"{name}: latitude and longitude look swapped: the data centre reads "
-            f"({cx:.4f}, {cy:.4f}), which is ({cy:.4f} E, {cx:.4f} N) the other way round, in "
-            f"{region.name_en}. Swap the columns in the file, or read it again with X and Y "
-            "swapped."
-        )
+        raise CRSError("err_lat_lon_swapped", name=name, x=cx, y=cy, region=_region_names(region))
     geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
     box = shapely.box(region.min_lon, region.min_lat, region.max_lon, region.max_lat)
     hits = np.asarray(shapely.intersects(np.asarray(geoms.array), box), dtype=bool)
     if not hits.any():
         if allow_outside:
-            return [f"the whole layer lies outside {region.name_en} (allowed by the user)"]
+            return [Message("note_outside_allowed", region=_region_names(region))]
         far = _distance_km(region, cx, cy) if math.isfinite(cx + cy) else math.inf
-        where = f"centre {cx:.4f} E, {cy:.4f} N, {far:,.0f} km from the region centre"
+        where = Message("note_where", lon=cx, lat=cy, km=far)
         raise OutsideRegionError(
-            f"{name}: the data lie far outside {region.name_en}: {where}. Check the coordinate "
-            "system (another Gauss-Kruger zone? projected metres read as degrees?) and choose "
-            "the right one.",
+            Message("err_far_outside", name=name, region=_region_names(region), where=where),
             where=where,
         )
-    notes = []
+    notes: list[str] = []
     if not hits.all():
         notes.append(
-            f"{int((~hits).sum())} feature(s) lie outside the {region.name_en} box "
-            f"({region.min_lon}–{region.max_lon} E, {region.min_lat}–{region.max_lat} N)"
-        )
+            Message(
+                "note_partly_outside", count=int((~hits).sum()), region=_region_names(region),
+                min_lon=region.min_lon, max_lon=region.max_lon,
+                min_lat=region.min_lat, max_lat=region.max_lat,
+            )
+        )  # fmt: skip
     return notes
+
+
+def _region_names(region: Region) -> Names:
+    return Names(zh=region.name_zh, en=region.name_en)

@@ -20,6 +20,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from geo.declared.i18n import Message
 from geo.errors import InputFileError
 from geo.upload.formats import RawLayer, codec_for
 from geo.upload.settings import UploadSettings
@@ -67,30 +68,25 @@ def _decode_csv(data: bytes, name: str, encoding: str | None) -> tuple[str, str,
     if encoding is not None:
         codec = codec_for(encoding, name)
         try:
-            return data.decode(codec), codec, "chosen by the user"
+            return data.decode(codec), codec, Message("enc_chosen")
         except UnicodeDecodeError as exc:
             raise InputFileError(
-                f"{name}: the text is not valid {encoding} ({exc.reason} at byte {exc.start}); "
-                "choose another encoding."
-            ) from exc
-    for codec, source in (("utf-8-sig", "detected (UTF-8)"), ("gb18030", "detected (GBK/GB18030)")):
+                "err_text_not_encoding", name=name, encoding=encoding, reason=exc.reason,
+                byte=exc.start,
+            ) from exc  # fmt: skip
+    for codec, source in (("utf-8-sig", Message("enc_utf8")), ("gb18030", Message("enc_gbk"))):
         try:
             return data.decode(codec), codec.removesuffix("-sig"), source
         except UnicodeDecodeError:
             continue
-    raise InputFileError(
-        f"{name}: unknown encoding: the CSV is neither UTF-8 nor GBK/GB18030 text. Save it as "
-        "UTF-8 CSV, or choose its encoding."
-    )
+    raise InputFileError("err_csv_unknown_encoding", name=name)
 
 
 def _check_rows(data: bytes, name: str, settings: UploadSettings) -> None:
     lines = data.count(b"\n")
     if lines > settings.max_features + 1:
         raise InputFileError(
-            f"{name}: {lines:,} lines; the limit is {settings.max_features:,} rows "
-            "(max_features in config/upload.toml). Split the table or keep only the rows you "
-            "need."
+            "err_csv_too_many_rows", name=name, lines=lines, limit=settings.max_features
         )
 
 
@@ -100,9 +96,7 @@ def _table(text: str, name: str) -> pd.DataFrame:
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(
-            f"{name}: not a readable CSV table ({exc}). Save it again as CSV."
-        ) from exc
+        raise InputFileError("err_csv_unreadable", name=name, cause=str(exc)) from exc
     table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
     return table
 
@@ -117,30 +111,29 @@ def _geometry_columns(table: pd.DataFrame, name: str, columns: CsvColumns | None
     unknown = [c for c in named if c not in cols]
     if unknown:
         raise InputFileError(
-            f"{name}: no column {', '.join(map(repr, unknown))}; the columns are {', '.join(cols)}."
+            "err_no_column",
+            name=name,
+            missing=", ".join(map(repr, unknown)),
+            columns=", ".join(cols),
         )
     if chosen.wkt is None and (chosen.lon is None or chosen.lat is None):
         raise InputFileError("err_csv_no_geometry", name=name, columns=", ".join(cols))
     if table.empty:
-        raise InputFileError(f"{name}: empty collection: the CSV has a header but no rows.")
+        raise InputFileError("err_csv_no_rows", name=name)
     return chosen
 
 
 def _srid_crs(raw: pd.Series, name: str) -> str | None:
     srids = {m.group(1) for v in raw if (m := _SRID.match(v))}
     if len(srids) > 1:
-        raise InputFileError(f"{name}: the WKT mixes SRIDs {sorted(srids)}; use one CRS.")
+        raise InputFileError("err_wkt_mixed_srids", name=name, srids=str(sorted(srids)))
     if not srids:
         return None
     srid = srids.pop()
     try:
         return CRS.from_epsg(int(srid)).to_string()
     except ProjCRSError as exc:
-        raise InputFileError(
-            f"{name}: the WKT says SRID={srid}, which is not an EPSG code known here. Remove "
-            "the SRID=…; prefix (the CRS is then confirmed after upload) or use a real EPSG "
-            "code such as SRID=4326 or SRID=4543."
-        ) from exc
+        raise InputFileError("err_wkt_unknown_srid", name=name, srid=srid) from exc
 
 
 def _wkt_frame(table: pd.DataFrame, column: str, name: str) -> gpd.GeoDataFrame:
@@ -152,8 +145,7 @@ def _wkt_frame(table: pd.DataFrame, column: str, name: str) -> gpd.GeoDataFrame:
     if bad:
         rows = ", ".join(f"line {i + 2} ({wkt.iloc[i][:30]!r})" for i in bad[:5])
         raise InputFileError(
-            f"{name}: {len(bad)} value(s) in column {column!r} are not WKT: {rows}. Fix "
-            "them (e.g. POLYGON ((x y, …))) and upload again."
+            "err_not_wkt", name=name, count=len(bad), column=repr(column), rows=rows
         )
     return gpd.GeoDataFrame(table.drop(columns=[column]), geometry=list(geoms), crs=crs)
 
@@ -167,8 +159,7 @@ def _point_frame(table: pd.DataFrame, lon: str, lat: str, name: str) -> gpd.GeoD
         if bad:
             rows = ", ".join(f"line {i + 2} ({table[col].iloc[i]!r})" for i in bad[:5])
             raise InputFileError(
-                f"{name}: {len(bad)} value(s) in column {col!r} are not numbers: {rows}. "
-                "Use decimal degrees (e.g. 102.8523) or metres."
+                "err_not_numbers", name=name, count=len(bad), column=repr(col), rows=rows
             )
         xy[col] = values.to_numpy(dtype=float)
     x, y = xy[lon], xy[lat]

@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from geo.declared.i18n import Message, Names
 from geo.errors import CRSError, InputFileError
 from geo.measure.crs import STORAGE_CRS
 from geo.measure.validate import ValidationReport, repair_geometries
@@ -142,10 +143,8 @@ def inspect_upload(
 def _id_column(frame: gpd.GeoDataFrame, requested: str | None) -> str | None:
     if requested is not None:
         if requested not in frame.columns:
-            raise InputFileError(
-                f"no column {requested!r} for ids; the columns are "
-                f"{', '.join(str(c) for c in frame.columns if c != frame.geometry.name)}."
-            )
+            columns = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+            raise InputFileError("err_no_id_column", column=repr(requested), columns=columns)
         return requested
     for column in frame.columns:
         if str(column).strip().lower() in ID_COLUMNS:
@@ -188,7 +187,7 @@ def read_upload(
     raw = read_raw(
         data, filename, layer=layer, encoding=encoding, csv_columns=csv_columns, settings=settings
     )
-    name = f"{filename} (layer {raw.layer})" if raw.layer else filename
+    name = Message("name_with_layer", file=filename, layer=raw.layer) if raw.layer else filename
     declared = raw.frame.crs.to_string() if raw.frame.crs is not None else None
     if crs is None and declared is None:
         crs_notes = tuple(n for n in raw.notes if "CRS" in n or ".prj" in n)
@@ -260,13 +259,13 @@ def _frame_in_crs(
     CRS, where it came from, and the reading notes so far."""
     notes = list(raw.notes)
     if raw.encoding is not None and raw.format in ("shapefile_zip", "csv"):
-        notes.insert(0, f"attribute text read as {raw.encoding} ({raw.encoding_source})")
+        notes.insert(0, Message("note_encoding", encoding=raw.encoding, how=raw.encoding_source))
     if crs is None:
         assert declared is not None
         return raw.frame, declared, raw.crs_source, notes
     used = parse_crs(crs, name=name)
     if declared is not None and not CRS(declared).equals(CRS(used)):
-        notes.append(f"the file declares {declared}; read as {used} as chosen")
+        notes.append(Message("note_crs_overridden", declared=declared, used=used))
     return raw.frame.set_crs(used, allow_override=True), used, "chosen by the user", notes
 
 
@@ -284,9 +283,8 @@ def _placed(
     notes: list[str],
 ) -> gpd.GeoDataFrame:
     """The frame in EPSG:4326 (axes swapped and web-map offset removed as chosen), its
-    location checked. A declared CRS that cannot be right raises
-    :class:`_DeclaredCRSWrongError`; a chosen one, :class:`CRSError` (``notes`` gets what
-    was done)."""
+    location checked. A declared CRS that cannot be right raises :class:`_DeclaredCRSWrongError`;
+    a chosen one, :class:`CRSError` (``notes`` gets what was done)."""
     if CRS(used).is_geographic and not swap_xy:
         problem = _degrees_problem(frame)
         if problem is not None and not chosen:
@@ -295,12 +293,12 @@ def _placed(
             _raise_degrees(frame, name=name, used=used, problem=problem, settings=settings)
     if swap_xy:
         frame = swap_axes(frame)
-        notes.append("X and Y swapped as chosen")
+        notes.append(Message("note_xy_swapped"))
     frame = frame.to_crs(STORAGE_CRS)
     _require_finite(frame, raw=raw, name=name, used=used, chosen=chosen)
     if coordinate_system != "wgs84":
         frame = _without_offset(frame, name=name, used=used, system=coordinate_system)
-        notes.append(f"converted from {SYSTEM_NAMES[coordinate_system]} to WGS-84")
+        notes.append(Message("note_converted", system=SYSTEM_NAMES[coordinate_system]))
     try:
         notes += check_location(
             frame, region=settings.region, name=name, allow_outside=allow_outside_region
@@ -308,8 +306,9 @@ def _placed(
     except OutsideRegionError as exc:
         if chosen or swap_xy or coordinate_system != "wgs84":
             raise
+        region = Names(zh=settings.region.name_zh, en=settings.region.name_en)
         raise _DeclaredCRSWrongError(
-            f"read in {used} the data lie far outside {settings.region.name_en}: {exc.where}"
+            Message("note_far_outside_in", crs=used, region=region, where=exc.where)
         ) from exc
     return frame
 
@@ -322,10 +321,9 @@ def _require_finite(
     if np.all(np.isfinite(coords)):
         return
     if not chosen:
-        raise _DeclaredCRSWrongError(f"the coordinates cannot be placed on the earth in {used}")
+        raise _DeclaredCRSWrongError(Message("note_not_on_earth", crs=used))
     raise CRSError(
-        f"{name}: the coordinates cannot be placed on the earth in {used}; the CRS is "
-        f"wrong ({describe_magnitudes(raw.frame)}). Choose the right one."
+        "err_not_on_earth", name=name, crs=used, coordinates=describe_magnitudes(raw.frame)
     )
 
 
@@ -334,20 +332,14 @@ def _without_offset(
 ) -> gpd.GeoDataFrame:
     """GCJ-02/BD-09 longitude and latitude converted to WGS-84."""
     if not CRS(used).is_geographic:
-        raise CRSError(
-            f"{name}: GCJ-02/BD-09 offsets apply to longitude/latitude taken from web maps, "
-            f"but the file is in projected {used}; read it without the conversion."
-        )
+        raise CRSError("err_offset_on_projected", name=name, crs=used)
     return to_wgs84(frame, system=system)
 
 
 def _require_geometries(frame: gpd.GeoDataFrame, *, name: str) -> None:
     present = frame.geometry.notna() & ~frame.geometry.is_empty
     if not present.any():
-        raise InputFileError(
-            f"{name}: every one of the {len(frame)} feature(s) has an empty or missing "
-            "geometry; nothing to show. Export the layer again with its geometries."
-        )
+        raise InputFileError("err_all_empty", name=name, count=len(frame))
 
 
 def _degrees_problem(frame: gpd.GeoDataFrame) -> str | None:
@@ -360,18 +352,12 @@ def _degrees_problem(frame: gpd.GeoDataFrame) -> str | None:
         return None
     if minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180:
         return None  # latitude/longitude the wrong way round: check_location explains that
-    return (
-        f"the coordinates ({describe_magnitudes(frame)}) are far beyond ±180/±90, so they are "
-        "projected metres, not degrees"
-    )
+    return Message("note_metres_not_degrees", coordinates=describe_magnitudes(frame))
 
 
 def _raise_degrees(
     frame: gpd.GeoDataFrame, *, name: str, used: str, problem: str, settings: UploadSettings
 ) -> None:
     candidates = crs_candidates(frame.set_crs(None, allow_override=True), region=settings.region)
-    listed = "; ".join(c.describe() for c in candidates[:3]) or "none of the usual ones fits"
-    raise CRSError(
-        f"{name}: the CRS {used} is in degrees but {problem}: the CRS is wrong. "
-        f"Candidates: {listed}. Choose one."
-    )
+    listed = "; ".join(c.describe() for c in candidates[:3]) or Message("note_none_fits")
+    raise CRSError("err_degrees_wrong", name=name, crs=used, problem=problem, listed=listed)

@@ -146,12 +146,11 @@ def _shapefile_encoding(
         bad = _decode_failures(values, codec)
         if bad:
             guess = detect_text_encoding(values)
-            hint = f" It reads cleanly as {guess}." if guess else ""
+            hint = Message("err_reads_as", guess=guess) if guess else ""
             raise InputFileError(
-                f"{name}: {bad} attribute value(s) are not valid {encoding} text.{hint} "
-                "Choose another encoding."
+                "err_dbf_not_encoding", name=name, count=bad, encoding=encoding, hint=hint
             )
-        return codec, "chosen by the user", notes
+        return codec, Message("enc_chosen"), notes
     if cpg is not None:
         declared = cpg.decode("ascii", errors="replace").strip().upper()
         codec_or_none = _CPG_CODECS.get(declared)
@@ -159,20 +158,17 @@ def _shapefile_encoding(
             try:
                 codec_or_none = codecs.lookup(declared).name
             except LookupError:
-                notes.append(f"the .cpg names an unknown encoding {declared!r}; detected instead")
+                notes.append(Message("note_cpg_unknown", declared=repr(declared)))
         if codec_or_none is not None:
             if _decode_failures(values, codec_or_none) == 0:
-                return codec_or_none, f".cpg file ({declared})", notes
-            notes.append(f"the .cpg says {declared} but the text is not valid {declared}")
+                return codec_or_none, Message("enc_cpg", declared=declared), notes
+            notes.append(Message("note_cpg_wrong", declared=declared))
     detected = detect_text_encoding(values)
     if detected is None:
-        raise InputFileError(
-            f"{name}: unknown encoding: the attribute text (.dbf) is neither UTF-8 nor "
-            "GBK/GB18030. Choose its encoding (e.g. big5, latin-1) and read it again."
-        )
+        raise InputFileError("err_dbf_unknown_encoding", name=name)
     if detected == "ascii":
-        return "utf-8", "detected (ASCII text only)", notes
-    return detected, "detected from the .dbf text", notes
+        return "utf-8", Message("enc_ascii"), notes
+    return detected, Message("enc_dbf"), notes
 
 
 _SHAPE_FILE_CODE: Final = 9994
@@ -272,9 +268,9 @@ def read_shapefile_zip(
         )
         crs_source = "declared in the .prj" if frame.crs is not None else "none"
         if ".prj" not in group:
-            notes.append("the zip has no .prj file, so the Shapefile declares no CRS")
+            notes.append(Message("note_no_prj"))
         elif frame.crs is None:
-            notes.append("the .prj file could not be understood as a coordinate system")
+            notes.append(Message("note_bad_prj"))
         return RawLayer(
             frame, "shapefile_zip", chosen, tuple(sorted(layers)), codec, source, crs_source,
             tuple(notes),
