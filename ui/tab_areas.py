@@ -14,6 +14,7 @@ from geo.declared.i18n import t
 from geo.export.tables import AREA_METHOD
 from geo.measure.area import M2_PER_UNIT
 from geo.measure.precision import area_displays
+from geo.plan.views import totals_display
 from geo.store.store import PlanRevision
 from ui import state
 from ui.columns import in_unit, page_table
@@ -36,11 +37,12 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     st.caption(revision_caption(version, lang))
     with_context = st.checkbox(t("totals_with_context", lang), key=state.TOTALS_WITH_CONTEXT)
     summed = summed_layers(visible, with_context=with_context)
-    counted, totals = area_rows(path, version, tuple(summed), unit)
+    counted, _ = area_rows(path, version, tuple(summed), unit)
     u = t(f"unit_{unit}", lang)
     c1, c2 = st.columns(2)
-    c1.metric(t("total_sum", lang), f"{totals['sum']:,.3f} {u}")
-    c2.metric(t("total_union", lang), f"{totals['union']:,.3f} {u}")
+    shown_totals = totals_shown(path, version, tuple(summed), unit)
+    c1.metric(t("total_sum", lang), f"{shown_totals['sum']} {u}")
+    c2.metric(t("total_union", lang), f"{shown_totals['union']} {u}")
     reg = registry()
     left_out = [reg.layer(i).name(lang) for i in visible if i not in summed]
     what = t("totals_sum_of", lang).format(
@@ -55,6 +57,16 @@ def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     table_downloads(
         table, lang=lang, stem="chenggong_areas", sheet="areas", unit=unit, method=AREA_METHOD
     )
+
+
+@st.cache_data(show_spinner=False)
+def totals_shown(
+    path: str, version: PlanRevision, layer_ids: tuple[str, ...], unit: str
+) -> dict[str, str]:
+    """Both totals rounded by the one rule (:func:`geo.plan.views.totals_display`: never
+    more figures than their least accurate zone); cached for the geodesic perimeters."""
+    _, totals = area_rows(path, version, layer_ids, unit)
+    return totals_display(zones(path, version), totals, layer_ids=layer_ids, unit=unit)
 
 
 @st.cache_data(show_spinner=False)

@@ -45,9 +45,18 @@ def significant_figures(area_m2: float, *, accuracy_m: float, perimeter_m: float
 
     ``accuracy_m`` <= 0 (no stated uncertainty) keeps 6 figures, the most ever shown.
     """
+    return figures_for_band(area_m2, band_m2=float(accuracy_m) * float(perimeter_m))
+
+
+def figures_for_band(area_m2: float, *, band_m2: float) -> int:
+    """Significant figures of ``area_m2`` (m²) known to ± ``band_m2`` (m²): from the area's
+    leading digit down to the band's, at least 1; no band (<= 0) keeps 6.
+
+    >>> figures_for_band(5.14e6, band_m2=52_000)  # 5.14 km² ± 0.05 km²
+    3
+    """
     if not area_m2 > 0:
         raise ValueError(f"area_m2 must be positive, got {area_m2!r}")
-    band_m2 = float(accuracy_m) * float(perimeter_m)
     if not band_m2 > 0:
         return 6
     digits = math.floor(math.log10(area_m2)) - math.floor(math.log10(band_m2)) + 1
@@ -77,9 +86,15 @@ def area_display(
         return NOT_MEASURED
     if accuracy_m is None or not math.isfinite(float(accuracy_m)):
         accuracy_m = 0.0
+    band_m2 = float(accuracy_m) * float(perimeter_m)
+    return _shown(area_m2, unit=unit, band_m2=band_m2, schematic=schematic)
+
+
+def _shown(area_m2: float, *, unit: str, band_m2: float, schematic: bool) -> str:
+    """A positive area in ``unit`` to the figures its band supports (see module docstring)."""
     if unit not in M2_PER_UNIT:
         raise ValueError(f"unknown area unit {unit!r}; use one of {', '.join(M2_PER_UNIT)}")
-    figures = significant_figures(area_m2, accuracy_m=accuracy_m, perimeter_m=perimeter_m)
+    figures = figures_for_band(area_m2, band_m2=band_m2)
     value = round_significant(area_m2 / M2_PER_UNIT[unit], figures)
     decimals = max(0, figures - 1 - math.floor(math.log10(abs(value))))
     text = f"{value:,.{decimals}f}"
@@ -130,3 +145,39 @@ def area_displays(zones: gpd.GeoDataFrame, area_m2: pd.Series, *, unit: str) -> 
         index=zones.index,
         name=f"area_{unit}_display",
     )
+
+
+def band_m2(zones: gpd.GeoDataFrame) -> pd.Series:
+    """Each polygon's uncertainty band ``accuracy_m × perimeter_m`` (m²); 0 where the
+    layer states no accuracy (a user's upload) and for lines and points. Aligned to the
+    input index."""
+    accuracy = zones["accuracy_m"] if "accuracy_m" in zones else pd.Series(0.0, index=zones.index)
+    accuracy_m = pd.to_numeric(accuracy, errors="coerce").fillna(0.0).clip(lower=0.0)
+    return (accuracy_m * perimeter_m(zones)).rename("band_m2")
+
+
+def total_display(total_m2: float | None, members: gpd.GeoDataFrame, *, unit: str) -> str:
+    """A total of ``members``' areas (their plain sum, or the area of their union) as text
+    in ``unit``, by the same rule as each member (:func:`area_display`).
+
+    Each member's edges may lie ``accuracy_m`` from where they are drawn, so the total may
+    be off by up to the sum of the members' bands (the union's boundary is part of theirs,
+    so the same bound holds for it). That sum is at least the largest band: a total is
+    never shown more precisely than its least accurate member. "≈" when any member is
+    schematic; "—" for no area.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> two = gpd.GeoDataFrame({"accuracy_m": [1.0, 50.0]},
+    ...     geometry=[box(0, 0, 1000, 1000), box(2000, 0, 3000, 1000)], crs="EPSG:4543")
+    >>> total_display(2.0e6, two, unit="km2")  # band ≈ 1 × 4 km + 50 × 4 km = 204,000 m²
+    '2.0'
+    """
+    if total_m2 is None or not math.isfinite(total_m2) or total_m2 <= 0:
+        return NOT_MEASURED
+    schematic = (
+        bool(members["schematic"].fillna(False).astype(bool).any())
+        if ("schematic" in members)
+        else False
+    )
+    return _shown(total_m2, unit=unit, band_m2=float(band_m2(members).sum()), schematic=schematic)

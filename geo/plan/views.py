@@ -6,7 +6,7 @@ Pure functions on the zones GeoDataFrame (indexed by ``id``); the app caches the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -16,6 +16,7 @@ import shapely
 from geo.display import display_copy, geojson_dict, to_gcj02_for_display
 from geo.measure.area import M2_PER_UNIT, convert_area
 from geo.measure.overlap import overlap_pairs, union_area_m2
+from geo.measure.precision import total_display
 
 DISPLAY_COLUMNS = ["id", "name_zh", "name_en", "layer", "tier", "schematic", "geometry_source"]
 AREAL_TYPES = ("Polygon", "MultiPolygon")
@@ -95,6 +96,23 @@ def visible_area_table(
         "union": union_area_m2(subset) / M2_PER_UNIT[unit] if len(subset) else 0.0,
     }
     return table, totals
+
+
+def totals_display(
+    zones: gpd.GeoDataFrame,
+    totals: Mapping[str, float],
+    *,
+    layer_ids: Sequence[str],
+    unit: str,
+) -> dict[str, str]:
+    """The totals of :func:`visible_area_table` (in ``unit``) as text, each rounded by the
+    one rule (:func:`geo.measure.precision.total_display`): no more figures than the
+    summed layers' accuracies support, "≈" when any of them is schematic."""
+    members = areal(zones[zones["layer"].isin(layer_ids)])
+    return {
+        kind: total_display(value * M2_PER_UNIT[unit], members, unit=unit)
+        for kind, value in totals.items()
+    }
 
 
 def overlaps_between(

@@ -21,6 +21,7 @@ from geo.store.store import Store
 from tests.app.test_compare_tab import BOX_B, DOCUMENT, UNI, _edit, _save_red_line
 from tests.app.test_compare_tab import store as store  # the embedded store fixture
 from tests.conftest import LAT0, LON0, gk_boxes
+from tests.geo.precision_reference import expected_total_text
 from tests.geo.test_upload_hostile import _zip
 from ui import state
 
@@ -79,18 +80,18 @@ def test_totals_leave_out_extents_and_context_unless_asked(app: AppTest) -> None
     plan = polygons[[reg.layer(i).group != "reference" for i in polygons["layer"]]]
     assert len(plan) < len(polygons), "the default view shows extents or context"
 
-    def total_km2(at: AppTest) -> float:
+    def total_km2(at: AppTest) -> str:  # rounded by the rule of totals (≈: sketches in it)
         metric = next(m for m in at.metric if m.label == t("total_sum", "zh"))
-        return float(str(metric.value).split()[0].replace(",", ""))
+        return str(metric.value).split()[0]
 
-    expected = ellipsoidal_area_m2(plan).sum() / 1e6
-    assert total_km2(app) == pytest.approx(expected, abs=1e-3)
+    expected = expected_total_text(ellipsoidal_area_m2(plan).sum(), plan, unit="km2")
+    assert total_km2(app) == expected
     said = " ".join(str(c.value) for c in app.caption)
     assert f"共 {len(plan):,} 个面状要素" in said
     assert reg.layer("extents").name("zh") in said  # named among those left out
     app.checkbox(key=state.TOTALS_WITH_CONTEXT).check().run()
-    everything = ellipsoidal_area_m2(polygons).sum() / 1e6
-    assert total_km2(app) == pytest.approx(everything, abs=1e-3)
+    everything = ellipsoidal_area_m2(polygons).sum()
+    assert total_km2(app) == expected_total_text(everything, polygons, unit="km2")
 
 
 def test_zone_panel_is_rounded_to_its_accuracy_and_shares_are_percentages(app: AppTest) -> None:
