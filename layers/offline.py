@@ -101,6 +101,12 @@ _CDN_TO_VENDORED: Final[dict[str, str | None]] = {
     "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css": (
         "leaflet-measure-2.1.7/leaflet-measure.css"
     ),
+    # folium.plugins.SideBySideLayers (the compare tab's swipe view): folium asks for the
+    # GitHub build of 2.0.0; npm ships only the source, bundled by
+    # scripts/vendor_side_by_side.py from 2.2.0, the release for Leaflet 1.x (CSS inside).
+    "https://cdn.jsdelivr.net/gh/digidem/leaflet-side-by-side@2.0.0/leaflet-side-by-side.min.js": (
+        "leaflet-side-by-side-2.2.0/leaflet-side-by-side.js"
+    ),
 }
 
 _LEAFLET_IMAGES: Final = "leaflet-1.9.3/images"

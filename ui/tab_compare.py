@@ -27,12 +27,13 @@ from geo.edit.compare import (
     compare_layers,
     compare_with_plan,
     diff_table,
+    side_shapes,
 )
 from geo.errors import GeoError
 from geo.store.store import AuditEntry, Store, StoreUnavailableError
 from geo.store.users import User
 from geo.store.workspace import WorkspaceLayer
-from layers.compare_map import difference_map
+from layers.compare_map import difference_map, swipe_map
 from layers.offline import use_local_assets
 from ui import state
 from ui.downloads import table_downloads
@@ -40,6 +41,8 @@ from ui.store import current_user, plan_store
 from ui.uploads import show_error, show_table
 
 MODES = ("versions", "layer")
+VIEWS = ("difference", "swipe")
+"""The comparison's maps: the pieces added / removed / unchanged, or the two sides swiped."""
 CURRENT = "current"
 """The option naming the plan as the store holds it now."""
 MAX_CHANGES = 500
@@ -238,11 +241,43 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
         diff_table(comparison, unit=unit).drop(columns=["unit", "unit_zh", "method", "crs"]),
         lang=lang, stem=stem, sheet="diff", unit=unit, method=METHOD,
     )  # fmt: skip
-    pieces = comparison.pieces
+    shown_ids = set(table_ids(comparison, only_changed=only_changed))
+    view = st.radio(
+        t("compare_view", lang), VIEWS, format_func=lambda v: t(f"compare_view_{v}", lang),
+        horizontal=True, key=state.COMPARE_VIEW,
+    )  # fmt: skip
+    if view == "swipe":
+        show_swipe_map(comparison, shown_ids, lang=lang, unit=unit)
+    else:
+        pieces = comparison.pieces
+        show_difference_map(
+            pieces[pieces["id"].isin(shown_ids)], lang=lang, unit=unit, key=state.COMPARE_MAP
+        )
+
+
+def table_ids(comparison: Comparison, *, only_changed: bool) -> list[str]:
+    """The elements the page shows: all, or those that changed."""
+    rows = comparison.table
     if only_changed:
-        changed = set(comparison.table.loc[comparison.table["status"] != UNCHANGED, "id"])
-        pieces = pieces[pieces["id"].isin(changed)]
-    show_difference_map(pieces, lang=lang, unit=unit, key=state.COMPARE_MAP)
+        rows = rows[rows["status"] != UNCHANGED]
+    return [str(i) for i in rows["id"]]
+
+
+def show_swipe_map(comparison: Comparison, ids: set[str], *, lang: str, unit: str) -> None:
+    """The elements ``ids`` before (left of the slider) and after (right)."""
+    sides = [side_shapes(comparison, side) for side in ("before", "after")]
+    before, after = (frame[frame["id"].astype(str).isin(ids)] for frame in sides)
+    if not (len(before) or len(after)):
+        return
+    st.caption(t("compare_swipe_note", lang))
+    m = swipe_map(
+        before, after, side_labels={s: t(f"compare_side_{s}", lang) for s in ("before", "after")},
+        unit=unit, unit_label=t(f"unit_{unit}", lang), lang=lang,
+    )  # fmt: skip
+    st_folium(
+        use_local_assets(m), key=state.COMPARE_SWIPE_MAP, height=MAP_HEIGHT_PX,
+        use_container_width=True, returned_objects=[],
+    )  # fmt: skip
 
 
 def show_difference_map(pieces: gpd.GeoDataFrame, *, lang: str, unit: str, key: str) -> None:

@@ -20,7 +20,7 @@ either shape covers (their union): 0 for the same shape, 1 for disjoint ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import geopandas as gpd
@@ -60,6 +60,10 @@ class Comparison:
     table: pd.DataFrame
     pieces: gpd.GeoDataFrame
     notes: tuple[str, ...] = field(default=())
+    before: gpd.GeoSeries | None = None
+    """The elements' shapes before (one per id, index = id, the layers' CRS)."""
+    after: gpd.GeoSeries | None = None
+    """The elements' shapes after, likewise."""
 
 
 def _shapes(layer: gpd.GeoDataFrame, key: str, *, name: str) -> gpd.GeoSeries:
@@ -193,7 +197,7 @@ def compare_layers(
             )
         )
     pieces_frame = gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=crs)
-    return Comparison(table, pieces_frame)
+    return Comparison(table, pieces_frame, before=old, after=new)
 
 
 def compare_with_plan(
@@ -217,7 +221,7 @@ def compare_with_plan(
     if matching.unmatched:
         listed = ", ".join(f"#{p + 1}" for p in matching.unmatched[:10])
         notes.append(f"{len(matching.unmatched)} feature(s) match no plan element: {listed}")
-    return Comparison(comparison.table, comparison.pieces, tuple(notes))
+    return replace(comparison, notes=tuple(notes))
 
 
 def diff_table(comparison: Comparison, *, unit: str = "km2") -> pd.DataFrame:
@@ -238,3 +242,21 @@ def diff_table(comparison: Comparison, *, unit: str = "km2") -> pd.DataFrame:
     out["method"] = METHOD
     out["crs"] = CGCS2000_GEOGRAPHIC
     return out
+
+
+def side_shapes(comparison: Comparison, side: str) -> gpd.GeoDataFrame:
+    """The elements as they were (``side`` = ``"before"``) or are (``"after"``): columns
+    ``id``, the names when the comparison has them, ``area_m2`` (ellipsoidal, as in the
+    table), geometry in the layers' CRS. Elements without a shape on that side are left
+    out. For the swipe view, which draws the two sides on the two panes."""
+    if side not in ("before", "after"):
+        raise ValueError(f"side must be 'before' or 'after', not {side!r}")
+    shapes = comparison.before if side == "before" else comparison.after
+    if shapes is None:
+        raise ValueError("this comparison was made without the shapes of its two sides")
+    table = comparison.table.set_index("id", drop=False)
+    keep = [i for i in shapes.index if shapes[i] is not None and not shapes[i].is_empty]
+    names = [c for c in LABEL_COLUMNS if c in table.columns]
+    frame = table.loc[keep, ["id", *names, f"area_{side}_m2"]]
+    frame = frame.rename(columns={f"area_{side}_m2": "area_m2"}).reset_index(drop=True)
+    return gpd.GeoDataFrame(frame, geometry=shapes.loc[keep].to_numpy(), crs=shapes.crs)

@@ -28,3 +28,38 @@ def test_added_removed_and_unchanged_pieces_are_drawn_apart() -> None:
         assert feature["properties"]["id"] == "&lt;b&gt;x&lt;/b&gt;", "escaped for the tooltip"
     assert len({str(s["color"]) for s in PIECE_STYLES.values()}) == 3
     assert "<b>x</b>" not in m.get_root().render()
+
+
+def test_swipe_map_puts_before_left_and_after_right_each_in_its_pane() -> None:
+    from folium.plugins import SideBySideLayers
+
+    from geo.edit.compare import side_shapes
+    from layers.compare_map import SIDE_STYLES, SWIPE_PANES, swipe_map
+    from layers.offline import use_local_assets
+
+    before = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "name_zh": ["甲", "<i>乙</i>"], "name_en": ["A", "B"]},
+        geometry=[
+            shapely.box(102.80, 24.80, 102.82, 24.82),
+            shapely.box(102.9, 24.8, 102.91, 24.81),
+        ],
+        crs=4326,
+    )
+    after = before.iloc[:1].set_geometry([shapely.box(102.81, 24.80, 102.83, 24.82)], crs=4326)
+    comparison = compare_layers(before, after)
+    left, right = side_shapes(comparison, "before"), side_shapes(comparison, "after")
+    assert list(left["id"]) == ["a", "b"] and list(right["id"]) == ["a"], "b has no after shape"
+    m = swipe_map(left, right, side_labels={"before": "之前", "after": "之后"})
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    (control,) = [c for c in m._children.values() if isinstance(c, SideBySideLayers)]
+    assert control.layer_left is layers[0] and control.layer_right is layers[1]
+    for layer, side in zip(layers, ("before", "after"), strict=True):
+        assert layer.options["pane"] == SWIPE_PANES[side]
+        feature = layer.data["features"][0]
+        assert layer.style_function(feature) == SIDE_STYLES[side]
+        assert feature["properties"]["piece"] == {"before": "之前", "after": "之后"}[side]
+    assert layers[0].data["features"][1]["properties"]["id"] == "&lt;i&gt;乙&lt;/i&gt; · b"
+    html = use_local_assets(m).get_root().render()
+    assert "leaflet-side-by-side-2.2.0/leaflet-side-by-side.js" in html
+    assert "digidem" not in html, "the CDN copy is not loaded"
+    assert "<i>乙</i>" not in html
