@@ -87,11 +87,21 @@ def area_display(
     if accuracy_m is None or not math.isfinite(float(accuracy_m)):
         accuracy_m = 0.0
     band_m2 = float(accuracy_m) * float(perimeter_m)
-    return _shown(area_m2, unit=unit, band_m2=band_m2, schematic=schematic)
+    return band_display(area_m2, unit=unit, band_m2=band_m2, schematic=schematic)
 
 
-def _shown(area_m2: float, *, unit: str, band_m2: float, schematic: bool) -> str:
-    """A positive area in ``unit`` to the figures its band supports (see module docstring)."""
+def band_display(
+    area_m2: float | None, *, unit: str, band_m2: float, schematic: bool = False
+) -> str:
+    """The area in ``unit`` as text, known to ± ``band_m2`` (m²): figures down to the band's
+    leading digit (:func:`figures_for_band`), as :func:`area_display` shows a zone. For an
+    area whose band is known directly (a rule's violating pieces, a total). "—" for none.
+
+    >>> band_display(579_645.4, unit="ha", band_m2=7_544_191.0)
+    '60'
+    """
+    if area_m2 is None or not math.isfinite(area_m2) or area_m2 <= 0:
+        return NOT_MEASURED
     if unit not in M2_PER_UNIT:
         raise ValueError(f"unknown area unit {unit!r}; use one of {', '.join(M2_PER_UNIT)}")
     figures = figures_for_band(area_m2, band_m2=band_m2)
@@ -173,11 +183,6 @@ def total_display(total_m2: float | None, members: gpd.GeoDataFrame, *, unit: st
     >>> total_display(2.0e6, two, unit="km2")  # band ≈ 1 × 4 km + 50 × 4 km = 204,000 m²
     '2.0'
     """
-    if total_m2 is None or not math.isfinite(total_m2) or total_m2 <= 0:
-        return NOT_MEASURED
-    schematic = (
-        bool(members["schematic"].fillna(False).astype(bool).any())
-        if ("schematic" in members)
-        else False
-    )
-    return _shown(total_m2, unit=unit, band_m2=float(band_m2(members).sum()), schematic=schematic)
+    schematic = "schematic" in members and bool(members["schematic"].fillna(False).any())
+    band = float(band_m2(members).sum())
+    return band_display(total_m2, unit=unit, band_m2=band, schematic=schematic)

@@ -14,7 +14,7 @@ from typing import Final
 import pandas as pd
 
 from geo.measure.area import M2_PER_HA, M2_PER_KM2, M2_PER_MU
-from geo.measure.precision import area_display, round_significant
+from geo.measure.precision import NOT_MEASURED, band_display, round_significant
 from geo.review.conflicts import STATUS_LABELS, CheckReport
 from geo.tables import defuse_formulas
 
@@ -33,6 +33,8 @@ RULE_COLUMNS: Final = (
     "within_tolerance_count",
     "violation_m2",
     "violation_ha",
+    "band_m2",
+    "violation_text",
     "tolerance_m2",
     "notes",
 )
@@ -41,16 +43,15 @@ RULE_COLUMNS: Final = (
 def area_text(value_m2: float, band_m2: float = 0.0) -> str:
     """``value_m2`` in km² / 公顷 / 亩 with ``± band``, each figure rounded as the accuracy
     band ``band_m2`` (perimeter × accuracy_m) allows, by the project's one rule
-    (:func:`geo.measure.precision.area_display`: figures down to the band's leading digit).
+    (:func:`geo.measure.precision.band_display`: figures down to the band's leading digit).
 
     >>> area_text(579_645.4, 7_544_191.0)
     '0.6 km² / 60 公顷 / 900 亩 (± 7.5 km²)'
     >>> area_text(500_000.0, 30_000.0)
     '0.50 km² / 50 公顷 / 750 亩 (± 0.030 km²)'
     """
-    # area_display reads the band as accuracy_m × perimeter_m: give it the band itself.
     parts = [
-        f"{area_display(value_m2, unit=unit, accuracy_m=band_m2, perimeter_m=1.0)} {label}"
+        f"{band_display(value_m2, unit=unit, band_m2=band_m2)} {label}"
         for unit, label in (("km2", "km²"), ("ha", "公顷"), ("mu", "亩"))
     ]
     text = " / ".join(parts)
@@ -62,10 +63,13 @@ def area_text(value_m2: float, band_m2: float = 0.0) -> str:
 
 
 def rule_table(report: CheckReport) -> pd.DataFrame:
-    """One row per rule: status, counts, total violating area and notes."""
+    """One row per rule: status, counts, total violating area and notes. The total's band
+    is the sum of its pieces' bands (each piece may be off by its own); ``violation_text``
+    reads the total rounded to it (never finer than its least certain piece)."""
     rows = []
     for r in report.results:
         total = r.violation_m2
+        band = float(r.violations["band_m2"].sum())
         rows.append(
             {
                 "rule_id": r.rule.id,
@@ -82,6 +86,8 @@ def rule_table(report: CheckReport) -> pd.DataFrame:
                 "within_tolerance_count": r.within_tolerance,
                 "violation_m2": total,
                 "violation_ha": total / M2_PER_HA,
+                "band_m2": band,
+                "violation_text": area_text(total, band) if total > 0 else NOT_MEASURED,
                 "tolerance_m2": r.rule.tolerance_m2,
                 "notes": " | ".join(r.notes),
             }
