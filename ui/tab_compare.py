@@ -30,6 +30,7 @@ from geo.edit.compare import (
     side_shapes,
 )
 from geo.errors import GeoError
+from geo.export.compare_page import comparison_pdf_bytes
 from geo.store.store import AuditEntry, Store, StoreUnavailableError
 from geo.store.users import User
 from geo.store.workspace import WorkspaceLayer
@@ -208,6 +209,11 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
 
         head = max((k for k in times if k != CURRENT), default=CURRENT)
 
+        def named(k: str) -> str:
+            return label(k) + (f" ({head[:19]}Z)" if k == CURRENT and head != CURRENT else "")
+
+        names = (named(str(before)), named(str(after)))
+
         def make() -> Comparison:
             # "current" as the newest change's time: the same plan, and a cache key that
             # moves on with the next change.
@@ -218,6 +224,7 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
         if picked is None:
             return
         stem = "compare_layer"
+        names = (t("compare_current", lang), picked.name)
 
         def make() -> Comparison:
             return compare_with_plan(layers.read(picked.layer_id), store.current_plan())
@@ -241,6 +248,7 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
         diff_table(comparison, unit=unit).drop(columns=["unit", "unit_zh", "method", "crs"]),
         lang=lang, stem=stem, sheet="diff", unit=unit, method=METHOD,
     )  # fmt: skip
+    pdf_download(comparison, names=names, stem=stem, only_changed=only_changed, lang=lang)
     shown_ids = set(table_ids(comparison, only_changed=only_changed))
     view = st.radio(
         t("compare_view", lang), VIEWS, format_func=lambda v: t(f"compare_view_{v}", lang),
@@ -253,6 +261,22 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
         show_difference_map(
             pieces[pieces["id"].isin(shown_ids)], lang=lang, unit=unit, key=state.COMPARE_MAP
         )
+
+
+def pdf_download(
+    comparison: Comparison, *, names: tuple[str, str], stem: str, only_changed: bool, lang: str
+) -> None:
+    """A button for the comparison as a PDF page, built when it is clicked."""
+
+    def build() -> bytes:
+        return comparison_pdf_bytes(
+            comparison, before_name=names[0], after_name=names[1], only_changed=only_changed
+        )
+
+    st.download_button(
+        t("compare_download_pdf", lang), build, f"{stem}.pdf", "application/pdf",
+        key=state.COMPARE_PDF, on_click="ignore",
+    )  # fmt: skip
 
 
 def table_ids(comparison: Comparison, *, only_changed: bool) -> list[str]:
