@@ -22,7 +22,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from geo.declared.i18n import say, t
 from geo.errors import GeoError
-from geo.store.layers import UserLayers
+from geo.store.layers import UserLayers, import_folder_layers
 from geo.store.store import URL_VARIABLE, Store, StoreUnavailableError, open_plan_store
 from geo.store.users import User
 from geo.upload.settings import default_settings
@@ -79,10 +79,21 @@ def current_user() -> User | None:
 
 
 def user_layers() -> UserLayers:
-    """The signed-in user's uploaded layers (call after :func:`signed_in`)."""
+    """The signed-in user's uploaded layers (call after :func:`signed_in`). Embedded
+    mode: the old folder workspace's layers are imported into the store first, once."""
     user = current_user()
     assert user is not None, "signed_in() comes first"
+    if not server_mode():
+        _imported(workspace_dir(), user.username)
     return UserLayers(plan_store(), user, workspace_dir())
+
+
+@st.cache_resource(show_spinner=False)
+def _imported(folder: str, username: str) -> list[tuple[str, str]]:
+    """Once per server process: the folder workspace's layers become the local user's
+    (:func:`geo.store.layers.import_folder_layers`; a marker file makes it once ever)."""
+    store = plan_store()
+    return import_folder_layers(store, store.user(username), folder)
 
 
 def signed_in(lang: str) -> User | None:

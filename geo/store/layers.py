@@ -11,6 +11,10 @@ audit trail.
 The current version's features are also written, once, to
 ``<root>/<layer_id>/layer.geojson``: the vector-tile builder reads that file. The store is
 the record; the file is only a cache of its latest version.
+
+The app uses the store in both modes (embedded SQLite and PostGIS). Layers saved in the
+old folder workspace (:class:`~geo.store.workspace.Workspace`, before the store) are
+imported once, as the local user's private layers, by :func:`import_folder_layers`.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from typing import Final
 import geopandas as gpd
 
 from geo.errors import InputFileError
-from geo.io import write_layer_geojson
+from geo.io import atomic_write, write_layer_geojson
 from geo.store.store import NotFoundError, Store, Version
 from geo.store.users import User
 from geo.store.workspace import (
     COORDINATE_DECIMALS,
     LAYER_FILE,
     LayerGoneError,
+    Workspace,
     WorkspaceLayer,
     clean_name,
     original_name,
@@ -40,6 +45,8 @@ from geo.upload.load import LoadedLayer
 
 CACHE_DIR: Final = "store-cache"
 """The folder of the workspace that holds the layer files of the store's layers."""
+IMPORTED_FILE: Final = "imported-to-store.txt"
+"""In a folder workspace: which of its layers became which store layer (written last)."""
 
 
 def _record(first: Version, latest: Version) -> WorkspaceLayer:
@@ -178,3 +185,39 @@ class UserLayers:
             self.user, layer_id, version=latest.version - 1,
             expected_version=latest.version, reason="restored after delete",
         )  # fmt: skip
+
+
+def import_folder_layers(
+    store: Store, user: User, workspace_dir: str | os.PathLike[str]
+) -> list[tuple[str, str]]:
+    """Once per workspace: every layer of the old folder workspace in ``workspace_dir``
+    becomes ``user``'s private layer in the store (name, uploaded file, how it was read
+    and its reading notes kept; the audit says it was imported). Returns the (folder id,
+    store id) pairs; ``IMPORTED_FILE`` records them and makes a second call do nothing.
+    The folder's files are left as they were.
+
+    A crash part-way imports the rest again on the next call (a layer may then be there
+    twice, never lost)."""
+    folder = Workspace(workspace_dir)
+    marker = folder.root / IMPORTED_FILE
+    if marker.exists() or not folder.root.is_dir():
+        return []
+    layers = UserLayers(store, user, workspace_dir)
+    done: list[tuple[str, str]] = []
+    for meta in folder.list_layers():
+        try:
+            frame = folder.read(meta.layer_id)
+            original = folder.original_path(meta.layer_id).read_bytes()
+        except (InputFileError, OSError):
+            continue  # deleted meanwhile or damaged: nothing whole to import
+        v = store.save_layer(
+            user, frame, name=meta.name, upload=meta.source, original=original,
+            messages=meta.messages,
+            reason=f"imported from the folder workspace (layer {meta.layer_id}, saved "
+            f"{meta.created_utc})",
+        )  # fmt: skip
+        layers._cache(v, frame)
+        done.append((meta.layer_id, v.object_id))
+    with atomic_write(marker) as fh:
+        fh.write("".join(f"{old} -> {new}\n" for old, new in done) or "(no layers)\n")
+    return done

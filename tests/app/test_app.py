@@ -103,8 +103,8 @@ def test_a_large_saved_layer_is_shown_and_measured(
     """6,000 parcels (over the 5,000 drawn one by one) saved in the workspace: the app
     draws them as grid cells and measures them against the financial district."""
     from geo.io import geojson_text
-    from geo.store.workspace import Workspace
     from geo.upload import LoadedLayer, read_upload
+    from tests.app.embedded import embedded_layers
     from tests.conftest import gk_boxes
 
     parcels = gk_boxes(
@@ -114,7 +114,7 @@ def test_a_large_saved_layer_is_shown_and_measured(
     loaded = read_upload(data, "parcels.geojson")
     assert isinstance(loaded, LoadedLayer)
     root = tmp_path / "workspace"
-    saved = Workspace(root).save(loaded, data, name="地块")
+    saved = embedded_layers(root).save(loaded, data, name="地块")
     monkeypatch.setenv("PLANMAP_WORKSPACE", str(root))
 
     at = AppTest.from_file(APP, default_timeout=180)

@@ -17,8 +17,10 @@ from streamlit.testing.v1 import AppTest
 
 from geo.declared.i18n import t
 from geo.io import geojson_text
+from geo.store.layers import import_folder_layers
 from geo.store.workspace import MAX_NAME_CHARS, Workspace
 from geo.upload import LoadedLayer, read_upload
+from tests.app.embedded import embedded_layers
 from tests.conftest import LAT0, LON0, gk_boxes
 from ui import state
 
@@ -43,7 +45,7 @@ def _save(root: Path, name: str, *, filename: str = "parcels.geojson", **columns
     data = geojson_text(layer).encode("utf-8")
     loaded = read_upload(data, filename)
     assert isinstance(loaded, LoadedLayer)
-    return Workspace(root).save(loaded, data, name=name)
+    return embedded_layers(root).save(loaded, data, name=name)
 
 
 def _app(root: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -94,7 +96,7 @@ def test_names_and_file_names_are_shown_as_text_only(
         assert name in texts, f"{name!r} not shown as text"
         assert f"{file}.geojson" in texts, f"file name {file!r}.geojson not shown as text"
     # Ticking a layer onto the map and measuring it: still nothing interpreted.
-    layers = Workspace(root).list_layers()
+    layers = embedded_layers(root).list_layers()
     at.checkbox(key=state.user_layer_on(layers[0].layer_id)).check().run()
     at.selectbox(key=state.ANALYSE_LAYER).set_value(layers[0].layer_id)
     at.multiselect(key=state.ANALYSE_ZONES).set_value(["layer:finance_business"]).run()
@@ -103,11 +105,10 @@ def test_names_and_file_names_are_shown_as_text_only(
         assert not [m for m in _rendered_as_markdown(at) if name in m], name
 
 
-def _meta_state(root: Path, layer_id: str) -> tuple[int, int, str]:
-    """Identity of the meta.json on disk: a rewrite (atomic: a new file) changes it."""
-    path = root / layer_id / "meta.json"
-    st = path.stat()
-    return st.st_ino, st.st_mtime_ns, path.read_text(encoding="utf-8")
+def _meta_state(root: Path, layer_id: str) -> tuple[int, str]:
+    """The layer's latest version in the store and its name: a rename adds a version."""
+    v = embedded_layers(root).version(layer_id)
+    return v.version, v.name
 
 
 @pytest.mark.parametrize(
@@ -131,10 +132,10 @@ def test_a_rename_happens_once_per_edit(
     assert not at.exception, [e.value for e in at.exception]
     after_edit = _meta_state(root, meta.layer_id)
     assert after_edit != before, "the rename was not stored"
-    assert Workspace(root).get(meta.layer_id).name == stored
+    assert embedded_layers(root).get(meta.layer_id).name == stored
     for _ in range(3):  # later reruns (any widget) write nothing
         at.run(timeout=60)
-        assert _meta_state(root, meta.layer_id) == after_edit, "meta.json rewritten again"
+        assert _meta_state(root, meta.layer_id) == after_edit, "renamed again"
     assert at.text_input(key=state.user_layer_rename(meta.layer_id)).value == stored
 
 
@@ -150,7 +151,7 @@ def test_a_rename_error_has_its_own_heading(
     assert [e.value for e in upload_tab.error] == [t("rename_error", "zh")]
     assert t("upload_error", "zh") not in [e.value for e in at.error]
     assert any("empty; give the layer a name" in x for x in _texts(at))
-    assert Workspace(root).get(meta.layer_id).name == "地块"
+    assert embedded_layers(root).get(meta.layer_id).name == "地块"
 
 
 def test_another_session_deleting_the_analysed_layer_keeps_the_map(
@@ -168,20 +169,21 @@ def test_another_session_deleting_the_analysed_layer_keeps_the_map(
     maps_before = _maps(at)
     assert maps_before == 1
 
-    Workspace(root).delete(meta.layer_id)  # session B
+    embedded_layers(root).delete(meta.layer_id)  # session B
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert _maps(at) == 1, "the map was lost"
     shown = [w.value for w in at.warning] + [i.value for i in at.info]
     assert t("layer_gone", "zh") in shown
-    assert kept.layer_id in [m.layer_id for m in Workspace(root).list_layers()]
+    assert kept.layer_id in [m.layer_id for m in embedded_layers(root).list_layers()]
     # And the other session's delete of a layer A tries to delete or rename as well.
     gone = _save(root, "也将被删")
     at.run()
-    Workspace(root).delete(gone.layer_id)
+    embedded_layers(root).delete(gone.layer_id)
     at.text_input(key=state.user_layer_rename(gone.layer_id)).input("新").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert not (root / gone.layer_id).exists(), "a rename brought a deleted layer back"
+    latest = embedded_layers(root).store.get(embedded_layers(root).user, gone.layer_id)
+    assert latest.action == "delete", "a rename brought a deleted layer back"
     assert t("layer_gone", "zh") in [w.value for w in at.warning]
 
 
@@ -212,7 +214,7 @@ def test_a_crs_can_be_typed_when_no_candidate_fits(
     at.button(key=state.UPLOAD_CRS_USE).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert t("crs_error", "zh") in [e.value for e in at.error]
-    assert any("'EPSG:99999' is not a coordinate reference system" in x for x in _texts(at))
+    assert any("'EPSG:99999' 不是 pyproj 认识的坐标参考系" in x for x in _texts(at))  # in Chinese
     at.text_input(key=state.UPLOAD_CRS_TEXT).input("EPSG:3857")
     at.button(key=state.UPLOAD_CRS_USE).click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -220,7 +222,7 @@ def test_a_crs_can_be_typed_when_no_candidate_fits(
     at.text_input(key=state.UPLOAD_NAME).input("墨卡托")
     at.button(key=state.UPLOAD_SAVE).click().run()
     assert not at.exception, [e.value for e in at.exception]
-    (saved,) = Workspace(tmp_path / "workspace").list_layers()
+    (saved,) = embedded_layers(tmp_path / "workspace").list_layers()
     assert (saved.name, saved.source.crs_used) == ("墨卡托", "EPSG:3857")
 
 
@@ -262,7 +264,7 @@ def test_a_huge_attribute_value_is_shown_cut_and_kept_whole(
     payload = [str(n.proto.json_args) for n in _nodes(at) if n.type == "component_instance"]
     assert payload and max(len(p) for p in payload) < 2_000_000
     # The stored layer keeps the full value.
-    assert Workspace(root).read(meta.layer_id)["id"].iloc[0] == huge
+    assert embedded_layers(root).read(meta.layer_id)["id"].iloc[0] == huge
 
 
 def test_uploaded_preview_cuts_long_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,18 +281,29 @@ def test_uploaded_preview_cuts_long_values(tmp_path: Path, monkeypatch: pytest.M
     assert max(len(c) for c in cells) <= 201
 
 
-def test_the_app_cleans_a_crashed_save_when_it_starts(
+def test_an_old_folder_workspace_is_imported_into_the_store_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "workspace"
-    kept = _save(root, "地块")
-    staging = root / f".tmp-{'d' * 32}"  # what a save killed mid-way leaves (no lock held)
+    data = geojson_text(gk_boxes((0, 0, 100, 100))).encode("utf-8")
+    loaded = read_upload(data, "parcels.geojson")
+    assert isinstance(loaded, LoadedLayer)
+    old = Workspace(root).save(loaded, data, name="旧地块")  # saved before the store
+    staging = root / f".tmp-{'d' * 32}"  # what a folder save killed mid-way left
     staging.mkdir()
     (staging / "original.geojson").write_bytes(b" " * 1_000_000)
     at = _app(root, monkeypatch)
-    assert not staging.exists()
-    assert [m.layer_id for m in Workspace(root).list_layers()] == [kept.layer_id]
-    assert "地块" in "\n".join(_texts(at))
+    (imported,) = embedded_layers(root).list_layers()
+    assert (imported.name, imported.feature_count) == ("旧地块", 1)
+    assert embedded_layers(root).original(imported.layer_id) == data, "byte for byte"
+    entry = embedded_layers(root).store.history(embedded_layers(root).user, limit=1)[0]
+    assert entry.action == "create" and old.layer_id in entry.reason
+    assert "旧地块" in "\n".join(_texts(at))
+    again = _app(root, monkeypatch)  # another session
+    assert not again.exception
+    layers = embedded_layers(root)
+    assert import_folder_layers(layers.store, layers.user, root) == [], "a new process: none"
+    assert [m.layer_id for m in layers.list_layers()] == [imported.layer_id]
 
 
 def test_a_vrt_disguised_as_kml_is_refused_in_the_app(
@@ -316,4 +329,4 @@ def test_a_vrt_disguised_as_kml_is_refused_in_the_app(
     shown = "\n".join(_texts(at)) + "\n".join(str(getattr(n, "value", "")) for n in _nodes(at))
     assert "it is an OGR VRT document" in shown
     assert "TIANDITU-TOKEN-0123" not in shown
-    assert Workspace(tmp_path / "workspace").list_layers() == []
+    assert embedded_layers(tmp_path / "workspace").list_layers() == []

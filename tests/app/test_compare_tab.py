@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 from geo.declared.i18n import t
 from geo.io import geojson_text
 from geo.store.store import Store, open_plan_store
-from geo.store.workspace import Workspace
 from geo.upload import LoadedLayer, read_upload
+from tests.app.embedded import embedded_layers
 from ui import state
 
 UNI = "uni_innovation_area"
@@ -77,7 +77,7 @@ def _save_red_line(store: Store, tmp_path: Path) -> str:
     data = geojson_text(layer).encode("utf-8")
     loaded = read_upload(data, "控规红线.geojson")
     assert isinstance(loaded, LoadedLayer)
-    return Workspace(tmp_path / "workspace").save(loaded, data, name="控规红线").layer_id
+    return embedded_layers(tmp_path / "workspace").save(loaded, data, name="控规红线").layer_id
 
 
 def _run() -> AppTest:

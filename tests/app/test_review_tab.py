@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from geo.declared.i18n import t
 from geo.io import geojson_text
 from geo.review.conflicts import STATUS_LABELS
-from geo.store.workspace import Workspace
 from geo.upload import read_upload
+from tests.app.embedded import embedded_layers
 from ui import state
 
 
@@ -35,7 +35,7 @@ def _saved_control_lines(root: Path) -> str:
     )
     data = geojson_text(lines).encode()
     result = read_upload(data, "sanxian.geojson")
-    return Workspace(root).save(result, data, name="三区三线").layer_id  # type: ignore[arg-type]
+    return embedded_layers(root).save(result, data, name="三区三线").layer_id  # type: ignore[arg-type]
 
 
 # The tables as the page shows them: headers and statuses in the page's language (zh).
@@ -89,7 +89,7 @@ def test_a_saved_coded_layer_gives_areas_by_class(workspace: Path) -> None:
         crs="EPSG:4326",
     )
     data = geojson_text(coded).encode()
-    Workspace(workspace).save(read_upload(data, "parcels.geojson"), data, name="用地")  # type: ignore[arg-type]
+    embedded_layers(workspace).save(read_upload(data, "parcels.geojson"), data, name="用地")  # type: ignore[arg-type]
     at = AppTest.from_function(_page, default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]

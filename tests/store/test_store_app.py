@@ -91,7 +91,7 @@ def test_history_restore_says_who_changed_it_meanwhile(server: tuple[Store, str]
     store.rename(alice, layer_id, "别处改的", expected_version=2, reason="another tab")
     at.button(key=state.HISTORY_RESTORE).click().run()
     assert t("conflict_heading", "zh") in [e.value for e in at.error]
-    assert "since you opened it" in _texts(at)
+    assert "在您打开后已被 alice 于" in _texts(at)  # the store's conflict message, in Chinese
     assert store.get(alice, layer_id).name == "别处改的", "nothing overwritten"
     at.button(key=state.HISTORY_RESTORE).click().run()  # now on top of what it shows
     assert t("restored", "zh") in [s.value for s in at.success]
