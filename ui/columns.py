@@ -20,7 +20,7 @@ from geo.measure.area import M2_PER_UNIT
 from ui.data import registry
 
 AREA_UNITS = ("m2", "km2", "ha", "mu")
-FLAG_COLUMNS = frozenset({"calibrated", "counts_as_agreement"})
+FLAG_COLUMNS = frozenset({"calibrated", "counts_as_agreement", "counts_as_disagreement"})
 # Columns whose values are ids of declared layers (one, or several joined by ", ").
 LAYER_COLUMNS = frozenset({"layer", "layers"})
 

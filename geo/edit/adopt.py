@@ -328,7 +328,8 @@ def adopted_zones(zones: gpd.GeoDataFrame, proposal: Proposal) -> gpd.GeoDataFra
     """The zones with the proposal applied: new shapes and provenance (a new frame).
 
     Provenance columns the zones lack (``source_file``, ``source_document``, …) are
-    added, empty for the other elements.
+    added, empty for the other elements. An adopted element with a stated land figure is
+    read as ``independent`` against it (``land_figure_check``).
     """
     out = zones.copy()
     position = pd.Index(out["id"].astype(str))
@@ -339,6 +340,9 @@ def adopted_zones(zones: gpd.GeoDataFrame, proposal: Proposal) -> gpd.GeoDataFra
             if key not in out.columns:
                 out[key] = None
             out.loc[row, key] = value
+        if "land_figure_check" in out.columns and pd.notna(out.loc[row, "land_figure_check"]):
+            # the bureau's shape was not drawn to the plan's figure (geo.plan.check)
+            out.loc[row, "land_figure_check"] = "independent"
     return out
 
 

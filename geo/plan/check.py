@@ -14,6 +14,13 @@ Each row says how far the comparison can be trusted (``land_figure_check``):
 - ``calibrated``: the area was *set* to the plan's figure; a ~0 % deviation proves
   nothing and is never agreement;
 - ``schematic``: a sketch; its area is an illustration, not a measurement.
+
+The reading follows the geometry, not only the declared column: an element whose shape
+was adopted from the bureau's own file (``geometry_source = "authoritative"``,
+:mod:`geo.edit.adopt`) is ``independent`` whatever the sketch it replaced was declared
+as, so it counts as agreement within the tolerance and as disagreement (``counts_as_
+disagreement``) outside it; an element edited in the app (``edited``) is ``schematic``,
+since it may have been drawn with the figure in view.
 """
 
 from __future__ import annotations
@@ -46,12 +53,25 @@ COLUMNS: Final = (
     "geometry_source",
     "land_figure_check",
     "counts_as_agreement",
+    "counts_as_disagreement",
     "accuracy_m",
     "perimeter_m",
     "figure_source",
 )
 AGREEMENT_TOLERANCE_PCT: Final = 5.0
 """An independent area within this many per cent of the plan's figure counts as agreement."""
+INDEPENDENT: Final = "independent"
+READING_BY_SOURCE: Final[Mapping[str, str]] = {"authoritative": INDEPENDENT, "edited": "schematic"}
+"""Geometry sources that decide the reading whatever ``land_figure_check`` says: adopted
+authoritative geometry is independent of the figure; a shape edited in the app is not."""
+
+
+def figure_readings(zones: pd.DataFrame) -> pd.Series:
+    """How each row's area may be read against its stated figure: ``land_figure_check``,
+    overridden by :data:`READING_BY_SOURCE` for the sources it names (aligned to ``zones``)."""
+    declared = zones["land_figure_check"].astype(str)
+    by_source = zones["geometry_source"].map(READING_BY_SOURCE)
+    return by_source.where(by_source.notna(), declared).astype(str)
 
 
 def plan_figure_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -59,8 +79,10 @@ def plan_figure_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
 
     ``area_km2`` is ellipsoidal on CGCS2000, ``gk_area_km2`` planar in EPSG:4543;
     ``deviation_pct`` = (area - stated) / stated x 100. ``counts_as_agreement`` is True
-    only for ``independent`` rows within :data:`AGREEMENT_TOLERANCE_PCT`; partly fitted,
-    calibrated and schematic rows are always False, whatever their deviation.
+    only for ``independent`` rows (:func:`figure_readings`) within
+    :data:`AGREEMENT_TOLERANCE_PCT`, ``counts_as_disagreement`` only for independent rows
+    outside it; partly fitted, calibrated and schematic rows are False in both, whatever
+    their deviation.
     Rows are sorted by id. The input is not modified.
     """
     require_crs(zones, name="zones")
@@ -80,8 +102,10 @@ def plan_figure_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     gk = gauss_kruger_area_m2(stated) / M2_PER_KM2
     plan = stated["plan_land_km2"].astype(float)
     deviation = (area - plan) / plan * 100.0
-    check = stated["land_figure_check"].astype(str)
-    agrees = (check == "independent") & (deviation.abs() <= AGREEMENT_TOLERANCE_PCT)
+    check = figure_readings(stated)
+    independent = check == INDEPENDENT
+    agrees = independent & (deviation.abs() <= AGREEMENT_TOLERANCE_PCT)
+    disagrees = independent & (deviation.abs() > AGREEMENT_TOLERANCE_PCT)
     table = pd.DataFrame(
         {
             "id": stated["id"],
@@ -94,6 +118,7 @@ def plan_figure_table(zones: gpd.GeoDataFrame) -> pd.DataFrame:
             "geometry_source": stated["geometry_source"],
             "land_figure_check": check,
             "counts_as_agreement": agrees,
+            "counts_as_disagreement": disagrees,
             "accuracy_m": stated["accuracy_m"],
             "perimeter_m": perimeter_m(stated),
             "figure_source": stated.get("figure_source"),
@@ -122,6 +147,12 @@ def shown_areas(table: pd.DataFrame, *, column: str = "area_km2") -> pd.Series:
     )
 
 
+def _agreement_word(row: Mapping[Hashable, Any]) -> str:
+    if row["counts_as_agreement"]:
+        return "yes"
+    return "no (disagrees)" if row["counts_as_disagreement"] else "no"
+
+
 def format_plan_check(
     table: pd.DataFrame, *, fmt: str = "table", zones: gpd.GeoDataFrame | None = None
 ) -> str:
@@ -145,14 +176,17 @@ def format_plan_check(
             f"{row['id']:30} {row['plan_land_km2']:10g} {_shown_km2(row, 'area_km2'):>10} "
             f"{_shown_km2(row, 'gk_area_km2'):>10} {row['deviation_pct']:+7.1f} "
             f"{row['accuracy_m']:6g}  {row['geometry_source']:15} "
-            f"{row['land_figure_check']:14} {'yes' if row['counts_as_agreement'] else 'no'}"
+            f"{row['land_figure_check']:14} {_agreement_word(row)}"
         )
     lines += [
         "",
         "independent: not adjusted to the figure; partly_fitted: an unlocated part was placed "
         "with the figure in view;",
         "calibrated: area SET to the figure (never agreement); schematic: a sketch, not a "
-        f"measurement. Agreement = independent and within ±{AGREEMENT_TOLERANCE_PCT:g} %.",
+        f"measurement. Agreement = independent and within ±{AGREEMENT_TOLERANCE_PCT:g} %; "
+        "disagrees = independent and outside it.",
+        "Authoritative geometry (adopted from the bureau's file) is independent; a shape "
+        "edited in the app is schematic.",
         "Floor areas (建筑面积, plan_floor_m2) are attributes and are not compared with polygons.",
     ]
     if zones is not None:
