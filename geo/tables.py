@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,27 +65,7 @@ def xlsx_book_bytes(
     first = wb.active
     assert first is not None
     for i, (name, table) in enumerate(sheets.items()):
-        ws = first if i == 0 else wb.create_sheet()
-        ws.title = name[:31]
-        frame = defuse_formulas(table)
-        ws.append([str(c) for c in frame.columns])
-        for row in frame.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-        for j, column in enumerate(frame.columns, start=1):
-            letter = get_column_letter(j)
-            fmt = None
-            if str(column).endswith("share"):
-                fmt = "0.00%"
-            elif pd.api.types.is_float_dtype(frame[column]):
-                fmt = "#,##0.0000"
-            if fmt:
-                for cell in ws[letter][1:]:
-                    cell.number_format = fmt
-            width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
-            ws.column_dimensions[letter].width = min(60, max(8, width + 2))
+        _write_sheet(first if i == 0 else wb.create_sheet(), name, table)
     if notes:
         info = wb.create_sheet("notes")
         info.append(["key", "value"])
@@ -95,6 +76,35 @@ def xlsx_book_bytes(
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _write_sheet(ws: Worksheet, name: str, table: pd.DataFrame) -> None:
+    """One table on ``ws``: bold frozen header, figures formatted, columns sized."""
+    ws.title = name[:31]
+    frame = defuse_formulas(table)
+    ws.append([str(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for j, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(j)
+        fmt = _number_format(str(column), frame[column])
+        if fmt:
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+        width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
+        ws.column_dimensions[letter].width = min(60, max(8, width + 2))
+
+
+def _number_format(column: str, values: pd.Series) -> str | None:
+    """Shares as percentages, other floats with 4 decimals (the full value is kept)."""
+    if column.endswith("share"):
+        return "0.00%"
+    if pd.api.types.is_float_dtype(values):
+        return "#,##0.0000"
+    return None
 
 
 def _cell(value: Any) -> Any:

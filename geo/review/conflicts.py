@@ -322,39 +322,46 @@ def _missing_note(selectors: tuple[Selector, ...], side: str) -> str:
     )
 
 
+def _violations(
+    rule: Rule, features: gpd.GeoDataFrame, a: gpd.GeoDataFrame, b: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, int, list[str]]:
+    """The violating pieces of a rule whose sides select features, by its kind."""
+    if rule.kind == "must_not_overlap":
+        return (*_pairs(rule, features, a, b, same=False), [])
+    if rule.kind == "disjoint_within":
+        return (*_pairs(rule, features, a, a, same=True), [])
+    if rule.kind == "must_lie_within":
+        return (*_outside(rule, features, a, b), [])
+    if rule.kind == "must_cover":
+        return (*_outside(rule, features, b, a), [])
+    return _area_rule(rule, features, a)
+
+
+def _status(violations: gpd.GeoDataFrame) -> Status:
+    if (violations["status"] == "fail").any():
+        return "fail"
+    return "uncertain" if len(violations) else "pass"
+
+
 def run_rule(rule: Rule, features: gpd.GeoDataFrame, *, registry: Registry) -> RuleResult:
     """Evaluate one rule on review features (:func:`geo.review.features.review_features`)."""
     excluded = select(features, rule.exclude, registry=registry)
     a = features[select(features, rule.a, registry=registry) & ~excluded]
     b = features[select(features, rule.b, registry=registry)] if rule.b else a[:0]
-    notes: list[str] = []
-    if a.empty:
-        notes.append(_missing_note(rule.a, "a"))
+    missing = [_missing_note(rule.a, "a")] if a.empty else []
     if rule.b and b.empty:
-        notes.append(_missing_note(rule.b, "b"))
-    if notes:
-        return RuleResult(rule, "not_run", len(a), len(b), _empty_violations(), notes=tuple(notes))
-    if rule.kind == "must_not_overlap":
-        violations, within = _pairs(rule, features, a, b, same=False)
-    elif rule.kind == "disjoint_within":
-        violations, within = _pairs(rule, features, a, a, same=True)
-    elif rule.kind == "must_lie_within":
-        violations, within = _outside(rule, features, a, b)
-    elif rule.kind == "must_cover":
-        violations, within = _outside(rule, features, b, a)
-    else:
-        violations, within, notes = _area_rule(rule, features, a)
+        missing.append(_missing_note(rule.b, "b"))
+    if missing:
+        return RuleResult(
+            rule, "not_run", len(a), len(b), _empty_violations(), notes=tuple(missing)
+        )
+    violations, within, notes = _violations(rule, features, a, b)
     if (features.loc[list(a.index) + list(b.index), "accuracy_assumed"]).any():
         notes.append(
             "some features carry no accuracy_m; the declared default was assumed · "
             "部分要素未注明精度，按默认值计"
         )
-    status: Status = "pass"
-    if (violations["status"] == "fail").any():
-        status = "fail"
-    elif len(violations):
-        status = "uncertain"
-    return RuleResult(rule, status, len(a), len(b), violations, within, tuple(notes))
+    return RuleResult(rule, _status(violations), len(a), len(b), violations, within, tuple(notes))
 
 
 def run_rules(
