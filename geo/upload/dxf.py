@@ -189,6 +189,85 @@ def _sections(
     return out
 
 
+def _check_pairs(data: bytes, name: str) -> None:
+    """Refuse a file whose group codes stop being whole numbers before its end."""
+    stop = _PAIRS.match(data)
+    end = stop.end() if stop else 0
+    if end < len(data) and not _LAST_PAIR.match(data, end) and data[end:].strip(b" \t\r\n\x1a"):
+        raise InputFileError(
+            f"{name}: a damaged DXF: line {_line_of(data, end):,} is not a group code (a "
+            "whole number) followed by its value. Save the drawing again as DXF (ASCII) in CAD."
+        )
+
+
+def _header(data: bytes, sections: dict[bytes, tuple[int, int, int, int]]) -> dict[bytes, bytes]:
+    """The HEADER section's variables ($ACADVER …) and their values (first one wins)."""
+    header: dict[bytes, bytes] = {}
+    if b"HEADER" in sections:
+        h0, h1, _r0, _r1 = sections[b"HEADER"]
+        for m in _VARIABLE.finditer(data, h0, h1):
+            header.setdefault(m.group(1), m.group(2).strip())
+    return header
+
+
+@dataclass
+class _Entities:
+    """What the ENTITIES section's records say, gathered by :func:`_scan_entities`."""
+
+    kinds: Counter[str] = field(default_factory=Counter)
+    polylines: dict[str, tuple[str, int]] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)
+    unhandled: int = 0
+    grid_extra: int = 0
+
+
+def _scan_entities(
+    data: bytes, records: list[Record], sections: dict[bytes, tuple[int, int, int, int]]
+) -> _Entities:
+    """Every entity's type and handle; POLYLINE flags; the extra copies of block grids."""
+    found = _Entities()
+    _e0, e1, r0, r1 = sections[b"ENTITIES"]
+    for i in range(r0, r1):
+        raw_kind, raw_handle, _start, after = records[i]
+        kind = raw_kind.decode("ascii")
+        if kind in _SUBENTITIES:
+            continue
+        found.kinds[kind] += 1
+        if raw_handle is None:
+            found.unhandled += 1
+            continue
+        end = records[i + 1][2] if i + 1 < r1 else e1
+        _note_entity(found, kind, raw_handle.decode("ascii").upper(), data[after:end])
+    return found
+
+
+def _note_entity(found: _Entities, kind: str, handle: str, codes: bytes) -> None:
+    if kind == "LWPOLYLINE":  # closed ones come from GDAL with the ring closed
+        found.polylines[handle] = (kind, 0)
+    elif kind == "POLYLINE":  # a short record: its VERTEX records follow
+        flags = {c: int(v) for c, v in _CODE_70_71.findall(codes)}
+        found.polylines[handle] = (kind, flags.get(b"70", 0))
+    elif kind in _LABELS:
+        found.labels.add(handle)
+    elif kind == "INSERT":
+        grid = {c: int(v) for c, v in _CODE_70_71.findall(codes)}
+        found.grid_extra += max(grid.get(b"70", 1), 1) * max(grid.get(b"71", 1), 1) - 1
+
+
+def _vertices_estimate(
+    data: bytes, records: list[Record], sections: dict[bytes, tuple[int, int, int, int]]
+) -> int:
+    """Vertices GDAL will make: coordinates, plus :data:`ARC_VERTICES` per curve or bulge."""
+    vertices = curves = 0
+    for section in (b"ENTITIES", b"BLOCKS"):
+        if section in sections:
+            s0, s1, q0, q1 = sections[section]
+            vertices += _count_code(data, b"10", s0, s1)
+            curves += _count_code(data, b"42", s0, s1)  # bulges: arcs within polylines
+            curves += sum(1 for k, *_ in records[q0:q1] if k.decode("ascii") in _CURVES)
+    return vertices + curves * ARC_VERTICES
+
+
 def scan_dxf(data: bytes, name: str) -> DxfScan:
     """Read what is needed before GDAL from an ASCII DXF, by pattern (no geometry built,
     no Python loop over coordinates): the header, every entity's type and handle, the
@@ -197,70 +276,29 @@ def scan_dxf(data: bytes, name: str) -> DxfScan:
     Raises :class:`InputFileError` for a DXF without an ENTITIES section or one cut off
     inside a section.
     """
-    stop = _PAIRS.match(data)
-    end = stop.end() if stop else 0
-    if end < len(data) and not _LAST_PAIR.match(data, end) and data[end:].strip(b" \t\r\n\x1a"):
-        raise InputFileError(
-            f"{name}: a damaged DXF: line {_line_of(data, end):,} is not a group code (a "
-            "whole number) followed by its value. Save the drawing again as DXF (ASCII) in CAD."
-        )
+    _check_pairs(data, name)
     records: list[Record] = [
         (m.group(1), m.group(2), m.start(), m.end()) for m in _RECORD.finditer(b"\n" + data)
     ]
     records = [(k, h, max(a - 1, 0), b - 1) for k, h, a, b in records]  # without the "\n"
     sections = _sections(data, records, name)
-    header: dict[bytes, bytes] = {}
-    if b"HEADER" in sections:
-        h0, h1, _r0, _r1 = sections[b"HEADER"]
-        for m in _VARIABLE.finditer(data, h0, h1):
-            header.setdefault(m.group(1), m.group(2).strip())
-    kinds: Counter[str] = Counter()
-    polylines: dict[str, tuple[str, int]] = {}
-    labels: set[str] = set()
-    unhandled = grid_extra = 0
-    _e0, e1, r0, r1 = sections[b"ENTITIES"]
-    for i in range(r0, r1):
-        raw_kind, raw_handle, _start, after = records[i]
-        kind = raw_kind.decode("ascii")
-        if kind in _SUBENTITIES:
-            continue
-        kinds[kind] += 1
-        if raw_handle is None:
-            unhandled += 1
-            continue
-        handle = raw_handle.decode("ascii").upper()
-        end = records[i + 1][2] if i + 1 < r1 else e1
-        if kind == "LWPOLYLINE":  # closed ones come from GDAL with the ring closed
-            polylines[handle] = (kind, 0)
-        elif kind == "POLYLINE":  # a short record: its VERTEX records follow
-            found = {c: int(v) for c, v in _CODE_70_71.findall(data, after, end)}
-            polylines[handle] = (kind, found.get(b"70", 0))
-        elif kind in _LABELS:
-            labels.add(handle)
-        elif kind == "INSERT":
-            found = {c: int(v) for c, v in _CODE_70_71.findall(data, after, end)}
-            grid_extra += max(found.get(b"70", 1), 1) * max(found.get(b"71", 1), 1) - 1
-    vertices = curves = 0
-    for section in (b"ENTITIES", b"BLOCKS"):
-        if section in sections:
-            s0, s1, q0, q1 = sections[section]
-            vertices += _count_code(data, b"10", s0, s1)
-            curves += _count_code(data, b"42", s0, s1)  # bulges: arcs within polylines
-            curves += sum(1 for k, *_ in records[q0:q1] if k.decode("ascii") in _CURVES)
+    header = _header(data, sections)
+    found = _scan_entities(data, records, sections)
     version = header.get(b"$ACADVER")
     codepage = header.get(b"$DWGCODEPAGE")
     units = header.get(b"$INSUNITS")
+    kinds = found.kinds
     return DxfScan(
         version=version.decode("ascii", "replace") if version else None,
         codepage=codepage.decode("ascii", "replace").upper() if codepage else None,
         insunits=_int(units) if units is not None else None,
-        polylines=polylines,
+        polylines=found.polylines,
         kinds=kinds,
-        labels=frozenset(labels),
-        unhandled=unhandled,
-        vertices_estimate=vertices + curves * ARC_VERTICES,
+        labels=frozenset(found.labels),
+        unhandled=found.unhandled,
+        vertices_estimate=_vertices_estimate(data, records, sections),
         features_estimate=sum(kinds.values())
-        + grid_extra
+        + found.grid_extra
         + kinds["DIMENSION"] * (DIMENSION_FEATURES - 1),
     )
 
@@ -461,6 +499,141 @@ def _labels_inside(polygons: np.ndarray, texts: gpd.GeoDataFrame) -> list[str | 
     return out
 
 
+@dataclass(frozen=True)
+class _Polylines:
+    """The drawing's own polylines among GDAL's entities (model space, no meshes)."""
+
+    picked: np.ndarray
+    """Positions in GDAL's frame."""
+    handles: np.ndarray
+    layers: np.ndarray
+    kinds: np.ndarray
+    meshes: int
+    paper: int
+
+
+def _drawing_polylines(frame: gpd.GeoDataFrame, scan: DxfScan) -> _Polylines:
+    """Which of GDAL's line features are the drawing's polylines (the parts of a
+    dimension or a block carry the handle of their dimension or insert, not of a
+    polyline); meshes and paper-space polylines are counted and left out."""
+    handles = frame.get("EntityHandle", pd.Series(None, index=frame.index)).astype(str)
+    handles = handles.str.upper()
+    cad_layers = frame.get("Layer", pd.Series("0", index=frame.index)).fillna("0").astype(str)
+    paper = _paper(frame).to_numpy()
+    geoms = np.asarray(frame.geometry.array)
+    entries = [scan.polylines.get(h) for h in handles]
+    kinds = np.array([e[0] if e else "" for e in entries], dtype=object)
+    flags = np.array([e[1] if e else 0 for e in entries], dtype=np.int64)
+    # A polyline of the drawing, drawn by GDAL as one line.
+    ours = (kinds != "") & np.asarray(shapely.get_type_id(geoms) == 1)
+    ours &= ~pd.Series(handles).where(ours).duplicated(keep="first").to_numpy() | ~ours
+    mesh = (kinds == "POLYLINE") & ((flags & _MESH) != 0)
+    meshes = int(np.sum(ours & mesh))
+    ours &= ~mesh
+    paper_lines = int(np.sum(ours & paper))
+    ours &= ~paper
+    return _Polylines(
+        picked=np.flatnonzero(ours),
+        handles=handles.to_numpy(dtype=object),
+        layers=cad_layers.to_numpy(dtype=object),
+        kinds=kinds,
+        meshes=meshes,
+        paper=paper_lines,
+    )
+
+
+@dataclass(frozen=True)
+class _Rings:
+    """Per picked polyline: closed or not, the gap between its ends, and its polygon when
+    it is a ring (``ring_ok``); ``z`` the non-zero elevations of the kept ones."""
+
+    closed: np.ndarray
+    gap_m: np.ndarray
+    ring_ok: np.ndarray
+    polygons: np.ndarray
+    z: np.ndarray
+
+
+def _rings(lines: np.ndarray) -> _Rings:
+    """Polygons of the closed lines with at least 3 distinct vertices and an area (built
+    vectorised; GDAL repeats the first vertex of a polyline flagged closed)."""
+    coords, owner = shapely.get_coordinates(lines, include_z=True, return_index=True)
+    counts = np.bincount(owner, minlength=len(lines))
+    top = max(len(coords) - 1, 0)
+    first = np.minimum(np.cumsum(counts) - counts, top)
+    last = np.clip(first + counts - 1, 0, top)
+    ends = (coords[first, :2], coords[last, :2]) if len(coords) else (np.zeros((0, 2)),) * 2
+    closed = (counts > 0) & np.all(ends[0] == ends[1], axis=1)
+    ring_ok = closed & (counts >= 4)
+    candidates = np.flatnonzero(ring_ok)
+    in_ring = ring_ok[owner]
+    polygons = np.full(len(lines), None, dtype=object)
+    polygons[candidates] = shapely.polygons(
+        shapely.linearrings(
+            coords[in_ring, :2], indices=np.searchsorted(candidates, owner[in_ring])
+        )
+    )
+    ring_ok[candidates] &= np.asarray(shapely.area(polygons[candidates]) > 0)
+    z = (
+        coords[np.isin(owner, np.flatnonzero(ring_ok)), 2]
+        if coords.shape[1] == 3
+        else coords[:0, 0]
+    )
+    return _Rings(
+        closed=closed,
+        gap_m=np.hypot(*(ends[1] - ends[0]).T),
+        ring_ok=ring_ok,
+        polygons=polygons,
+        z=z[np.isfinite(z) & (z != 0)],
+    )
+
+
+def _problem_notes(
+    lines: _Polylines, rings: _Rings, scan: DxfScan, texts: gpd.GeoDataFrame
+) -> list[str]:
+    """Meshes, degenerate rings, open polylines and the entities ignored, in words."""
+    handle = lines.handles[lines.picked]
+    layer = lines.layers[lines.picked]
+    open_rows = [
+        (handle[j], layer[j], float(rings.gap_m[j])) for j in np.flatnonzero(~rings.closed)
+    ]
+    not_rings = [
+        f"{handle[j]} on {layer[j]!r}" for j in np.flatnonzero(rings.closed & ~rings.ring_ok)
+    ]
+    notes: list[str] = []
+    if lines.meshes:
+        notes.append(
+            f"{lines.meshes} polygon/polyface mesh(es) ignored (3D surfaces, not boundaries)"
+        )
+    if not_rings:
+        notes.append(
+            f"{len(not_rings)} closed polyline(s) with fewer than 3 distinct vertices not read: "
+            + ", ".join(not_rings[:10])
+        )
+    if open_rows:
+        notes.append(_open_note(open_rows))
+    ignored = _ignored(scan, list(texts["text"]), lines.paper)
+    if ignored:
+        notes.append(ignored)
+    return notes
+
+
+def _reading_notes(rings: _Rings, scan: DxfScan) -> list[str]:
+    """What was done to the polygons read: Z dropped, the drawing's units."""
+    notes = []
+    if rings.z.size:
+        notes.append(
+            f"Z values (elevations {float(rings.z.min()):,.2f} … {float(rings.z.max()):,.2f}) "
+            "dropped: the polygons are their plan outlines"
+        )
+    if scan.insunits in _UNITS:
+        notes.append(
+            f"the drawing's units ($INSUNITS) are {_UNITS[scan.insunits]}; coordinates are "
+            "taken as they are (Gauss-Kruger coordinates are metres): check the CRS offered"
+        )
+    return notes
+
+
 def polygons_from_entities(
     frame: gpd.GeoDataFrame, scan: DxfScan, *, name: str, layer: str | None = None
 ) -> tuple[gpd.GeoDataFrame, tuple[str, ...], list[str]]:
@@ -470,112 +643,58 @@ def polygons_from_entities(
     ``PaperSpace``, ``Text``, …), ``scan`` what :func:`scan_dxf` found. ``layer`` keeps
     one CAD layer. Raises :class:`InputFileError` when no closed polyline is left.
     """
-    handles = frame.get("EntityHandle", pd.Series(None, index=frame.index)).astype(str)
-    handles = handles.str.upper()
-    cad_layers = frame.get("Layer", pd.Series("0", index=frame.index)).fillna("0").astype(str)
-    paper = _paper(frame).to_numpy()
-    handle_of = handles.to_numpy(dtype=object)
-    layer_of = cad_layers.to_numpy(dtype=object)
-    geoms = np.asarray(frame.geometry.array)
-    entries = [scan.polylines.get(h) for h in handles]
-    kinds = np.array([e[0] if e else "" for e in entries], dtype=object)
-    flags = np.array([e[1] if e else 0 for e in entries], dtype=np.int64)
-    # A polyline of the drawing, drawn by GDAL as one line (the parts of a dimension or a
-    # block carry the handle of their dimension or insert, not of a polyline).
-    ours = (kinds != "") & np.asarray(shapely.get_type_id(geoms) == 1)
-    ours &= ~pd.Series(handles).where(ours).duplicated(keep="first").to_numpy() | ~ours
-    meshes = int(np.sum(ours & (kinds == "POLYLINE") & ((flags & _MESH) != 0)))
-    ours &= ~((kinds == "POLYLINE") & ((flags & _MESH) != 0))
-    paper_lines = int(np.sum(ours & paper))
-    ours &= ~paper
-    picked = np.flatnonzero(ours)
-    coords, owner = shapely.get_coordinates(geoms[picked], include_z=True, return_index=True)
-    counts = np.bincount(owner, minlength=len(picked))
-    top = max(len(coords) - 1, 0)
-    first = np.minimum(np.cumsum(counts) - counts, top)
-    last = np.clip(first + counts - 1, 0, top)
-    ends = (coords[first, :2], coords[last, :2]) if len(coords) else (np.zeros((0, 2)),) * 2
-    # GDAL repeats the first vertex of a polyline flagged closed.
-    closed = (counts > 0) & np.all(ends[0] == ends[1], axis=1)
-    gap_m = np.hypot(*(ends[1] - ends[0]).T)
-    ring_ok = closed & (counts >= 4)
-    candidates = np.flatnonzero(ring_ok)
-    in_ring = ring_ok[owner]
-    polygons_all = np.full(len(picked), None, dtype=object)
-    polygons_all[candidates] = shapely.polygons(
-        shapely.linearrings(
-            coords[in_ring, :2], indices=np.searchsorted(candidates, owner[in_ring])
-        )
+    lines = _drawing_polylines(frame, scan)
+    rings = _rings(np.asarray(frame.geometry.array)[lines.picked])
+    kept = lines.picked[rings.ring_ok]
+    rows = pd.DataFrame(
+        {
+            "cad_layer": lines.layers[kept],
+            "cad_handle": lines.handles[kept],
+            "cad_entity": lines.kinds[kept].astype(str),
+            "polygon": rings.polygons[rings.ring_ok],
+        }
     )
-    ring_ok[candidates] &= np.asarray(shapely.area(polygons_all[candidates]) > 0)
-    open_rows = [
-        (handle_of[picked[j]], layer_of[picked[j]], float(gap_m[j]))
-        for j in np.flatnonzero(~closed)
-    ]
-    not_rings = [
-        f"{handle_of[picked[j]]} on {layer_of[picked[j]]!r}"
-        for j in np.flatnonzero(closed & ~ring_ok)
-    ]
-    kept = np.flatnonzero(ring_ok)
-    z = coords[np.isin(owner, kept), 2] if coords.shape[1] == 3 else np.zeros(0)
-    z = z[np.isfinite(z) & (z != 0)]
-    has_z = [float(z.min()), float(z.max())] if z.size else []
-    rows: list[tuple[str, str, str, shapely.Polygon]] = [
-        (layer_of[picked[j]], handle_of[picked[j]], str(kinds[picked[j]]), polygons_all[j])
-        for j in kept
-    ]
-    texts = _texts(frame, handles, scan)
-    notes: list[str] = []
-    all_layers = tuple(dict.fromkeys(r[0] for r in rows))
+    all_layers = tuple(dict.fromkeys(rows["cad_layer"]))
     if layer is not None:
         if layer not in all_layers:
             raise InputFileError(
                 f"{name}: no closed polylines on CAD layer {layer!r}; the layers with some "
                 f"are: {', '.join(all_layers) or 'none'}. Choose one of them."
             )
-        rows = [r for r in rows if r[0] == layer]
-    ignored = _ignored(scan, list(texts["text"]), paper_lines)
-    if meshes:
-        notes.append(f"{meshes} polygon/polyface mesh(es) ignored (3D surfaces, not boundaries)")
-    if not_rings:
-        notes.append(
-            f"{len(not_rings)} closed polyline(s) with fewer than 3 distinct vertices not read: "
-            + ", ".join(not_rings[:10])
-        )
-    if open_rows:
-        notes.append(_open_note(open_rows))
-    if ignored:
-        notes.append(ignored)
-    if not rows:
+        rows = rows[rows["cad_layer"] == layer]
+    texts = _texts(frame, pd.Series(lines.handles, index=frame.index), scan)
+    notes = _problem_notes(lines, rings, scan, texts)
+    if rows.empty:
         found = "; ".join(notes) or "the drawing has no entities"
         raise InputFileError(
             f"{name}: no polygons: no closed polyline (LWPOLYLINE/POLYLINE) in model "
             f"space. Found: {found} Draw or close the boundaries as polylines in CAD and "
             "export again."
         )
-    if has_z:
-        notes.append(
-            f"Z values (elevations {min(has_z):,.2f} … {max(has_z):,.2f}) dropped: the "
-            "polygons are their plan outlines"
-        )
-    if scan.insunits in _UNITS:
-        notes.append(
-            f"the drawing's units ($INSUNITS) are {_UNITS[scan.insunits]}; coordinates are "
-            "taken as they are (Gauss-Kruger coordinates are metres): check the CRS offered"
-        )
-    polygons = np.array([r[3] for r in rows], dtype=object)
+    notes += _reading_notes(rings, scan)
+    polygons = rows["polygon"].to_numpy(dtype=object)
     out = gpd.GeoDataFrame(
         {
-            "cad_layer": [r[0] for r in rows],
-            "cad_handle": [r[1] for r in rows],
-            "cad_entity": [r[2] for r in rows],
+            **{c: rows[c].to_list() for c in ("cad_layer", "cad_handle", "cad_entity")},
             "cad_text": _labels_inside(polygons, texts),
         },
         geometry=gpd.GeoSeries(polygons, crs=None),
     )
-    counted = ", ".join(f"{n} on {lay!r}" for lay, n in Counter(r[0] for r in rows).items())
-    notes.insert(0, f"{len(rows)} closed polyline(s) read as polygons ({counted})")
+    notes.insert(0, f"{len(rows)} closed polyline(s) read as polygons ({layer_counts_text(out)})")
     return out, all_layers, notes
+
+
+def cad_layer_counts(polygons: gpd.GeoDataFrame) -> dict[str, int]:
+    """CAD layer → how many polygons it gave, in the drawing's order (a frame read from a
+    DXF, column ``cad_layer``; empty for a frame without it)."""
+    if "cad_layer" not in polygons.columns:
+        return {}
+    return dict(Counter(str(v) for v in polygons["cad_layer"]))
+
+
+def layer_counts_text(polygons: gpd.GeoDataFrame) -> str:
+    """``"3 on 'A', 2 on 'B'"``: :func:`cad_layer_counts` in words."""
+    return ", ".join(f"{n} on {lay!r}" for lay, n in cad_layer_counts(polygons).items())
 
 
 def read_dxf(

@@ -359,3 +359,29 @@ def test_entities_without_handles_are_named_never_guessed() -> None:
     only = data.replace(f"\n  5\n{raw.frame['cad_handle'].iloc[0]}\n".encode(), b"\n", 1)
     with pytest.raises(InputFileError, match=r"no handles.*DXF 2000 or later"):
         read_raw(only, "x.dxf")
+
+
+def several_layers_drawing(x0: float, y0: float) -> bytes:
+    """Three CAD layers with 2, 1 and 0 closed polylines (the last holds an open one)."""
+    doc = drawing()
+    msp = doc.modelspace()
+    for i, layer in enumerate(("用地红线", "用地红线", "绿线")):
+        x = x0 + i * 1000
+        msp.add_lwpolyline(
+            [(x, y0), (x + 500, y0), (x + 500, y0 + 500), (x, y0 + 500)],
+            close=True, dxfattribs={"layer": layer},
+        )  # fmt: skip
+    msp.add_lwpolyline([(x0, y0 - 90), (x0 + 900, y0 - 80)], dxfattribs={"layer": "道路"})
+    return dxf_bytes(doc)
+
+
+def test_the_reader_counts_the_polygons_of_each_cad_layer() -> None:
+    from geo.upload.dxf import cad_layer_counts
+
+    x0, y0 = gk_origin()
+    loaded = read_upload(several_layers_drawing(x0, y0), "控规.dxf", crs="EPSG:4543")
+    assert isinstance(loaded, LoadedLayer)
+    assert cad_layer_counts(loaded.frame) == {"用地红线": 2, "绿线": 1}
+    assert any("3 closed polyline(s) read as polygons (2 on '用地红线', 1 on '绿线')" in str(n)
+               for n in loaded.notes), loaded.notes  # fmt: skip
+    assert cad_layer_counts(loaded.frame.drop(columns="cad_layer")) == {}
