@@ -18,6 +18,7 @@ from typing import Final, Literal
 
 import geopandas as gpd
 
+from geo.declared.i18n import Message
 from geo.errors import InputFileError
 
 FileFormat = Literal["geojson", "shapefile_zip", "geopackage", "kml", "kmz", "csv", "dxf"]
@@ -79,12 +80,12 @@ def choose_layer(layers: Iterable[str], layer: str | None, name: str) -> str:
     if layer is not None:
         if layer not in options:
             raise InputFileError(
-                f"{name}: no layer {layer!r}; the file has: {', '.join(options)}. Choose one."
+                "err_no_layer", name=name, layer=repr(layer), options=", ".join(options)
             )
         return layer
     if len(options) != 1:
         raise InputFileError(
-            f"{name}: the file has {len(options)} layers ({', '.join(options)}); choose one."
+            "err_several_layers", name=name, count=len(options), options=", ".join(options)
         )
     return options[0]
 
@@ -94,24 +95,22 @@ def codec_for(encoding: str, name: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError as exc:
-        raise InputFileError(
-            f"{name}: unknown encoding {encoding!r}; use e.g. utf-8, gbk, gb18030 or big5."
-        ) from exc
+        raise InputFileError("err_unknown_encoding", name=name, encoding=repr(encoding)) from exc
 
 
 # ---------------------------------------------------------------------------- content
 
-_NOT_SPATIAL: Final = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0", "an old Office document (.xls/.doc)"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"AC10", "an AutoCAD DWG drawing (save it as DXF in CAD, 另存为 DXF)"),
-    (b"AutoCAD Binary DXF", "a binary DXF (save it as an ASCII DXF in CAD)"),
+_NOT_SPATIAL: Final = (  # what a file is, as a declared text (config/i18n.toml kind_*)
+    (b"%PDF", "kind_pdf"),
+    (b"\x89PNG", "kind_png"),
+    (b"\xff\xd8\xff", "kind_jpeg"),
+    (b"GIF8", "kind_gif"),
+    (b"\xd0\xcf\x11\xe0", "kind_old_office"),
+    (b"Rar!", "kind_rar"),
+    (b"7z\xbc\xaf", "kind_7z"),
+    (b"\x1f\x8b", "kind_gzip"),
+    (b"AC10", "kind_dwg"),
+    (b"AutoCAD Binary DXF", "kind_binary_dxf"),
 )
 _SQLITE: Final = b"SQLite format 3\x00"
 _DXF_START: Final = re.compile(r"(999[ \t]*\r?\n[^\n]*\n\s*)*0[ \t]*\r?\n[ \t]*SECTION\s")
@@ -152,22 +151,22 @@ def _binary_kind(data: bytes) -> FileFormat | str | None:
     if data.startswith(_SQLITE):
         if data[68:72] in _GPKG_APPLICATION_IDS:
             return "geopackage"
-        return "an SQLite database that is not a GeoPackage (no GPKG application id)"
-    return next((kind for magic, kind in _NOT_SPATIAL if data.startswith(magic)), None)
+        return Message("kind_sqlite")
+    return next((Message(kind) for magic, kind in _NOT_SPATIAL if data.startswith(magic)), None)
 
 
 def _xml_kind(data: bytes) -> FileFormat | str:
     """KML by its root element ``<kml>`` (in a KML namespace or none), or what else it is."""
     root = xml_root(data)
     if root is None:
-        return "an XML or HTML document, not KML (it cannot be parsed as XML)"
+        return Message("kind_not_xml")
     local = root.rsplit("}", 1)[-1]
     namespace = root[1:].split("}", 1)[0] if root.startswith("{") else ""
     if local == "kml" and (namespace in KML_NAMESPACES or not namespace):
         return "kml"
     if local == "OGRVRTDataSource":
-        return "an OGR VRT document (a file that points GDAL at other files or URLs)"
-    return f"an XML document, not KML (its root element is <{local}>, not <kml>)"
+        return Message("kind_vrt")
+    return Message("kind_other_xml", root=local)
 
 
 def _text_kind(head: str) -> FileFormat | str:
@@ -178,7 +177,7 @@ def _text_kind(head: str) -> FileFormat | str:
         return "geojson"
     if "\n" in head and any(d in head.splitlines()[0] for d in ",;\t|"):
         return "csv"
-    return "unrecognised content (neither GeoJSON, KML, a zip, a GeoPackage nor a table)"
+    return Message("kind_unrecognised")
 
 
 def _content_kind(data: bytes, name: str) -> FileFormat | str:
@@ -195,15 +194,11 @@ def _zip_kind(data: bytes, filename: str) -> FileFormat:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = [n.lower() for n in zf.namelist()]
     except zipfile.BadZipFile as exc:
-        raise InputFileError(
-            f"{filename}: a damaged or truncated zip archive ({exc}); zip the files again."
-        ) from exc
+        raise InputFileError("err_zip_damaged", name=filename, cause=str(exc)) from exc
     if "[content_types].xml" in names:
-        kind = "an Excel workbook" if any(n.startswith("xl/") for n in names) else "an Office file"
-        raise InputFileError(
-            f"{filename}: not a spatial file; it is {kind}. Save the sheet as CSV (UTF-8) with "
-            "a WKT column or longitude/latitude columns and upload that."
-        )
+        excel = any(n.startswith("xl/") for n in names)
+        kind = Message("kind_excel" if excel else "kind_office")
+        raise InputFileError("err_office_file", name=filename, kind=kind)
     has_kml = any(n.endswith(".kml") for n in names)
     has_shp = any(n.endswith(".shp") for n in names)
     if filename.lower().endswith(".kmz") or (has_kml and not has_shp):
@@ -231,22 +226,19 @@ def sniff_format(data: bytes, filename: str) -> FileFormat:
     """
     suffix = Path(filename).suffix.lower()
     if suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
-        raise InputFileError(
-            f"{filename}: a Shapefile is several files (.shp, .shx, .dbf, .prj, .cpg) that "
-            "belong together; put them all in one .zip and upload the .zip."
-        )
+        raise InputFileError("err_bare_shapefile_part", name=filename)
     kind = _content_kind(data, filename)
     if kind == "zip":
         kind = _zip_kind(data, filename)
     promised = format_for_suffix(filename)
     if kind not in FORMATS:
-        raise InputFileError(f"{filename}: not a spatial file; it is {kind}. Upload {SUPPORTED}.")
+        raise InputFileError(
+            "err_not_spatial", name=filename, kind=kind, supported=Message("err_supported")
+        )
     fmt: FileFormat = kind
     if promised is not None and promised != fmt and {promised, fmt} != {"shapefile_zip", "kmz"}:
         raise InputFileError(
-            f"{filename}: the name says {FORMATS[promised].name} but the content is "
-            f"{FORMATS[fmt].name}; the file is refused rather than opened as something it does "
-            f"not claim to be. Export the layer again, or give it the right extension "
-            f"({FORMATS[fmt].suffixes[0]})."
-        )
+            "err_name_not_content", name=filename, promised=FORMATS[promised].name,
+            content=FORMATS[fmt].name, suffix=FORMATS[fmt].suffixes[0],
+        )  # fmt: skip
     return fmt

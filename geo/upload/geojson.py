@@ -19,6 +19,7 @@ import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from geo.declared.i18n import Message
 from geo.errors import InputFileError
 from geo.io import EXACT_INT_LIMIT, read_vector
 from geo.upload.formats import FORMATS, RawLayer
@@ -34,8 +35,7 @@ def _decode_json(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputFileError(
-            f"{name}: the GeoJSON is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "GeoJSON must be UTF-8. Save it again as UTF-8."
+            "err_geojson_not_utf8", name=name, reason=exc.reason, byte=exc.start
         ) from exc
 
 
@@ -83,22 +83,14 @@ def _parse(text: str, name: str) -> Any:
     except json.JSONDecodeError as exc:
         end = len(text.rstrip())
         if exc.pos >= end - 1 or exc.msg.startswith("Unterminated string"):
-            raise InputFileError(
-                f"{name}: truncated JSON: the text stops at character {end:,} in the middle "
-                f"of the data ({exc.msg}). The file was cut off while downloading or copying; "
-                "export or download it again."
-            ) from exc
+            raise InputFileError("err_json_truncated", name=name, end=end, cause=exc.msg) from exc
         raise InputFileError(
-            f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}). "
-            "Export the layer again as GeoJSON."
+            "err_json_invalid", name=name, line=exc.lineno, column=exc.colno, cause=exc.msg
         ) from exc
 
 
 def _too_deep(name: str) -> InputFileError:
-    return InputFileError(
-        f"{name}: the JSON is nested too deeply (arrays or objects inside each other about a "
-        "thousand levels or more); no GeoJSON needs that. Export the layer again."
-    )
+    return InputFileError("err_json_too_deep", name=name)
 
 
 def _check_size(data: bytes, name: str, settings: UploadSettings) -> None:
@@ -106,16 +98,12 @@ def _check_size(data: bytes, name: str, settings: UploadSettings) -> None:
     at_least = int(data.count(b"[") * _MIN_BRACKETS_PER_VERTEX)
     if at_least > settings.max_vertices:
         raise InputFileError(
-            f"{name}: at least {at_least:,} coordinates; the limit is "
-            f"{settings.max_vertices:,} (max_vertices in config/upload.toml). Simplify the "
-            "layer or split it."
+            "err_vertices_at_least", name=name, count=at_least, limit=settings.max_vertices
         )
     features = data.count(b'"Feature"')
     if features > settings.max_features:
         raise InputFileError(
-            f"{name}: about {features:,} features; the limit is {settings.max_features:,} "
-            "(max_features in config/upload.toml). Split the layer or keep only the area "
-            "you need."
+            "err_features_about", name=name, count=features, limit=settings.max_features
         )
 
 
@@ -133,7 +121,7 @@ def _exact_big_integers(obj: Any, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataF
     if not big:
         return frame, []
     out = frame.copy()
-    notes = []
+    notes: list[str] = []
     for column in big:
         exact = [
             (f.get("properties") or {}).get(column) if isinstance(f, dict) else None
@@ -141,10 +129,7 @@ def _exact_big_integers(obj: Any, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataF
         ]
         if all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in exact):
             out[column] = pd.array(exact, dtype=object)
-            notes.append(
-                f"column {column!r} holds integers beyond 2^53; they are kept exact (as whole "
-                "numbers, not floating point)"
-            )
+            notes.append(Message("note_big_integers", column=repr(column)))
     return out, notes
 
 
@@ -168,16 +153,9 @@ def read_geojson(data: bytes, name: str, tmp: Path, *, settings: UploadSettings)
     del text
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind not in _GEOJSON_TYPES:
-        raise InputFileError(
-            f'{name}: valid JSON but not GeoJSON (no "type": "FeatureCollection", '
-            '"Feature" or a geometry type at the top level); not a spatial file. Export the '
-            "layer as GeoJSON."
-        )
+        raise InputFileError("err_json_not_geojson", name=name)
     if kind == "FeatureCollection" and not obj.get("features"):
-        raise InputFileError(
-            f"{name}: empty collection: the FeatureCollection has no features. Export the "
-            "layer again with its features."
-        )
+        raise InputFileError("err_geojson_no_features", name=name)
     path = tmp / "upload.geojson"
     path.write_bytes(data)
     frame = read_vector(
@@ -191,17 +169,12 @@ def read_geojson(data: bytes, name: str, tmp: Path, *, settings: UploadSettings)
         else:
             frame = frame.set_crs(None, allow_override=True)
             crs_source = "none"
-            notes.append(
-                "the GeoJSON declares no CRS and its coordinates are not longitude/latitude"
-            )
+            notes.append(Message("note_geojson_no_crs"))
     elif frame.crs is None or not _known_crs_member(obj["crs"]):
         frame = frame.set_crs(None, allow_override=True)
         crs_source = "none"
         declared = json.dumps(obj["crs"], ensure_ascii=False)[:120]
-        notes.append(
-            f"the GeoJSON's crs member ({declared}) names no coordinate reference system "
-            "known here, so the file declares no usable CRS"
-        )
+        notes.append(Message("note_geojson_unknown_crs", declared=declared))
     return RawLayer(
         frame, "geojson", None, (), "utf-8", "GeoJSON is UTF-8", crs_source, tuple(notes)
     )

@@ -33,11 +33,7 @@ def _local(tag: str) -> str:
 def check_kml(data: bytes, name: str, settings: UploadSettings) -> int:
     """Check a KML document (see the module doc); returns its number of placemarks."""
     if _DECLARATION.search(data):
-        raise InputFileError(
-            f"{name}: the KML contains a DOCTYPE or ENTITY declaration, which KML never needs "
-            "and which can make a reader open other files; it is refused. Export the layer "
-            "again from Google Earth or GIS software."
-        )
+        raise InputFileError("err_kml_doctype", name=name)
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
     placemarks = 0
     links = 0
@@ -55,28 +51,14 @@ def check_kml(data: bytes, name: str, settings: UploadSettings) -> int:
                 elif tag == "NetworkLink":
                     links += 1
             if placemarks > settings.max_features:
-                raise InputFileError(
-                    f"{name}: more than {settings.max_features:,} placemarks; the limit is "
-                    f"{settings.max_features:,} (max_features in config/upload.toml). Split "
-                    "the layer."
-                )
+                raise InputFileError("err_kml_too_many", name=name, limit=settings.max_features)
         parser.close()
     except ET.ParseError as exc:
-        raise InputFileError(
-            f"{name}: the KML is not well-formed XML ({exc}); export it again."
-        ) from exc
+        raise InputFileError("err_kml_not_xml", name=name, cause=str(exc)) from exc
     if links:
-        raise InputFileError(
-            f"{name}: the KML holds {links} NetworkLink element(s), which load features from "
-            "other documents or servers; this app reads only features stored in the file "
-            "itself. In Google Earth, open the linked layer and save it as a KML/KMZ with its "
-            "features, then upload that."
-        )
+        raise InputFileError("err_kml_network_link", name=name, count=links)
     if not placemarks:
-        raise InputFileError(
-            f"{name}: the KML holds no placemarks (no features: only folders, styles or "
-            "overlays). Export the layer again with its features."
-        )
+        raise InputFileError("err_kml_no_placemarks", name=name)
     return placemarks
 
 
@@ -113,20 +95,15 @@ def read_kmz(
         kmls = [i for i in members if i.filename.lower().endswith(".kml")]
         if not kmls:
             found = ", ".join(i.filename for i in members[:10]) or "nothing"
-            raise InputFileError(
-                f"{name}: zip with no layer: the KMZ holds no .kml document (found {found}). "
-                "Export it again from Google Earth or the program that made it."
-            )
+            raise InputFileError("err_kmz_no_kml", name=name, found=found)
         docs = [i for i in kmls if i.filename.lower() == "doc.kml"] or kmls
         if len(docs) > 1:
-            raise InputFileError(
-                f"{name}: the KMZ holds several KML documents "
-                f"({', '.join(i.filename for i in docs)}); upload them one at a time as .kml files."
-            )
+            documents = ", ".join(i.filename for i in docs)
+            raise InputFileError("err_kmz_several", name=name, documents=documents)
         extract(zf, docs[0], tmp / "doc.kml", budget=budget, name=name, settings=settings)
         # The document must itself be KML by content (sniff_format raises otherwise).
         if sniff_format((tmp / "doc.kml").read_bytes(), f"{name}: {docs[0].filename}") != "kml":
-            raise InputFileError(f"{name}: the KMZ's {docs[0].filename} is not a KML document.")
+            raise InputFileError("err_kmz_not_kml", name=name, document=docs[0].filename)
         raw = read_kml_path(tmp / "doc.kml", name, layer=layer, settings=settings)
         return RawLayer(
             raw.frame, "kmz", raw.layer, raw.layers, "utf-8", "KML is UTF-8", raw.crs_source

@@ -32,6 +32,7 @@ from typing import Final
 import numpy as np
 import shapely
 
+from geo.declared.i18n import Message
 from geo.errors import InputFileError
 from geo.upload.csv_table import CsvColumns, detect_csv_columns, read_csv
 from geo.upload.dxf import read_dxf
@@ -115,12 +116,10 @@ READERS: Final[dict[FileFormat, Callable[[ReadRequest], RawLayer]]] = {
 def check_size(data: bytes, name: str, settings: UploadSettings) -> None:
     """Refuse an empty file or one above ``max_file_mb``."""
     if not data:
-        raise InputFileError(f"{name}: the file is empty (0 bytes); upload it again.")
+        raise InputFileError("err_file_empty", name=name)
     if len(data) > settings.max_file_bytes:
         raise InputFileError(
-            f"{name}: oversize file, {mb(len(data))}; the limit is "
-            f"{mb(settings.max_file_bytes)} (max_file_mb in config/upload.toml). Split the "
-            "layer, keep only the area you need, or zip it."
+            "err_file_oversize", name=name, size=mb(len(data)), limit=mb(settings.max_file_bytes)
         )
 
 
@@ -128,26 +127,20 @@ def check_counts(raw: RawLayer, name: str, settings: UploadSettings) -> None:
     """Refuse a layer with more features or coordinates than the limits allow."""
     if len(raw.frame) > settings.max_features:
         raise InputFileError(
-            f"{name}: {len(raw.frame):,} features; the limit is {settings.max_features:,} "
-            "(max_features in config/upload.toml). Split the layer or keep only the area "
-            "you need."
+            "err_too_many_features", name=name, count=len(raw.frame), limit=settings.max_features
         )
     geoms = np.asarray(raw.frame.geometry.array)
     vertices = int(np.sum(shapely.get_num_coordinates(geoms)))
     if vertices > settings.max_vertices:
         raise InputFileError(
-            f"{name}: {vertices:,} coordinates; the limit is {settings.max_vertices:,} "
-            "(max_vertices in config/upload.toml). Simplify the layer (e.g. to 0.1 m) or "
-            "split it."
+            "err_too_many_vertices", name=name, count=vertices, limit=settings.max_vertices
         )
     coords, where = shapely.get_coordinates(geoms, return_index=True)
     bad = np.unique(where[~np.all(np.isfinite(coords), axis=1)])
     if bad.size:
         listed = ", ".join(f"#{i + 1}" for i in bad[:10]) + (" …" if bad.size > 10 else "")
         raise InputFileError(
-            f"{name}: {bad.size} feature(s) have coordinates that are not numbers (NaN or "
-            f"infinite): features {listed}. Fix or remove them in the program that made the "
-            "file and upload again."
+            "err_coordinates_not_numbers", name=name, count=bad.size, listed=listed
         )
 
 
@@ -203,9 +196,6 @@ def read_raw(
     if gdal_notes:
         raw = dataclasses.replace(raw, notes=(*raw.notes, *gdal_notes))
     if raw.frame.empty:
-        where = f" layer {raw.layer!r}" if raw.layer else ""
-        raise InputFileError(
-            f"{name}:{where} empty collection: no features. Export the layer again with its "
-            "features."
-        )
+        where = Message("err_in_layer", layer=repr(raw.layer)) if raw.layer else ""
+        raise InputFileError("err_no_features", name=name, where=where)
     return raw

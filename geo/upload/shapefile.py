@@ -199,16 +199,12 @@ def check_counts_from_sizes(
     records = max(0, (group[".shx"].file_size - 100) // 8)
     if records > settings.max_features:
         raise InputFileError(
-            f"{name}: {records:,} features; the limit is {settings.max_features:,} "
-            "(max_features in config/upload.toml). Split the layer or keep only the area "
-            "you need."
+            "err_too_many_features", name=name, count=records, limit=settings.max_features
         )
     points = max(0, (group[".shp"].file_size - 100 - 52 * records) // 17)
     if points > settings.max_vertices:
         raise InputFileError(
-            f"{name}: at least {points:,} coordinates; the limit is "
-            f"{settings.max_vertices:,} (max_vertices in config/upload.toml). Simplify the "
-            "layer or split it."
+            "err_vertices_at_least", name=name, count=points, limit=settings.max_vertices
         )
 
 

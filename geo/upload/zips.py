@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Final, TypeVar
 
+from geo.declared.i18n import Joined, Message
 from geo.errors import InputFileError
 from geo.upload.settings import BYTES_PER_MB, UploadSettings
 
@@ -48,7 +49,7 @@ def _method_problem(info: zipfile.ZipInfo) -> str | None:
     if method in _METHODS:
         return None
     what = _UNSUPPORTED_METHODS.get(method, f"compression method {method}")
-    return f"{info.filename!r} is compressed with {what}"
+    return Message("err_zip_method", member=repr(info.filename), what=what)
 
 
 def safe_members(zf: zipfile.ZipFile, name: str, settings: UploadSettings) -> list[zipfile.ZipInfo]:
@@ -57,9 +58,7 @@ def safe_members(zf: zipfile.ZipFile, name: str, settings: UploadSettings) -> li
     infos = zf.infolist()
     if len(infos) > settings.max_zip_members:
         raise InputFileError(
-            f"{name}: the zip holds {len(infos)} entries; the limit is "
-            f"{settings.max_zip_members} (max_zip_members in config/upload.toml). Zip only the "
-            "layer's files."
+            "err_zip_members", name=name, count=len(infos), limit=settings.max_zip_members
         )
     problems: list[str] = []
     methods: list[str] = []
@@ -67,31 +66,21 @@ def safe_members(zf: zipfile.ZipFile, name: str, settings: UploadSettings) -> li
         member = info.filename.replace("\\", "/")
         parts = PurePosixPath(member).parts
         if member.startswith("/") or re.match(r"^[A-Za-z]:", member) or ".." in parts:
-            problems.append(f"unsafe path {info.filename!r} (points outside the archive)")
+            problems.append(Message("err_zip_unsafe_path", member=repr(info.filename)))
         if stat.S_ISLNK(info.external_attr >> 16):
-            problems.append(f"{info.filename!r} is a symbolic link")
+            problems.append(Message("err_zip_symlink", member=repr(info.filename)))
         if info.flag_bits & 0x1:
-            problems.append(f"{info.filename!r} is password-protected")
+            problems.append(Message("err_zip_password", member=repr(info.filename)))
         elif (problem := _method_problem(info)) is not None:
             methods.append(problem)
     if problems:
-        raise InputFileError(
-            f"{name}: the zip is refused: " + "; ".join(problems[:5]) + ". Create the zip again "
-            "from the layer's files themselves, without passwords."
-        )
+        raise InputFileError("err_zip_refused", name=name, problems=Joined(problems[:5]))
     if methods:
-        raise InputFileError(
-            f"{name}: the zip uses a compression this app cannot unpack: "
-            + "; ".join(methods[:5])
-            + ". Zip the files again with ordinary Deflate compression (the default of "
-            "Windows 'Send to > Compressed folder', 7-Zip's 'zip / Deflate', or `zip`)."
-        )
+        raise InputFileError("err_zip_compression", name=name, methods=Joined(methods[:5]))
     total = sum(i.file_size for i in infos)
     if total > settings.max_uncompressed_bytes:
         raise InputFileError(
-            f"{name}: oversize content, the zip unpacks to {mb(total)}; the limit is "
-            f"{mb(settings.max_uncompressed_bytes)} (max_uncompressed_mb in "
-            "config/upload.toml). Upload a smaller layer."
+            "err_zip_oversize", name=name, size=mb(total), limit=mb(settings.max_uncompressed_bytes)
         )
     return [i for i in infos if not i.is_dir() and not SKIP_MEMBER.search(i.filename)]
 
@@ -112,17 +101,16 @@ def extract(
                 budget[0] -= len(chunk)
                 if budget[0] < 0:
                     raise InputFileError(
-                        f"{name}: oversize content, the zip unpacks to more than "
-                        f"{mb(settings.max_uncompressed_bytes)} (max_uncompressed_mb in "
-                        "config/upload.toml); upload a smaller layer."
+                        "err_zip_oversize_more",
+                        name=name,
+                        limit=mb(settings.max_uncompressed_bytes),
                     )
                 dst.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         if isinstance(exc, InputFileError):
             raise
         raise InputFileError(
-            f"{name}: {info.filename!r} in the zip cannot be unpacked ({exc}); zip the files "
-            "again with ordinary Deflate compression."
+            "err_zip_unpack", name=name, member=repr(info.filename), cause=str(exc)
         ) from exc
 
 
@@ -138,6 +126,4 @@ def with_members(
             members = safe_members(zf, name, settings)
             return pick(zf, members, [settings.max_uncompressed_bytes])
     except zipfile.BadZipFile as exc:
-        raise InputFileError(
-            f"{name}: a damaged or truncated zip archive ({exc}); zip the files again."
-        ) from exc
+        raise InputFileError("err_zip_damaged", name=name, cause=str(exc)) from exc

@@ -327,6 +327,6 @@ def test_a_vrt_disguised_as_kml_is_refused_in_the_app(
     assert not at.exception, [e.value for e in at.exception]
     assert t("upload_error", "zh") in [e.value for e in at.error]
     shown = "\n".join(_texts(at)) + "\n".join(str(getattr(n, "value", "")) for n in _nodes(at))
-    assert "it is an OGR VRT document" in shown
+    assert "而是 OGR VRT 文档" in shown  # said in Chinese
     assert "TIANDITU-TOKEN-0123" not in shown
     assert embedded_layers(tmp_path / "workspace").list_layers() == []
