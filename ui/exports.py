@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import streamlit as st
 
-from geo.declared.i18n import t
+from geo.declared.i18n import say, t
 from geo.errors import GeoError, GeometryError
 from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
@@ -171,7 +171,7 @@ def _checked(
         check()
     except GeoError as exc:
         st.error(t(heading, lang))
-        st.text(str(exc))
+        st.text(say(exc, lang))
         return False
     return True
 

@@ -9,7 +9,7 @@ from geo.declared.i18n import t
 from geo.plan.indicators import indicator_table, load_indicators
 from ui import state
 from ui.columns import page_table
-from ui.data import current, plan_check, registry, revision_caption
+from ui.data import current, plan_check, registry, revision_caption, zones
 
 
 def plan_check_tab(lang: str) -> None:
@@ -17,6 +17,9 @@ def plan_check_tab(lang: str) -> None:
     key, version = current()
     st.caption(revision_caption(version, lang))
     table = plan_check(key, version)
+    described = zones(key, version).get(f"figure_source_{lang}")
+    if described is not None:  # where the figure is stated, in the page's language
+        table = table.assign(figure_source=table["id"].map(described))
     st.dataframe(page_table(table, lang), hide_index=True, width="stretch")
 
 

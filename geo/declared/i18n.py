@@ -58,7 +58,7 @@ def _param(value: Any, lang: str) -> Any:
         return say(value.sep, lang).join(say(item, lang) for item in value.items)
     if isinstance(value, tuple | list):
         return "\n".join(f"  - {say(item, lang)}" for item in value)
-    if isinstance(value, Message | GeoError):
+    if isinstance(value, Message | GeoError | Names):
         return say(value, lang)
     return value
 
@@ -70,6 +70,14 @@ class Joined:
     items: Sequence[object]
     sep: str = "; "
     """Between items: words, or a :class:`Message` (e.g. ``Message("word_or")``)."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """A name given in both languages (a region, a coordinate system): a parameter."""
+
+    zh: str
+    en: str
 
 
 def is_key(text: str) -> bool:
@@ -112,4 +120,6 @@ def say(what: object, lang: str) -> str:
         what = what.text
     if isinstance(what, Message):
         return what.in_lang(lang)
+    if isinstance(what, Names):
+        return what.zh if lang == "zh" else what.en
     return str(what)
