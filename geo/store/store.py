@@ -53,6 +53,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import ColumnElement
 
+from geo.declared.i18n import Message
 from geo.errors import GeoError
 from geo.measure.area import ellipsoidal_area_m2
 from geo.store import schema as s
@@ -288,10 +289,9 @@ class Store:
         except OperationalError as exc:
             where = self.describe()
             raise StoreUnavailableError(
-                f"the database {where} cannot be reached ({type(exc.orig).__name__}); "
-                "nothing is shown as current until it is back. Check that the server runs "
-                f"and that {URL_VARIABLE} is right."
-            ) from None
+                "err_store_unreachable", where=where, cause=type(exc.orig).__name__,
+                variable=URL_VARIABLE,
+            ) from None  # fmt: skip
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -371,7 +371,7 @@ class Store:
             or row.password_hash is None
             or not check_password(row.password_hash, password)
         ):
-            raise PermissionDeniedError("wrong user name or password, or a disabled account.")
+            raise PermissionDeniedError("err_login_failed")
         return User(row.username, row.role, False, row.created_utc)
 
     def local_user(self, username: str) -> User:
@@ -739,13 +739,11 @@ class Store:
     def _may_change(user: User, v: Version) -> None:
         if not user.can_edit:
             raise PermissionDeniedError(
-                f"user {user.username!r} ({user.role}{', disabled' if user.disabled else ''}) "
-                "may not change the plan or layers; an admin can make the account an editor."
-            )
+                "err_may_not_change", user=repr(user.username), role=user.role,
+                disabled=Message("err_disabled_suffix") if user.disabled else "",
+            )  # fmt: skip
         if v.kind == "layer" and v.owner != user.username and not (v.shared and user.is_admin):
-            raise PermissionDeniedError(
-                f"{v.name!r} belongs to {v.owner}; only its owner can change or delete it."
-            )
+            raise PermissionDeniedError("err_layer_owner_only", name=repr(v.name), owner=v.owner)
 
     def save_layer(
         self,
@@ -833,14 +831,22 @@ class Store:
                 accuracy=latest.accuracy,
             )  # fmt: skip
         what = (
-            f"your work was kept as your private layer {kept.name!r}"
+            Message("err_store_conflict_kept", kept=repr(kept.name))
             if kept is not None
-            else "nothing of yours was changed; open it again and repeat the change"
+            else Message("err_store_conflict_nothing")
         )
         raise ConflictError(
-            f"{latest.name!r} was changed by {latest.author} at {_short_time(latest.time_utc)} "
-            f"since you opened it (you opened version {expected_version}; it is now version "
-            f"{latest.version}, {latest.action}: {latest.reason}); {what}.",
+            Message(
+                "err_store_conflict",
+                name=repr(latest.name),
+                author=latest.author,
+                time=_short_time(latest.time_utc),
+                opened=expected_version,
+                version=latest.version,
+                action=latest.action,
+                reason=latest.reason,
+                what=what,
+            ),
             latest=latest,
             kept_as=kept.object_id if kept is not None else None,
         )
