@@ -39,7 +39,7 @@ def load_strings(path: Path = I18N_FILE) -> dict[str, dict[str, str]]:
     return {k: {lang: str(v[lang]) for lang in LANGUAGES} for k, v in raw.items()}
 
 
-def t(key: str, lang: str, **params: Any) -> str:
+def t(key: str, lang: str, /, **params: Any) -> str:
     """The text for ``key`` in ``lang`` (``zh`` or ``en``), its ``{placeholders}`` filled
     from ``params`` when any are given (a :class:`Message` among them in ``lang`` too)."""
     strings = load_strings()

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.declared.i18n import Message
 from geo.errors import GeometryError, InputFileError, collect
 from geo.measure.area import M2_PER_KM2, ellipsoidal_area_m2
 from geo.measure.crs import require_crs
@@ -168,14 +169,10 @@ def match_features(
     if scored and (scored[0][0] < 0 or column is not None):
         best = (scored[0][2], scored[0][3])
         notes.append(
-            f"matched on column {best[0]!r}: {len(best[1])} of {len(layer)} feature(s) name "
-            "a plan element"
+            Message("note_matched_on", column=repr(best[0]), count=len(best[1]), of=len(layer))
         )
     elif not assignments:
-        notes.append(
-            "no column names a plan element (by id, Chinese or English name); assign the "
-            "features by hand"
-        )
+        notes.append(Message("note_no_matching_column"))
     chosen = {**best[1], **dict(assignments or {})}
     unmatched = tuple(pos for pos in range(len(layer)) if pos not in chosen)
     return Matching(best[0], chosen, unmatched, tuple(notes))
@@ -283,10 +280,7 @@ def propose_adoption(
     for pos, element in sorted(matching.assignments.items()):
         by_element.setdefault(element, []).append(pos)
     if not by_element:
-        raise InputFileError(
-            "no feature is assigned to a plan element: match them by a name or code column, "
-            "or assign them by hand"
-        )
+        raise InputFileError("err_nothing_assigned")
     zones_by_id = zones.set_index(zones["id"].astype(str), drop=False)
     ids = list(by_element)
     new = gpd.GeoSeries(
@@ -320,7 +314,7 @@ def propose_adoption(
     notes = list(matching.notes)
     several = [e for e in ids if len(by_element[e]) > 1]
     if several:
-        notes.append(f"several features united into one shape for: {', '.join(several)}")
+        notes.append(Message("note_united", elements=", ".join(several)))
     return Proposal(table, new, records, tuple(notes))
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.declared.i18n import Joined, Message
 from geo.edit.adopt import match_features
 from geo.errors import GeometryError, InputFileError
 from geo.measure.area import (
@@ -70,18 +71,12 @@ def _shapes(layer: gpd.GeoDataFrame, key: str, *, name: str) -> gpd.GeoSeries:
     """One shape per key (features sharing a key are united); invalid shapes refused."""
     if key not in layer.columns:
         columns = ", ".join(str(c) for c in layer.columns if c != layer.geometry.name)
-        raise InputFileError(
-            f"{name}: no column {key!r} to pair elements by; its columns are {columns}. "
-            "Give the key column (--key), or compare a user layer against the plan."
-        )
+        raise InputFileError("err_no_key_column", name=name, key=repr(key), columns=columns)
     geoms = layer.geometry
     invalid = layer.loc[geoms.notna() & ~geoms.is_valid, key]
     if len(invalid):
         listed = ", ".join(str(v) for v in invalid.head(10))
-        raise GeometryError(
-            f"{name}: invalid geometries for {listed}; repair them first (uploads are "
-            "repaired when read, with a report)."
-        )
+        raise GeometryError("err_invalid_for", name=name, listed=listed)
     keys = layer[key].astype(str)
     united = {
         k: shapely.union_all(np.asarray(geoms[keys == k].dropna().array))
@@ -208,10 +203,7 @@ def compare_with_plan(
     those elements only. Unmatched features are named in ``notes``."""
     matching = match_features(layer, zones, column=column)
     if not matching.assignments:
-        raise InputFileError(
-            "none of the layer's features names a plan element (by id, Chinese or English "
-            "name); nothing to compare. " + " ".join(matching.notes)
-        )
+        raise InputFileError("err_nothing_to_compare", notes=Joined(matching.notes, sep=" "))
     positions = sorted(matching.assignments)
     keyed = layer.iloc[positions].copy()
     keyed["id"] = [matching.assignments[p] for p in positions]
@@ -220,7 +212,7 @@ def compare_with_plan(
     notes = list(matching.notes)
     if matching.unmatched:
         listed = ", ".join(f"#{p + 1}" for p in matching.unmatched[:10])
-        notes.append(f"{len(matching.unmatched)} feature(s) match no plan element: {listed}")
+        notes.append(Message("note_unmatched", count=len(matching.unmatched), listed=listed))
     return replace(comparison, notes=tuple(notes))
 
 
