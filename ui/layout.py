@@ -12,11 +12,13 @@ browser without the stylesheet (and the app test) gets.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.lib.mutable_tab_container import TabContainer
 
-from geo.declared.i18n import t
+from geo.declared.i18n import LANGUAGES, t
 from geo.upload.settings import BYTES_PER_MB, default_settings
 from ui import state
 
@@ -67,6 +69,20 @@ def page_style(lang: str) -> None:
     content: {browse}; font-size: 0.875rem; }}
 </style>"""
     )
+
+
+def main_tabs(names: Sequence[str], lang: str) -> Sequence[TabContainer]:
+    """The tab bar (``names``: i18n keys). It remembers the open tab and reruns the page
+    when another is opened, so a tab that is not open can skip its work (``.open``); after
+    a language switch the same tab stays open."""
+    labels = [t(name, lang) for name in names]
+    chosen = st.session_state.get(state.MAIN_TABS)
+    if chosen is not None and chosen not in labels:
+        for other in LANGUAGES:
+            theirs = [t(name, other) for name in names]
+            if chosen in theirs:
+                st.session_state[state.MAIN_TABS] = labels[theirs.index(chosen)]
+    return st.tabs(labels, key=state.MAIN_TABS, on_change="rerun")
 
 
 def tab_body(tab: DeltaGenerator, name: str) -> DeltaGenerator:

@@ -4,6 +4,10 @@ Everything is computed in ``geo/review`` and ``geo/export``; this module only wi
 widgets to it. Results are cached on the zones file's version and the saved layers'
 ids and save times, never on GeoDataFrames. Findings are drawn on a static map of
 their own (hatched red) and every table can be downloaded.
+
+The page runs this tab only when it is open (``streamlit_app.py``), and the review and
+export modules are imported inside the functions that use them: they bring matplotlib,
+openpyxl and the rule engine (1.4 s of imports here), which the first screen never needs.
 """
 
 from __future__ import annotations
@@ -17,25 +21,7 @@ import streamlit as st
 
 from geo.declared.i18n import t
 from geo.errors import GeoError
-from geo.export.atlas import (
-    CONTEXT_LAYERS,
-    MAIN_LAYERS,
-    AtlasRequest,
-    atlas_features,
-    atlas_pages,
-    pieces_map_png,
-    select_zones,
-)
-from geo.export.pages import pdf_bytes
-from geo.export.provenance import fingerprint
-from geo.export.review_pack import TITLE, ReviewInputs, review_pages, review_tables
 from geo.io import geojson_text
-from geo.review.conflicts import all_violations, run_rules
-from geo.review.landuse import detect_columns, landuse_tables, load_codes
-from geo.review.report import rule_table, violation_table
-from geo.review.rules import RULES_FILE, load_rules
-from geo.review.topology import check_topology, topology_summary
-from geo.tables import xlsx_book_bytes
 from ui import state
 from ui.data import current, registry, zones
 from ui.downloads import XLSX_MIME, table_downloads
@@ -64,6 +50,10 @@ def _user_layers(
 def _check(
     path: str, version: float, layers: tuple[tuple[str, str], ...]
 ) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    from geo.review.conflicts import all_violations, run_rules
+    from geo.review.report import rule_table, violation_table
+    from geo.review.rules import RULES_FILE, load_rules
+
     saved = _saved()
     report = run_rules(
         load_rules(RULES_FILE),
@@ -77,6 +67,8 @@ def _check(
 def _topology(
     source: str, version: str, gap_width_m: float, sliver_width_m: float
 ) -> gpd.GeoDataFrame:
+    from geo.review.topology import check_topology
+
     return check_topology(
         _topology_layer(source), gap_width_m=gap_width_m, sliver_width_m=sliver_width_m
     )
@@ -93,6 +85,8 @@ def _topology_layer(source: str) -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
 def _map(path: str, version: float, digest: str, pieces: gpd.GeoDataFrame, lang: str) -> bytes:
     """The findings map, cached on the pieces' digest (the frame itself is not hashed)."""
+    from geo.export.atlas import atlas_features, pieces_map_png
+
     features = atlas_features(zones(path, version))
     return pieces_map_png(features, pieces, lang="en" if lang == "en" else "zh")
 
@@ -155,6 +149,8 @@ def rules_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
 
 
 def topology_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
+    from geo.review.topology import topology_summary
+
     st.subheader(t("review_topology", lang))
     reg = registry()
     options: dict[str, str] = {
@@ -204,6 +200,9 @@ def topology_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
 def _landuse(path: str, version: float, layer_id: str, saved_at: str) -> dict[str, pd.DataFrame]:
     """The land-use tables of a saved layer against the plan's main zones (cached on the
     zones' version and the layer's save time)."""
+    from geo.export.atlas import MAIN_LAYERS
+    from geo.review.landuse import landuse_tables, load_codes
+
     frame = _layer(layer_id, _saved())
     zs = zones(path, version)
     main = zs[zs["layer"].isin(list(MAIN_LAYERS))]
@@ -212,6 +211,8 @@ def _landuse(path: str, version: float, layer_id: str, saved_at: str) -> dict[st
 
 
 def landuse_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
+    from geo.review.landuse import detect_columns, load_codes
+
     st.subheader(t("review_landuse", lang))
     codes = load_codes()
     st.caption(f"{t('review_landuse_note', lang)} {codes.citation} · {codes.levels_covered}")
@@ -244,6 +245,19 @@ def landuse_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _atlas_pdf(path: str, version: float, layers: tuple[str, ...], paper: str) -> bytes:
+    from geo.export.atlas import (
+        CONTEXT_LAYERS,
+        MAIN_LAYERS,
+        AtlasRequest,
+        atlas_features,
+        atlas_pages,
+        select_zones,
+    )
+    from geo.export.pages import pdf_bytes
+    from geo.export.provenance import fingerprint
+    from geo.review.conflicts import run_rules
+    from geo.review.rules import RULES_FILE, load_rules
+
     plan = zones(path, version)
     features = select_zones(plan, layers=layers or MAIN_LAYERS)
     context = atlas_features(plan)
@@ -257,6 +271,12 @@ def _atlas_pdf(path: str, version: float, layers: tuple[str, ...], paper: str) -
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _pack(path: str, version: float, layers: tuple[tuple[str, str], ...]) -> tuple[bytes, bytes]:
+    from geo.export.pages import pdf_bytes
+    from geo.export.provenance import fingerprint
+    from geo.export.review_pack import TITLE, ReviewInputs, review_pages, review_tables
+    from geo.review.rules import RULES_FILE, load_rules
+    from geo.tables import xlsx_book_bytes
+
     saved = _saved()
     inputs = ReviewInputs(
         zones=zones(path, version),
@@ -271,6 +291,8 @@ def _pack(path: str, version: float, layers: tuple[tuple[str, str], ...]) -> tup
 
 
 def exports_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
+    from geo.export.atlas import MAIN_LAYERS
+
     st.subheader(t("review_exports", lang))
     reg = registry()
     layer_names = {s.id: s.name(lang) for s in reg.layers}

@@ -37,6 +37,7 @@ ANALYSE_ZONES: Final = "analyse_zones"
 ANALYSE_SHOW: Final = "analyse_show"
 
 PLAN_MAP: Final = "plan_map"  # the st_folium component
+MAIN_TABS: Final = "main_tabs"  # the open tab's label (tabs that are not open do no work)
 ZONE_PANEL: Final = "zone_panel"  # the container beside the map
 TAB_BODY_PREFIX: Final = "tab_body__"  # the scrolling body of each tab
 
@@ -72,10 +73,10 @@ COMPARE_AFTER: Final = "compare_after"
 COMPARE_LAYER: Final = "compare_layer"  # saved layer compared against the plan
 COMPARE_ONLY_CHANGED: Final = "compare_only_changed"
 COMPARE_MAP: Final = "compare_map"  # the difference map's st_folium component
-ADOPT_LAYER: Final = "adopt_layer"
 COMPARE_VIEW: Final = "compare_view"  # difference view or swipe view
 COMPARE_SWIPE_MAP: Final = "compare_swipe_map"  # the swipe view's st_folium component
 COMPARE_PDF: Final = "compare_pdf"  # the comparison's PDF page (built on click)
+ADOPT_LAYER: Final = "adopt_layer"
 ADOPT_COLUMN: Final = "adopt_column"
 ADOPT_DOCUMENT: Final = "adopt_document"
 ADOPT_ACCURACY: Final = "adopt_accuracy"
@@ -83,6 +84,16 @@ ADOPT_REASON: Final = "adopt_reason"
 ADOPT_SAVE: Final = "adopt_save"
 ADOPT_SEEN: Final = "adopt_seen"  # {element id: store version} the page showed last run
 ADOPT_MAP: Final = "adopt_map"  # old and new shapes of the matched elements
+ADOPT_CAD_LAYERS: Final = "adopt_cad_layers"  # the CAD layers of a DXF taken for adoption
+ADOPT_PICK_MAP: Final = "adopt_pick_map"  # the layer's features, clicked to assign them
+ADOPT_PICK_ELEMENT: Final = "adopt_pick_element"  # the plan element a click assigns to
+ADOPT_PICKED: Final = "adopt_picked"  # the assignments made by clicking (AdoptClicks)
+ADOPT_PICK_CLEAR: Final = "adopt_pick_clear"
+EDIT_ELEMENT: Final = "edit_element"  # the plan element chosen in the Edit tab
+EDIT_OPENED: Final = "edit_opened"  # (element id, store version) the editor was opened at
+EDIT_ACCURACY: Final = "edit_accuracy"  # the editor's stated accuracy, metres
+EDIT_REASON: Final = "edit_reason"
+EDIT_SAVE: Final = "edit_save"
 
 
 def group_on(group_id: str) -> str:
@@ -103,6 +114,11 @@ def user_layer_rename(layer_id: str) -> str:
 
 def user_layer_delete(layer_id: str) -> str:
     return f"delete__{layer_id}"
+
+
+def edit_map(element_id: str) -> str:
+    """The plan editor component of one element (its value: what was drawn for it)."""
+    return f"edit_map__{element_id}"
 
 
 def tab_body(tab: str) -> str:
