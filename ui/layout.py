@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Final
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -50,6 +51,12 @@ MAP_STYLE = "<style>#map_div { height: 100vh !important; }</style>"
 """Inside the map's frame: the map fills the frame, however tall the page makes it."""
 
 
+SELECT_EMPTY_CLASSES: Final = ("equpb2c9", "eo2qvtu11")
+"""The stable (emotion target) classes of the selectbox's and the multiselect's empty list
+in the installed Streamlit: it writes "No results" there and has no setting for it
+(tests/app/test_page_texts.py checks the bundle still has them)."""
+
+
 def page_style(lang: str) -> None:
     """Our stylesheet for the page (no user text), and the file uploader's texts in
     ``lang``: Streamlit writes them in English and has no setting for them, so ours are
@@ -57,6 +64,7 @@ def page_style(lang: str) -> None:
     mb = default_settings().max_file_bytes / BYTES_PER_MB
     drop = json.dumps(t("upload_drop_hint", lang).format(mb=f"{mb:g}"), ensure_ascii=False)
     browse = json.dumps(t("upload_browse", lang), ensure_ascii=False)
+    no_results = json.dumps(t("select_no_results", lang), ensure_ascii=False)
     st.html(
         _STYLE
         + f"""<style>
@@ -67,6 +75,9 @@ def page_style(lang: str) -> None:
   [data-testid="stFileUploaderDropzone"] button p {{ font-size: 0; }}
   [data-testid="stFileUploaderDropzone"] button p::after {{
     content: {browse}; font-size: 0.875rem; }}
+  .{SELECT_EMPTY_CLASSES[0]}, .{SELECT_EMPTY_CLASSES[1]} {{ font-size: 0 !important; }}
+  .{SELECT_EMPTY_CLASSES[0]}::after, .{SELECT_EMPTY_CLASSES[1]}::after {{
+    content: {no_results}; font-size: 0.875rem; }}
 </style>"""
     )
 

@@ -125,6 +125,7 @@ def rules_section(lang: str, saved: dict[str, tuple[str, str]]) -> None:
         list(saved),
         format_func=lambda i: saved[i][0],
         key=state.REVIEW_LAYERS,
+        placeholder=t("choose_options" if saved else "no_layer_to_choose", lang),
     )
     layers = tuple((i, saved[i][1]) for i in chosen if i in saved)
     try:

@@ -3,6 +3,7 @@ panel (AppTest reads the display values Streamlit sends, not the frames behind t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from geo.plan.zones import load_plan_layers
 from geo.store.store import Store
 from tests.app.test_compare_tab import BOX_B, DOCUMENT, UNI, _edit, _save_red_line
 from tests.app.test_compare_tab import store as store  # the embedded store fixture
+from tests.app.test_review_tab import _page as review_page
 from tests.conftest import LAT0, LON0, gk_boxes
 from tests.geo.precision_reference import expected_total_text
 from tests.geo.test_upload_hostile import _zip
@@ -304,3 +306,55 @@ def test_the_stores_conflict_is_said_in_the_pages_language(
         assert "在您打开后已被 planner" in said[0], said[0]
     else:
         assert "was changed by planner" in said[0] and "since you opened it" in said[0]
+
+
+# --- Streamlit's own widget texts. An empty list of options says "No options to select"
+# unless the widget has a placeholder (ours); the filter's "No results" has no setting,
+# so the page draws ours over the empty list's element (ui/layout.SELECT_EMPTY_CLASSES).
+
+
+def _styled_page(lang: str) -> None:
+    from ui.layout import page_style
+
+    page_style(lang)
+
+
+def test_streamlit_no_results_is_drawn_in_the_pages_language() -> None:
+    import streamlit
+
+    from ui.layout import SELECT_EMPTY_CLASSES
+
+    bundle = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    for widget, target in zip(("Selectbox", "Multiselect"), SELECT_EMPTY_CLASSES, strict=True):
+        (script,) = bundle.glob(f"{widget}.*.js")
+        text = script.read_text(encoding="utf-8")
+        # The empty list is the span styled with this target class, and it says "No results".
+        empty = re.search(r"renderEmptyState:\(\)=>\w+\((\w+),", text)
+        assert empty, f"{widget}: Streamlit's empty list changed; look again"
+        assert f"{empty.group(1)}=i(`span`,{{target:`{target}`}})" in text
+        assert "No results" in text
+
+    def style(lang: str) -> str:
+        at = AppTest.from_function(_styled_page, args=(lang,))
+        at.run()
+        return " ".join(str(h.proto.body) for h in at.get("html"))
+
+    zh = style("zh")
+    assert all(f".{c}::after" in zh for c in SELECT_EMPTY_CLASSES)
+    assert json.dumps(t("select_no_results", "zh"), ensure_ascii=False) in zh
+    assert "No results" in style("en")
+
+
+def test_an_empty_choice_says_so_in_the_pages_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No saved layers: the review's layer choice is empty and says why in Chinese
+    (Streamlit would write "No options to select")."""
+    monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
+    at = AppTest.from_function(review_page, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    empty = [w for w in (*at.selectbox, *at.multiselect) if not w.options]
+    assert empty, "the page has an empty choice"
+    for widget in empty:
+        assert CJK.search(widget.proto.placeholder), widget.label
