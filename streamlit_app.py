@@ -21,6 +21,7 @@ from ui.sidebar import sidebar
 from ui.store import signed_in
 from ui.tab_areas import area_tab
 from ui.tab_compare import compare_tab
+from ui.tab_edit import edit_tab
 from ui.tab_overlaps import overlap_tab
 from ui.tab_plan import plan_check_tab, targets_tab
 from ui.zone_panel import selected_panel
@@ -35,6 +36,7 @@ TABS = (
     "export_tab",
     "review_tab",
     "compare_tab",
+    "edit_tab",
 )
 
 
@@ -57,7 +59,7 @@ def main() -> None:
             selected_panel(lang, unit)
         tabs = st.tabs([t(name, lang) for name in TABS])
         tab_area, tab_overlap, tab_check, tab_targets, tab_history = tabs[:5]
-        tab_upload, tab_export, tab_review, tab_compare = tabs[5:]
+        tab_upload, tab_export, tab_review, tab_compare, tab_edit = tabs[5:]
     with tab_body(tab_area, "area"):
         area_tab(lang, unit, visible)
     with tab_body(tab_overlap, "overlap"):
@@ -82,6 +84,8 @@ def main() -> None:
         review_tab(lang)
     with tab_body(tab_compare, "compare"):
         compare_tab(lang, unit, uploads.workspace())
+    with tab_body(tab_edit, "edit"):
+        edit_tab(lang, unit, user)
 
 
 main()

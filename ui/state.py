@@ -84,6 +84,11 @@ ADOPT_REASON: Final = "adopt_reason"
 ADOPT_SAVE: Final = "adopt_save"
 ADOPT_SEEN: Final = "adopt_seen"  # {element id: store version} the page showed last run
 ADOPT_MAP: Final = "adopt_map"  # old and new shapes of the matched elements
+EDIT_ELEMENT: Final = "edit_element"  # the plan element chosen in the Edit tab
+EDIT_OPENED: Final = "edit_opened"  # (element id, store version) the editor was opened at
+EDIT_ACCURACY: Final = "edit_accuracy"  # the editor's stated accuracy, metres
+EDIT_REASON: Final = "edit_reason"
+EDIT_SAVE: Final = "edit_save"
 ADOPT_CAD_LAYERS: Final = "adopt_cad_layers"  # the CAD layers of a DXF taken for adoption
 ADOPT_PICK_MAP: Final = "adopt_pick_map"  # the layer's features, clicked to assign them
 ADOPT_PICK_ELEMENT: Final = "adopt_pick_element"  # the plan element a click assigns to
@@ -114,6 +119,11 @@ def user_layer_rename(layer_id: str) -> str:
 
 def user_layer_delete(layer_id: str) -> str:
     return f"delete__{layer_id}"
+
+
+def edit_map(element_id: str) -> str:
+    """The plan editor component of one element (its value: what was drawn for it)."""
+    return f"edit_map__{element_id}"
 
 
 def edit_map(element_id: str) -> str:

@@ -1,0 +1,1 @@
+"""Streamlit custom components of the app (each a folder with its own frontend)."""

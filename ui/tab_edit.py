@@ -1,0 +1,237 @@
+"""The Edit tab: draw a plan element's shape on the map, or move, add and delete its
+vertices, cut holes, drag and rotate it; see the statutory figures of what was drawn, the
+validation report, and save it as a new version of the element.
+
+The map is the plan editor component (:mod:`ui.components.plan_editor`, Leaflet-Geoman,
+snapping to the other zones' edges and the street lines); it shows an approximate area
+(≈, computed in the browser) while drawing. What it sends is read as untrusted input
+and measured and checked on the server (:mod:`geo.edit.draw`): the ellipsoidal area on
+CGCS2000 in km² / 公顷 / 亩 with the Gauss-Kruger EPSG:4543 area beside it, the uploads'
+repair report, slivers and the district-land rule. With a reason and the editor's stated
+accuracy in metres, an editor saves it (:meth:`geo.store.store.Store.edit`) with
+``geometry_source = "edited"``, on top of the version the editor was opened at: if
+someone saved the element since, the store's conflict message is shown and the drawing
+is kept (the store keeps it as the editor's private layer, the map still holds it).
+Viewers see everything but cannot save.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.declared.i18n import say, t
+from geo.edit.draw import (
+    DrawingCheck,
+    DrawnFigures,
+    check_drawing,
+    edited_frame,
+    measure_drawing,
+    parse_drawing,
+)
+from geo.errors import GeoError
+from geo.measure.area import UNIT_LABELS
+from geo.review.rules import RuleSet, load_rules
+from geo.store.store import ConflictError, Store, StoreError, Version
+from geo.store.users import User
+from layers.edit_map import editor_payload
+from ui import state
+from ui.components.plan_editor import EditorValue, parse_value, plan_editor
+from ui.data import current, registry, zones
+from ui.store import plan_store
+from ui.tab_adopt import STORE_COLUMNS
+
+EDITOR_HEIGHT_PX = 420
+EDITABLE_TYPES = ("Polygon", "MultiPolygon")
+UNITS = ("km2", "ha", "mu")
+
+
+@st.cache_resource(show_spinner=False)
+def _rules() -> RuleSet:
+    return load_rules()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _payload(store_key: str, revision: Any, element_id: str, lang: str) -> dict[str, Any]:
+    """The editor's map data for ``element_id``, cached per plan revision and language."""
+    return editor_payload(zones(store_key, revision), element_id, lang=lang)
+
+
+def _label(plan: gpd.GeoDataFrame, lang: str) -> dict[str, str]:
+    names = plan["name_zh" if lang == "zh" else "name_en"].astype(str)
+    return {str(i): f"{n} · {i}" for i, n in zip(plan["id"], names, strict=True)}
+
+
+def statutory_text(figures: DrawnFigures, lang: str) -> str:
+    """The statutory figures as one line: ellipsoidal in the three units, Gauss-Kruger."""
+    parts = " · ".join(f"{figures.display(u)} {UNIT_LABELS[u][lang]}" for u in UNITS)
+    return t(
+        "editor_statutory", lang, areas=parts,
+        gk=f"{figures.display('km2', gauss_kruger=True)} {UNIT_LABELS['km2'][lang]}",
+    )  # fmt: skip
+
+
+def _metres(value: object) -> str:
+    try:
+        return f"{float(str(value)):g}"
+    except ValueError:
+        return "?"
+
+
+def _opened(element_id: str, version: int) -> int:
+    """The version the editor was opened at (kept while the element stays chosen)."""
+    opened = st.session_state.get(state.EDIT_OPENED)
+    if not (isinstance(opened, tuple) and opened[0] == element_id):
+        opened = (element_id, version)
+        st.session_state[state.EDIT_OPENED] = opened
+    return int(opened[1])
+
+
+def edit_tab(lang: str, unit: str, user: User) -> None:
+    st.subheader(t("edit_heading", lang))
+    st.caption(t("edit_note", lang))
+    store = plan_store()
+    store_key, revision = current()
+    layers = zones(store_key, revision)  # cached per plan revision
+    plan = layers[layers["store_version"].notna()]  # the elements (not the streets)
+    shaped = plan[plan.geometry.notna() & plan.geometry.geom_type.isin(EDITABLE_TYPES)]
+    labels = _label(shaped.sort_values("id"), lang)
+    element_id = st.selectbox(
+        t("edit_element", lang), list(labels), format_func=labels.__getitem__,
+        index=None, placeholder=t("edit_pick", lang), key=state.EDIT_ELEMENT,
+    )  # fmt: skip
+    if element_id is None:
+        return
+    element = plan.loc[element_id]
+    opened = _opened(element_id, int(float(element["store_version"])))
+    map_key = state.edit_map(element_id)
+    value = parse_value(st.session_state.get(map_key))
+    accuracy_m = st.session_state.get(state.EDIT_ACCURACY)
+    drawn = _read(value, element, plan, accuracy_m=accuracy_m, lang=lang)
+    figures = drawn[1] if drawn else None
+    plan_editor(
+        _payload(store_key, revision, element_id, lang), version=opened, lang=lang,
+        statutory=statutory_text(figures, lang) if figures else "",
+        statutory_seq=value.seq if value and figures else None,
+        key=map_key, height=EDITOR_HEIGHT_PX,
+    )  # fmt: skip
+    st.caption(
+        t(
+            "edit_opened",
+            lang,
+            version=opened,
+            source=t(f"source_{element['geometry_source']}", lang),
+            accuracy=_metres(element["accuracy_m"]),
+        )
+    )
+    if drawn is None:
+        st.caption(t("edit_draw_first", lang))
+        return
+    check, figures = drawn
+    _show_figures(figures, value, lang)
+    _show_check(check, lang)
+    st.number_input(
+        t("edit_accuracy", lang), min_value=0.0, value=None, step=1.0, key=state.EDIT_ACCURACY
+    )
+    reason = st.text_input(t("edit_reason", lang), key=state.EDIT_REASON)
+    if not user.can_edit:
+        st.caption(t("edit_viewer", lang))
+        return
+    if not st.button(t("edit_save", lang), key=state.EDIT_SAVE, disabled=not check.ok):
+        return
+    if not reason.strip():
+        st.error(t("edit_need_reason", lang))
+        return
+    if accuracy_m is None or not float(accuracy_m) > 0:
+        st.error(t("edit_need_accuracy", lang))
+        return
+    try:
+        done = save_edit(
+            store, user, plan, element_id, check, accuracy_m=float(accuracy_m),
+            expected_version=opened, reason=reason.strip(),
+        )  # fmt: skip
+    except ConflictError as exc:
+        st.error(t("edit_conflict", lang))
+        st.text(say(exc, lang))
+        return
+    except (StoreError, GeoError) as exc:
+        st.error(t("edit_error", lang))
+        st.text(say(exc, lang))
+        return
+    st.session_state[state.EDIT_OPENED] = (element_id, done.version)
+    st.success(t("edit_saved", lang, name=done.name, version=done.version, author=done.author))
+
+
+def _read(
+    value: EditorValue | None,
+    element: Any,
+    plan: gpd.GeoDataFrame,
+    *,
+    accuracy_m: float | None,
+    lang: str,
+) -> tuple[DrawingCheck, DrawnFigures] | None:
+    """What the editor sent, parsed, checked and measured; None before anything is sent
+    (or for a value sent for another element). A drawing that cannot be read says why."""
+    if value is None or value.element not in (None, str(element["id"])):
+        return None
+    try:
+        shape = parse_drawing(value.geojson)
+    except GeoError as exc:
+        st.error(t("edit_unreadable", lang))
+        st.text(say(exc, lang))
+        return None
+    stated = float(accuracy_m) if accuracy_m else None
+    check = check_drawing(
+        shape, element=element.to_dict(), plan=plan.drop(columns=list(STORE_COLUMNS)),
+        rules=_rules(), registry=registry(), accuracy_m=stated,
+    )  # fmt: skip
+    return check, measure_drawing(check.shape, accuracy_m=stated)
+
+
+def _show_figures(figures: DrawnFigures, value: EditorValue | None, lang: str) -> None:
+    st.markdown(f"**{t('edit_figures', lang)}**")
+    columns = st.columns(len(UNITS) + 1)
+    for column, unit in zip(columns, UNITS, strict=False):
+        column.metric(UNIT_LABELS[unit][lang], figures.display(unit))
+    columns[-1].metric(t("edit_gk", lang), figures.display("km2", gauss_kruger=True))
+    st.caption(t("edit_figures_note", lang))
+    if value is not None and value.approx_m2 > 0:
+        st.caption(t("edit_browser_area", lang, km2=f"{value.approx_m2 / 1e6:.3g}"))
+
+
+def _show_check(check: DrawingCheck, lang: str) -> None:
+    lines = [say(m, lang) for m in check.warnings]
+    if check.refused:
+        st.error(t("edit_refused", lang))
+        for m in check.refused:
+            st.text(say(m, lang))
+    elif lines:
+        st.warning(t("edit_warnings", lang))
+    else:
+        st.success(t("edit_valid", lang))
+    for line in lines:
+        st.text(line)
+
+
+def save_edit(
+    store: Store,
+    user: User,
+    plan: gpd.GeoDataFrame,
+    element_id: str,
+    check: DrawingCheck,
+    *,
+    accuracy_m: float,
+    expected_version: int,
+    reason: str,
+) -> Version:
+    """The checked shape as a new version of ``element_id``, on top of
+    ``expected_version`` (:class:`ConflictError` if someone saved one since)."""
+    row = plan[plan["id"].astype(str) == element_id].drop(columns=list(STORE_COLUMNS))
+    frame = edited_frame(row, check.shape, accuracy_m=accuracy_m, editor=user.username)
+    return store.edit(
+        user, element_id, frame.reset_index(drop=True), expected_version=expected_version,
+        reason=reason, source=str(frame["source_detail"].iloc[0]),
+        accuracy=f"{accuracy_m:g} m, as stated by {user.username}",
+    )  # fmt: skip
