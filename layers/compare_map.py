@@ -185,3 +185,62 @@ def difference_map(
         _styled_layer(frame, label, PIECE_STYLES[piece]).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+PICK_STYLES: Final[Mapping[str, Mapping[str, Any]]] = {
+    "free": {"color": "#525252", "fillColor": "#d9d9d9", "fillOpacity": 0.35, "weight": 2},
+    "assigned": {"color": "#2166ac", "fillColor": "#4393c3", "fillOpacity": 0.55, "weight": 3},
+    "element": {"color": "#b35806", "fill": False, "weight": 2, "dashArray": "6 4"},
+}
+"""The features to click (grey; blue once assigned) and the chosen element (orange dashed)."""
+POSITION_PROPERTY: Final = "position"
+"""The feature's 0-based position in the layer, as the clicked feature sends it back."""
+
+
+def feature_pick_map(
+    features: gpd.GeoDataFrame,
+    *,
+    labels: list[str],
+    assigned: Mapping[int, str],
+    element: gpd.GeoDataFrame | None = None,
+    lang: str = "zh",
+) -> folium.Map:
+    """A layer's features to click, one by one (``labels[i]`` is feature ``i``'s
+    tooltip, escaped here); ``assigned`` (position → the element's name) are drawn
+    apart and say where they go; ``element``, the chosen plan element's current shape,
+    is drawn for orientation and not clickable. A clicked feature sends back its
+    :data:`POSITION_PROPERTY` (streamlit-folium's ``last_active_drawing``)."""
+    shown = [features, *([element] if element is not None else [])]
+    m, drawn = _fitted_map(shown, lang=lang, names=("features", "plan element")[: len(shown)])
+    frame = gpd.GeoDataFrame(
+        {
+            POSITION_PROPERTY: range(len(drawn[0])),
+            "label": [
+                html.escape(f"{text} → {assigned[i]}" if i in assigned else text)
+                for i, text in enumerate(labels)
+            ],
+            "state": ["assigned" if i in assigned else "free" for i in range(len(drawn[0]))],
+        },
+        geometry=drawn[0].geometry.to_numpy(),
+        crs=STORAGE_CRS,
+    )
+    if element is not None and len(drawn[1]):
+        outline = gpd.GeoDataFrame(geometry=drawn[1].geometry.to_numpy(), crs=STORAGE_CRS)
+        style = dict(PICK_STYLES["element"])
+        folium.GeoJson(
+            outline.__geo_interface__, style_function=lambda _f: style, interactive=False
+        ).add_to(m)
+    folium.GeoJson(
+        frame.__geo_interface__,
+        style_function=lambda f: dict(PICK_STYLES[f["properties"]["state"]]),
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(m)
+    return m
+
+
+def clicked_position(drawing: Mapping[str, Any] | None) -> int | None:
+    """The position a clicked feature of :func:`feature_pick_map` sent back, or None."""
+    if not drawing:
+        return None
+    value = (drawing.get("properties") or {}).get(POSITION_PROPERTY)
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

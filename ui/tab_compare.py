@@ -30,7 +30,6 @@ from geo.edit.compare import (
     side_shapes,
 )
 from geo.errors import GeoError
-from geo.export.compare_page import comparison_pdf_bytes
 from geo.store.store import AuditEntry, Store, StoreUnavailableError
 from geo.store.users import User
 from geo.store.workspace import WorkspaceLayer
@@ -84,7 +83,7 @@ def pick_layer(
         return None
     picked = st.selectbox(
         t(label, lang), list(saved), index=0 if preselect else None,
-        format_func=lambda i: saved[i].name, key=key,
+        format_func=lambda i: saved[i].name, key=key, placeholder=t("choose_one", lang),
     )  # fmt: skip
     return None if picked is None else saved[str(picked)]
 
@@ -183,57 +182,77 @@ def compare_tab(lang: str, unit: str, layers: SavedLayers) -> None:
     adopt_section(lang, unit, store, user, layers)
 
 
+Chosen = tuple[Callable[[], Comparison], str, tuple[str, str]]
+"""What the user chose to compare: how to make the comparison, the downloads' file stem,
+and the names of the two sides."""
+
+
 def compare_section(lang: str, unit: str, store: Store, user: User, layers: SavedLayers) -> None:
     st.subheader(t("compare_heading", lang))
     mode = st.radio(
         t("compare_mode", lang), MODES, format_func=lambda m: t(f"compare_mode_{m}", lang),
         horizontal=True, key=state.COMPARE_MODE,
     )  # fmt: skip
-    make: Callable[[], Comparison]
     if mode == "versions":
-        options = plan_versions(store, user)
-        times = list(options)
-
-        def label(k: str) -> str:
-            return t("compare_current", lang) if k == CURRENT else options[k]
-
-        before = st.selectbox(
-            t("compare_before", lang), times, index=min(2, len(times) - 1),
-            format_func=label, key=state.COMPARE_BEFORE,
-        )  # fmt: skip
-        after = st.selectbox(
-            t("compare_after", lang), times, index=0, format_func=label,
-            key=state.COMPARE_AFTER,
-        )  # fmt: skip
-        stem = "compare_versions"
-
-        head = max((k for k in times if k != CURRENT), default=CURRENT)
-
-        def named(k: str) -> str:
-            return label(k) + (f" ({head[:19]}Z)" if k == CURRENT and head != CURRENT else "")
-
-        names = (named(str(before)), named(str(after)))
-
-        def make() -> Comparison:
-            # "current" as the newest change's time: the same plan, and a cache key that
-            # moves on with the next change.
-            a, b = (head if k == CURRENT else str(k) for k in (before, after))
-            return _cached_versions(store, user, store.describe(), a, b)
+        chosen: Chosen | None = choose_versions(lang, store, user)
     else:
-        picked = pick_layer(layers, lang, label="compare_layer", key=state.COMPARE_LAYER)
-        if picked is None:
-            return
-        stem = "compare_layer"
-        names = (t("compare_current", lang), picked.name)
-
-        def make() -> Comparison:
-            return compare_with_plan(layers.read(picked.layer_id), store.current_plan())
-
+        chosen = choose_layer(lang, store, layers)
+    if chosen is None:
+        return
+    make, stem, names = chosen
     try:
         comparison = make()
     except GeoError as exc:
         show_error(exc, lang, heading="compare_error")
         return
+    show_comparison(comparison, lang=lang, unit=unit, stem=stem, names=names)
+
+
+def choose_versions(lang: str, store: Store, user: User) -> Chosen:
+    """Two versions of the plan from the store (default: before the latest change, now)."""
+    options = plan_versions(store, user)
+    times = list(options)
+    head = max((k for k in times if k != CURRENT), default=CURRENT)
+
+    def label(k: str) -> str:
+        return t("compare_current", lang) if k == CURRENT else options[k]
+
+    before = st.selectbox(
+        t("compare_before", lang), times, index=min(2, len(times) - 1),
+        format_func=label, key=state.COMPARE_BEFORE,
+    )  # fmt: skip
+    after = st.selectbox(
+        t("compare_after", lang), times, index=0, format_func=label, key=state.COMPARE_AFTER
+    )
+
+    def named(k: str) -> str:
+        return label(k) + (f" ({head[:19]}Z)" if k == CURRENT and head != CURRENT else "")
+
+    def make() -> Comparison:
+        # "current" as the newest change's time: the same plan, and a cache key that
+        # moves on with the next change.
+        a, b = (head if k == CURRENT else str(k) for k in (before, after))
+        return _cached_versions(store, user, store.describe(), a, b)
+
+    return make, "compare_versions", (named(str(before)), named(str(after)))
+
+
+def choose_layer(lang: str, store: Store, layers: SavedLayers) -> Chosen | None:
+    """A saved layer against the plan as the store holds it now."""
+    picked = pick_layer(layers, lang, label="compare_layer", key=state.COMPARE_LAYER)
+    if picked is None:
+        return None
+
+    def make() -> Comparison:
+        return compare_with_plan(layers.read(picked.layer_id), store.current_plan())
+
+    return make, "compare_layer", (t("compare_current", lang), picked.name)
+
+
+def show_comparison(
+    comparison: Comparison, *, lang: str, unit: str, stem: str, names: tuple[str, str]
+) -> None:
+    """The notes, the difference table, its downloads and the chosen map."""
     for note in comparison.notes:
         st.text(say(note, lang))
     only_changed = st.checkbox(
@@ -269,6 +288,10 @@ def pdf_download(
     """A button for the comparison as a PDF page, built when it is clicked."""
 
     def build() -> bytes:
+        # Imported on the click: it brings matplotlib (0.8 s), which the page's start
+        # never needs.
+        from geo.export.compare_page import comparison_pdf_bytes
+
         return comparison_pdf_bytes(
             comparison, before_name=names[0], after_name=names[1], only_changed=only_changed
         )

@@ -20,6 +20,7 @@ from geo.io import geojson_text
 from geo.store.store import Store, open_plan_store
 from geo.upload import LoadedLayer, read_upload
 from tests.app.embedded import embedded_layers
+from tests.geo.geod_reference import geod_area_m2
 from ui import state
 
 UNI = "uni_innovation_area"
@@ -183,3 +184,87 @@ def test_a_saved_layer_against_the_plan(store: Store, tmp_path: Path) -> None:
     assert row["Status"] == "changed"
     assert row["Area after (km²)"] == pytest.approx(geod_box_m2(BOX_A) / 1e6, rel=1e-6)
     assert any("matched on column '名称'" in str(x.value) for x in at.text)
+
+
+def test_the_swipe_view_and_the_pdf_download_are_offered(store: Store) -> None:
+    _edit(store, BOX_A, "first sketch")
+    _edit(store, BOX_B, "east edge moved")
+    at = _run()
+    assert at.radio(key=state.COMPARE_VIEW).value == "difference"
+    assert [b for b in at.get("download_button") if b.proto.id and "compare_pdf" in b.proto.id]
+    at.radio(key=state.COMPARE_VIEW).set_value("swipe").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("compare_swipe_note", "en") in [c.value for c in at.caption]
+
+
+def _save_drawing(store: Store, tmp_path: Path) -> str:
+    """A DXF (as the uploads tab saves it) with the university area on layer 用地红线 (the
+    shape BOX_A, labelled with its name) and two parcels on 绿线 that name nothing."""
+    from pyproj import Transformer
+
+    from tests.geo.test_dxf import drawing, dxf_bytes
+
+    to_gk = Transformer.from_crs("EPSG:4326", "EPSG:4543", always_xy=True)
+    doc = drawing()  # GBK, as Chinese CAD writes it
+    msp = doc.modelspace()
+    x0, y0 = to_gk.transform(BOX_A[0], BOX_A[1])
+    x1, y1 = to_gk.transform(BOX_A[2], BOX_A[3])
+    msp.add_lwpolyline([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], close=True,
+                       dxfattribs={"layer": "用地红线"})  # fmt: skip
+    name_zh = str(store.current_plan().loc[UNI, "name_zh"])  # the label inside the red line
+    msp.add_text(
+        name_zh, dxfattribs={"layer": "用地红线", "insert": ((x0 + x1) / 2, (y0 + y1) / 2)}
+    )
+    for i in range(2):
+        x = x1 + 500 + i * 800
+        msp.add_lwpolyline([(x, y0), (x + 500, y0), (x + 500, y0 + 500), (x, y0 + 500)],
+                           close=True, dxfattribs={"layer": "绿线"})  # fmt: skip
+    data = dxf_bytes(doc)
+    loaded = read_upload(data, "控规.dxf", crs="EPSG:4543")
+    assert isinstance(loaded, LoadedLayer)
+    return embedded_layers(tmp_path / "workspace").save(loaded, data, name="控规").layer_id
+
+
+def test_a_drawings_cad_layers_are_chosen_with_their_counts(store: Store, tmp_path: Path) -> None:
+    layer_id = _save_drawing(store, tmp_path)
+    at = _run()
+    at.selectbox(key=state.ADOPT_LAYER).set_value(layer_id).run()
+    chooser = at.multiselect(key=state.ADOPT_CAD_LAYERS)
+    assert chooser.value == ["用地红线", "绿线"]
+    assert list(chooser.options) == [
+        "用地红线 (1 polygons)", "绿线 (2 polygons)",
+    ]  # fmt: skip
+    assert not at.error, [(e.value, [x.value for x in at.text]) for e in at.error]
+    proposal = at.dataframe[-1].value.set_index("Id")
+    saved = embedded_layers(tmp_path / "workspace").read(layer_id)
+    red_m2 = geod_area_m2(saved[saved["cad_layer"] == "用地红线"].geometry.iloc[0])
+    assert proposal.loc[UNI, "New area (km²)"] == pytest.approx(red_m2 / 1e6, rel=1e-6)
+    chooser.set_value(["绿线"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t("adopt_error", "en") in [e.value for e in at.error], "the green lines name nothing"
+
+
+def test_a_feature_assigned_by_click_is_proposed_for_its_element(
+    store: Store, tmp_path: Path
+) -> None:
+    layer_id = _save_drawing(store, tmp_path)
+    at = _run()
+    at.selectbox(key=state.ADOPT_LAYER).set_value(layer_id).run()
+    at.multiselect(key=state.ADOPT_CAD_LAYERS).set_value(["绿线"]).run()
+    # What a click on the first green parcel leaves (the map cannot be clicked here; the
+    # browser test clicks): the first parcel assigned to the university area.
+    at.session_state[state.ADOPT_PICKED] = {
+        "scope": f"{layer_id}|绿线", "assigned": {0: UNI}, "last": {"lat": 0, "lng": 0},
+    }  # fmt: skip
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    proposal = at.dataframe[-1].value.set_index("Id")
+    assert list(proposal.index) == [UNI]
+    planner = store.local_user("planner")
+    old_m2 = geod_area_m2(store.read(planner, UNI).geometry.iloc[0])
+    saved = embedded_layers(tmp_path / "workspace").read(layer_id)
+    parcel = geod_area_m2(saved[saved["cad_layer"] == "绿线"].geometry.iloc[0])
+    assert proposal.loc[UNI, "New area (km²)"] == pytest.approx(parcel / 1e6, rel=1e-6)
+    assert proposal.loc[UNI, "Change (km²)"] == pytest.approx((parcel - old_m2) / 1e6, rel=1e-6)
+    at.button(key=state.ADOPT_PICK_CLEAR).click().run()
+    assert t("adopt_error", "en") in [e.value for e in at.error], "cleared: nothing assigned"

@@ -63,3 +63,41 @@ def test_swipe_map_puts_before_left_and_after_right_each_in_its_pane() -> None:
     assert "leaflet-side-by-side-2.2.0/leaflet-side-by-side.js" in html
     assert "digidem" not in html, "the CDN copy is not loaded"
     assert "<i>乙</i>" not in html
+
+
+def test_the_pick_map_sends_back_the_clicked_features_position() -> None:
+    from layers.compare_map import (
+        PICK_STYLES,
+        POSITION_PROPERTY,
+        clicked_position,
+        feature_pick_map,
+    )
+
+    features = gpd.GeoDataFrame(
+        geometry=[
+            shapely.box(102.80, 24.80, 102.81, 24.81),
+            shapely.box(102.82, 24.8, 102.83, 24.81),
+        ],
+        crs=4326,
+    )
+    element = features.iloc[:1].set_geometry(
+        [shapely.box(102.79, 24.79, 102.815, 24.815)], crs=4326
+    )
+    m = feature_pick_map(
+        features, labels=["要素 #1 · <b>x</b>", "要素 #2"], assigned={1: "大学城"}, element=element
+    )
+    groups = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    outline, clickable = groups
+    assert outline.style_function(outline.data["features"][0]) == PICK_STYLES["element"]
+    props = [f["properties"] for f in clickable.data["features"]]
+    assert [p[POSITION_PROPERTY] for p in props] == [0, 1]
+    assert props[0]["label"] == "要素 #1 · &lt;b&gt;x&lt;/b&gt;"
+    assert props[1]["label"] == "要素 #2 → 大学城"
+    assert [clickable.style_function(f) for f in clickable.data["features"]] == [
+        PICK_STYLES["free"], PICK_STYLES["assigned"],
+    ]  # fmt: skip
+    # What streamlit-folium's last_active_drawing holds after a click: the feature.
+    assert clicked_position(clickable.data["features"][1]) == 1
+    assert clicked_position(None) is None
+    assert clicked_position({"properties": {POSITION_PROPERTY: True}}) is None
+    assert clicked_position({"type": "Feature", "properties": {}}) is None
