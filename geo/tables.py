@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:  # openpyxl itself is imported when a workbook is made (0.2 s at start-up)
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,6 +60,8 @@ def xlsx_book_bytes(
 ) -> bytes:
     """One workbook with a sheet per table (names cut to Excel's 31 characters), each
     written as :func:`xlsx_bytes` writes its one, and the ``notes`` sheet last."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     first = wb.active
     assert first is not None
@@ -80,6 +81,9 @@ def xlsx_book_bytes(
 
 def _write_sheet(ws: Worksheet, name: str, table: pd.DataFrame) -> None:
     """One table on ``ws``: bold frozen header, figures formatted, columns sized."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     ws.title = name[:31]
     frame = defuse_formulas(table)
     ws.append([str(c) for c in frame.columns])
