@@ -154,13 +154,13 @@ SECTIONS: Final[dict[str, tuple[str, tuple[Column, ...]]]] = {
     "rules": (
         "规则检查 Rule results",
         (
-            ("status_zh", "结果", 0.07, _text),
-            ("rule_id", "规则 Rule", 0.17, _text),
+            ("status_zh", "结果", 0.06, _text),
+            ("rule_id", "规则 Rule", 0.18, _text),
             ("name_zh", "名称", 0.22, _text),
-            ("fail_count", "不通过", 0.07, _text),
-            ("uncertain_count", "不确定", 0.07, _text),
-            ("violation_text", "违规面积（按精度取舍） Area", 0.28, _text),  # the one rule
-            ("kind", "类型 Kind", 0.12, _text),
+            ("fail_count", "不通过", 0.06, _text),
+            ("uncertain_count", "不确定", 0.06, _text),
+            ("violation_text", "违规面积（按精度取舍） Area", 0.27, _text),  # the one rule
+            ("kind", "类型 Kind", 0.15, _text),
         ),
     ),
     "violations": (
