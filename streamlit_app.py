@@ -11,12 +11,13 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.declared.i18n import t
-from ui import exports, state, uploads
+from ui import exports, state, upload_analysis, upload_form, uploads
 from ui.data import current, ids_for, overlap_options, registry, zones
 from ui.history import history_tab
 from ui.layout import COLUMNS, PANEL_HEIGHT_PX, page_style, tab_body
 from ui.map_panel import map_view
 from ui.review import review_tab
+from ui.saved_layers import saved_section
 from ui.sidebar import sidebar
 from ui.store import signed_in
 from ui.tab_areas import area_tab
@@ -71,9 +72,9 @@ def main() -> None:
     with tab_body(tab_history, "history"):
         history_tab(lang, user)
     with tab_body(tab_upload, "upload"):
-        uploads.upload_section(lang, unit)
-        uploads.saved_section(lang)
-        uploads.analysis_section(
+        upload_form.upload_section(lang, unit)
+        saved_section(lang)
+        upload_analysis.analysis_section(
             lang, unit, zs, overlap_options(reg, lang), lambda c: ids_for(c, zs)
         )
     with tab_body(tab_export, "export"):

@@ -19,7 +19,7 @@ from geo.measure.gcj02 import gcj02_to_wgs84
 from geo.plan.views import features_payload
 from geo.plan.zones import zones_at
 from layers.plan_map import DrawLayer, highlight_group, plan_map, zoom_for_bounds
-from ui import state, tiles, uploads
+from ui import state, tiles, upload_map
 from ui.data import current, current_overlaps, ids_for, payload, registry, secret_or_env
 from ui.data import zones as load_zones
 from ui.layout import MAP_HEIGHT_PX, MAP_STYLE
@@ -143,7 +143,7 @@ def map_view(lang: str, base: Basemap, visible: list[str]) -> None:
     m = _base(lang, base, visible, zs)
     selected = st.session_state.get(state.SELECTED)
     extra, (centre, zoom) = _overlay_groups(lang, selected, zs, gcj=gcj)
-    user_groups, large = uploads.map_groups(
+    user_groups, large = upload_map.map_groups(
         lang, st.session_state.get(state.MAP_VIEW), zs, lambda c: ids_for(c, zs)
     )
     extra += user_groups

@@ -95,7 +95,13 @@ def test_area_table_files_are_built_on_click(
     assert xlsx.calls == 1
     sheet = book["areas"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][-3:] == ("unit", "method", "crs")
+    assert rows[0][-5:] == ("unit", "method", "crs", "plan_revision", "fingerprint")
+    from geo.store.store import EMBEDDED_FILE, Store
+
+    with Store(f"sqlite:///{tmp_path / 'workspace' / EMBEDDED_FILE}") as store:
+        label = store.plan_revision().label()  # the plan version the page computed from
+    assert {r[-2] for r in rows[1:]} == {label}
+    assert {r[-1] for r in rows[1:]} == {rows[1][-1]} and label in str(rows[1][-1])
     assert len(rows) - 1 == len(table)
     assert {r[0] for r in rows[1:]} == {str(v) for v in table.iloc[:, 0]}
     assert "notes" in book.sheetnames
@@ -104,7 +110,8 @@ def test_area_table_files_are_built_on_click(
     data = _click(mgr, csv_button)
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
     parsed = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert list(parsed.columns[-3:]) == ["unit", "method", "crs"]
+    assert list(parsed.columns[-5:]) == ["unit", "method", "crs", "plan_revision", "fingerprint"]
+    assert set(parsed["plan_revision"]) == {label}
     assert len(parsed) == len(table)
     assert csv.calls == 1
 

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import geo.measure.area
-import ui.uploads
+import ui.upload_form
 from geo.io import geojson_text
 from tests.conftest import gk_boxes
 from ui import state
@@ -37,9 +37,9 @@ def _line(at: AppTest) -> str:
 def test_upload_areas_are_cached_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
     st.cache_data.clear()
-    union = Counted(ui.uploads.union_area_m2)
+    union = Counted(ui.upload_form.union_area_m2)
     area = Counted(geo.measure.area.ellipsoidal_area_m2)
-    monkeypatch.setattr(ui.uploads, "union_area_m2", union)
+    monkeypatch.setattr(ui.upload_form, "union_area_m2", union)
     monkeypatch.setattr(geo.measure.area, "ellipsoidal_area_m2", area)
 
     # Two 1 km squares overlapping by a quarter: sum 2 km², union 1.75 km².
