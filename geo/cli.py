@@ -27,7 +27,7 @@ from geo.io import write_geojson_atomic
 from geo.measure.area import UNIT_LABELS, area_table, convert_area
 from geo.measure.engines import DEFAULT_ENGINE, ENGINE_MODULES
 from geo.measure.overlap import overlap_matrix, overlap_pairs, overlap_totals, union_area_m2
-from geo.measure.validate import ValidationReport, repair_geometries
+from geo.measure.validate import ValidationReport, has_geometry, repair_geometries
 from geo.upload import (
     CoordinateSystem,
     NeedsCRS,
@@ -128,7 +128,7 @@ def _load_polygons(
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     gdf = _read(path, layer=layer, args=args)
     fixed, report = repair_geometries(gdf)
-    areal = fixed.geometry.notna() & ~fixed.geometry.is_empty
+    areal = has_geometry(fixed)
     areal &= fixed.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
     if not areal.any():
         raise GeometryError(

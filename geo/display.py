@@ -23,6 +23,7 @@ from geo.errors import CRSError
 from geo.io import geojson_text
 from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.measure.gcj02 import wgs84_to_gcj02
+from geo.measure.validate import has_geometry
 
 MAX_DISPLAY_VERTICES: Final = 50_000
 """Most vertices a display copy holds (about 1.2 MB of GeoJSON at 6 decimals)."""
@@ -221,7 +222,7 @@ def grid_summary(gdf: gpd.GeoDataFrame, *, cell_m: float = 500.0) -> gpd.GeoData
     from geo.measure.area import ellipsoidal_area_m2
 
     require_crs(gdf, name="layer")
-    present = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    present = gdf[has_geometry(gdf)]
     if present.empty:
         return gpd.GeoDataFrame({"count": [], "area_m2": []}, geometry=[], crs=gdf.crs)
     points = present.geometry.representative_point().to_crs(GK_CM102)

@@ -28,6 +28,7 @@ import shapely.errors
 
 from geo.errors import CRSError, InputFileError
 from geo.measure.crs import STORAGE_CRS
+from geo.measure.validate import has_geometry
 
 ENGINE: Final = "pyogrio"
 
@@ -272,7 +273,7 @@ def _read_packed(p: Path, *, layer: str | None, label: str) -> gpd.GeoDataFrame:
     frame = raw.frame
     if frame.crs is None:
         region = default_settings().region
-        geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+        geoms = frame.geometry[has_geometry(frame)]
         minx, miny, maxx, maxy = geoms.total_bounds if len(geoms) else (0.0, 0.0, 0.0, 0.0)
         if raw.format == "csv" and region.contains(minx, miny) and region.contains(maxx, maxy):
             frame = frame.set_crs(STORAGE_CRS)

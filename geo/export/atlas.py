@@ -58,6 +58,7 @@ from geo.measure.area import (
 from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.measure.overlap import overlap_pairs
 from geo.measure.precision import perimeter_m
+from geo.measure.validate import has_geometry
 from geo.review.conflicts import STATUS_LABELS, CheckReport
 from geo.review.report import area_text
 from geo.review.rules import Rule
@@ -130,7 +131,7 @@ def atlas_features(gdf: gpd.GeoDataFrame, *, name: str = "") -> gpd.GeoDataFrame
     """
     require_crs(gdf, name=f"atlas layer {name}".strip())
     frame = gdf.to_crs(STORAGE_CRS)
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    frame = frame[has_geometry(frame)]
     frame = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     out = gpd.GeoDataFrame(geometry=frame.geometry, crs=STORAGE_CRS)
     ids = _text_column(frame, "id")
@@ -766,7 +767,7 @@ def pieces_map_png(
     findings, any CRS — hatched red over the ``features`` (from :func:`atlas_features`),
     framed on the pieces: for a page that shows findings."""
     registry = registry or load_registry()
-    areal = pieces[pieces.geometry.notna() & ~pieces.geometry.is_empty].to_crs(GK_CM102)
+    areal = pieces[has_geometry(pieces)].to_crs(GK_CM102)
     if areal.empty:
         raise GeometryError("map of findings: there are no pieces to draw.")
     sheet = make_sheet(paper="A4", orientation="landscape", dpi=150)

@@ -67,6 +67,7 @@ from geo.export.provenance import (
 from geo.export.sheet import Sheet, layout_for, make_sheet
 from geo.io import atomic_write
 from geo.measure.crs import GK_CM102, require_crs
+from geo.measure.validate import has_geometry
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def select_features(
     for layer_id in layers:
         registry.layer(layer_id)  # KeyError naming the known ids
     keep = features["layer"].isin(list(layers))
-    keep &= features.geometry.notna() & ~features.geometry.is_empty
+    keep &= has_geometry(features)
     return features[keep]
 
 

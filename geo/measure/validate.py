@@ -13,12 +13,28 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.measure.crs import EQUAL_AREA, require_crs
 
 _AREAL = ("Polygon", "MultiPolygon")
+
+
+def has_geometry(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """True for each row whose geometry is neither missing nor empty, aligned to the
+    input index: the one test of "has a shape" (without GeoPandas' warning that
+    ``notna`` no longer treats an empty geometry as missing).
+
+    >>> from shapely.geometry import Point, Polygon
+    >>> has_geometry(gpd.GeoSeries([Point(0, 0), Polygon(), None])).tolist()
+    [True, False, False]
+    """
+    series = gdf if isinstance(gdf, gpd.GeoSeries) else gdf.geometry
+    geoms = np.asarray(series.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return pd.Series(present, index=series.index, name="has_geometry")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.measure.area import ellipsoidal_area_m2
 from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
 from geo.measure.overlap import overlap_pairs
-from geo.measure.validate import repair_geometries
+from geo.measure.validate import has_geometry, repair_geometries
 
 FINDING_KINDS: Final = ("invalid", "empty", "duplicate", "overlap", "gap", "sliver")
 FINDING_LABELS: Final[dict[str, dict[str, str]]] = {
@@ -272,7 +272,7 @@ def check_topology(
     labels = _labels(layer, id_column)
     rows, geoms = _invalid(layer, labels)
     fixed, _report = repair_geometries(layer)
-    present = fixed.geometry.notna() & ~fixed.geometry.is_empty
+    present = has_geometry(fixed)
     fixed = fixed[present & fixed.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     fixed = fixed[~fixed.index.duplicated()]
     parts = [_frame(rows, geoms)]

@@ -18,6 +18,7 @@ import shapely
 from geo.measure.area import M2_PER_HA, M2_PER_MU
 from geo.measure.engines import engine_settings
 from geo.measure.overlap import overlap_pairs, overlap_totals
+from geo.measure.validate import has_geometry
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _add_points_and_lines(
 ) -> None:
     """Fill in, in place, the zones that uploaded points and lines lie in or cross."""
     geoms = upload.geometry
-    other = geoms.notna() & ~geoms.is_empty & ~geoms.geom_type.isin(["Polygon", "MultiPolygon"])
+    other = has_geometry(geoms) & ~geoms.geom_type.isin(["Polygon", "MultiPolygon"])
     if not other.any():
         return
     subset = upload[other]

@@ -29,6 +29,7 @@ from geo.declared.i18n import Message, Names
 from geo.errors import CRSError
 from geo.measure.crs import GK_CM102, GK_ZONE34, GK_ZONE35, STORAGE_CRS, UTM48N
 from geo.measure.gcj02 import bd09_to_gcj02, gcj02_to_wgs84
+from geo.measure.validate import has_geometry
 from geo.upload.settings import Region
 
 CoordinateSystem = Literal["wgs84", "gcj02", "bd09"]
@@ -87,7 +88,7 @@ _NAMES: Final = _names()
 
 
 def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
-    geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    geoms = frame.geometry[has_geometry(frame)]
     if geoms.empty:
         return None
     minx, miny, maxx, maxy = (float(v) for v in geoms.total_bounds)
@@ -238,7 +239,7 @@ def check_location(
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     if not region.contains(cx, cy) and region.contains(cy, cx):
         raise CRSError("err_lat_lon_swapped", name=name, x=cx, y=cy, region=_region_names(region))
-    geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    geoms = frame.geometry[has_geometry(frame)]
     box = shapely.box(region.min_lon, region.min_lat, region.max_lon, region.max_lat)
     hits = np.asarray(shapely.intersects(np.asarray(geoms.array), box), dtype=bool)
     if not hits.any():

@@ -22,6 +22,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from geo.declared.i18n import Message
 from geo.errors import InputFileError
 from geo.io import EXACT_INT_LIMIT, read_vector
+from geo.measure.validate import has_geometry
 from geo.upload.formats import FORMATS, RawLayer
 from geo.upload.settings import UploadSettings
 
@@ -55,7 +56,7 @@ _GEOJSON_TYPES: Final = frozenset(
 
 
 def _looks_lonlat(frame: gpd.GeoDataFrame) -> bool:
-    valid = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    valid = frame.geometry[has_geometry(frame)]
     if valid.empty:
         return True
     minx, miny, maxx, maxy = valid.total_bounds

@@ -27,7 +27,7 @@ from pyproj import CRS
 from geo.declared.i18n import Message, Names
 from geo.errors import CRSError, InputFileError
 from geo.measure.crs import STORAGE_CRS
-from geo.measure.validate import ValidationReport, repair_geometries
+from geo.measure.validate import ValidationReport, has_geometry, repair_geometries
 from geo.upload.coords import (
     SYSTEM_NAMES,
     CoordinateSystem,
@@ -337,14 +337,14 @@ def _without_offset(
 
 
 def _require_geometries(frame: gpd.GeoDataFrame, *, name: str) -> None:
-    present = frame.geometry.notna() & ~frame.geometry.is_empty
+    present = has_geometry(frame)
     if not present.any():
         raise InputFileError("err_all_empty", name=name, count=len(frame))
 
 
 def _degrees_problem(frame: gpd.GeoDataFrame) -> str | None:
     """A CRS in degrees with coordinates beyond ±180/±90: metres mislabelled as degrees."""
-    geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    geoms = frame.geometry[has_geometry(frame)]
     if geoms.empty:
         return None
     minx, miny, maxx, maxy = geoms.total_bounds

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point
+from shapely.geometry import Point, Polygon
 
 from geo.errors import CRSError, InputFileError
 from geo.upload import LoadedLayer, NeedsCRS, read_upload
@@ -71,3 +71,12 @@ def test_only_empty_geometries_are_refused(tmp_path: Path) -> None:
     empty = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[None, None], crs=4326)
     with pytest.raises(InputFileError, match="every one of the 2 feature"):
         read_upload(_gpkg(tmp_path, empty), "layer.gpkg")
+
+
+def test_an_empty_geometry_among_others_is_read_without_a_warning(tmp_path: Path) -> None:
+    # pytest turns warnings into errors: GeoPandas warns when notna() meets an empty shape.
+    frame = s.parcels_lonlat()
+    frame.loc[len(frame)] = ["0014", "空", 1.0, Polygon()]
+    result = read_upload(_gpkg(tmp_path, frame), "layer.gpkg")
+    assert isinstance(result, LoadedLayer)
+    assert len(result.frame) == 3
