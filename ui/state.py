@@ -94,11 +94,6 @@ ADOPT_PICK_MAP: Final = "adopt_pick_map"  # the layer's features, clicked to ass
 ADOPT_PICK_ELEMENT: Final = "adopt_pick_element"  # the plan element a click assigns to
 ADOPT_PICKED: Final = "adopt_picked"  # the assignments made by clicking (AdoptClicks)
 ADOPT_PICK_CLEAR: Final = "adopt_pick_clear"
-EDIT_ELEMENT: Final = "edit_element"  # the plan element chosen in the Edit tab
-EDIT_OPENED: Final = "edit_opened"  # (element id, store version) the editor was opened at
-EDIT_ACCURACY: Final = "edit_accuracy"  # the editor's stated accuracy, metres
-EDIT_REASON: Final = "edit_reason"
-EDIT_SAVE: Final = "edit_save"
 
 
 def group_on(group_id: str) -> str:
@@ -119,11 +114,6 @@ def user_layer_rename(layer_id: str) -> str:
 
 def user_layer_delete(layer_id: str) -> str:
     return f"delete__{layer_id}"
-
-
-def edit_map(element_id: str) -> str:
-    """The plan editor component of one element (its value: what was drawn for it)."""
-    return f"edit_map__{element_id}"
 
 
 def edit_map(element_id: str) -> str:
