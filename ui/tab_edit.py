@@ -24,11 +24,13 @@ import streamlit as st
 
 from geo.declared.i18n import say, t
 from geo.edit.draw import (
+    EDITED,
     DrawingCheck,
     DrawnFigures,
     check_drawing,
     edited_frame,
     measure_drawing,
+    new_zone_frame,
     parse_drawing,
 )
 from geo.errors import GeoError
@@ -43,7 +45,9 @@ from ui.data import current, registry, zones
 from ui.store import plan_store
 from ui.tab_adopt import STORE_COLUMNS
 
-EDITOR_HEIGHT_PX = 420
+EDITOR_HEIGHT_PX = 380
+NEW_ZONE = "__new__"
+"""The element choice that draws a new zone (not an id: ids have no such value)."""
 EDITABLE_TYPES = ("Polygon", "MultiPolygon")
 UNITS = ("km2", "ha", "mu")
 
@@ -54,8 +58,9 @@ def _rules() -> RuleSet:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _payload(store_key: str, revision: Any, element_id: str, lang: str) -> dict[str, Any]:
-    """The editor's map data for ``element_id``, cached per plan revision and language."""
+def _payload(store_key: str, revision: Any, element_id: str | None, lang: str) -> dict[str, Any]:
+    """The editor's map data for ``element_id`` (None: a new zone), cached per plan
+    revision and language."""
     return editor_payload(zones(store_key, revision), element_id, lang=lang)
 
 
@@ -97,35 +102,31 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
     layers = zones(store_key, revision)  # cached per plan revision
     plan = layers[layers["store_version"].notna()]  # the elements (not the streets)
     shaped = plan[plan.geometry.notna() & plan.geometry.geom_type.isin(EDITABLE_TYPES)]
-    labels = _label(shaped.sort_values("id"), lang)
+    labels = {NEW_ZONE: t("edit_new_zone", lang), **_label(shaped.sort_values("id"), lang)}
     element_id = st.selectbox(
         t("edit_element", lang), list(labels), format_func=labels.__getitem__,
         index=None, placeholder=t("edit_pick", lang), key=state.EDIT_ELEMENT,
     )  # fmt: skip
     if element_id is None:
         return
-    element = plan.loc[element_id]
-    opened = _opened(element_id, int(float(element["store_version"])))
+    new = element_id == NEW_ZONE
+    element = _new_zone_form(plan, lang) if new else plan.loc[element_id].to_dict()
+    opened = 0 if new else _opened(element_id, int(float(element["store_version"])))
     map_key = state.edit_map(element_id)
     value = parse_value(st.session_state.get(map_key))
     accuracy_m = st.session_state.get(state.EDIT_ACCURACY)
-    drawn = _read(value, element, plan, accuracy_m=accuracy_m, lang=lang)
+    drawn = _read(value, element, plan, accuracy_m=accuracy_m, lang=lang, new=new)
     figures = drawn[1] if drawn else None
     plan_editor(
-        _payload(store_key, revision, element_id, lang), version=opened, lang=lang,
-        statutory=statutory_text(figures, lang) if figures else "",
+        _payload(store_key, revision, None if new else element_id, lang), version=opened,
+        lang=lang, statutory=statutory_text(figures, lang) if figures else "",
         statutory_seq=value.seq if value and figures else None,
         key=map_key, height=EDITOR_HEIGHT_PX,
     )  # fmt: skip
-    st.caption(
-        t(
-            "edit_opened",
-            lang,
-            version=opened,
-            source=t(f"source_{element['geometry_source']}", lang),
-            accuracy=_metres(element["accuracy_m"]),
-        )
-    )
+    if not new:
+        source = t(f"source_{element['geometry_source']}", lang)
+        accuracy = _metres(element["accuracy_m"])
+        st.caption(t("edit_opened", lang, version=opened, source=source, accuracy=accuracy))
     if drawn is None:
         st.caption(t("edit_draw_first", lang))
         return
@@ -148,10 +149,16 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
         st.error(t("edit_need_accuracy", lang))
         return
     try:
-        done = save_edit(
-            store, user, plan, element_id, check, accuracy_m=float(accuracy_m),
-            expected_version=opened, reason=reason.strip(),
-        )  # fmt: skip
+        if new:
+            done = save_new_zone(
+                store, user, plan, element, check, accuracy_m=float(accuracy_m),
+                reason=reason.strip(),
+            )  # fmt: skip
+        else:
+            done = save_edit(
+                store, user, plan, element_id, check, accuracy_m=float(accuracy_m),
+                expected_version=opened, reason=reason.strip(),
+            )  # fmt: skip
     except ConflictError as exc:
         st.error(t("edit_conflict", lang))
         st.text(say(exc, lang))
@@ -160,21 +167,46 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
         st.error(t("edit_error", lang))
         st.text(say(exc, lang))
         return
-    st.session_state[state.EDIT_OPENED] = (element_id, done.version)
+    if not new:
+        st.session_state[state.EDIT_OPENED] = (element_id, done.version)
     st.success(t("edit_saved", lang, name=done.name, version=done.version, author=done.author))
+
+
+def _new_zone_form(plan: gpd.GeoDataFrame, lang: str) -> dict[str, Any]:
+    """A new zone's layer, kind, id and names (the kinds and levels its layer has)."""
+    reg = registry()
+    in_plan = set(plan["layer"].astype(str))
+    layer_ids = [spec.id for spec in reg.layers if spec.id in in_plan]
+    layer = st.selectbox(
+        t("edit_new_layer", lang), layer_ids, format_func=lambda i: reg.layer(i).name(lang),
+        key=state.EDIT_NEW_LAYER,
+    )  # fmt: skip
+    same = plan[plan["layer"].astype(str) == layer]
+    kinds = sorted(set(same["group"].dropna().astype(str)))
+    kind = st.selectbox(t("edit_new_kind", lang), kinds, key=state.EDIT_NEW_KIND)
+    levels = same["level"].dropna().astype(str)
+    element_id = st.text_input(t("edit_new_id", lang), key=state.EDIT_NEW_ID)
+    name_zh = st.text_input(t("edit_new_name_zh", lang), key=state.EDIT_NEW_NAME_ZH)
+    name_en = st.text_input(t("edit_new_name_en", lang), key=state.EDIT_NEW_NAME_EN)
+    return {
+        "id": element_id.strip() or NEW_ZONE, "name_zh": name_zh, "name_en": name_en,
+        "layer": layer, "group": kind, "level": levels.mode().iloc[0] if len(levels) else None,
+        "accuracy_m": None, "geometry_source": EDITED,
+    }  # fmt: skip
 
 
 def _read(
     value: EditorValue | None,
-    element: Any,
+    element: dict[str, Any],
     plan: gpd.GeoDataFrame,
     *,
     accuracy_m: float | None,
     lang: str,
+    new: bool = False,
 ) -> tuple[DrawingCheck, DrawnFigures] | None:
     """What the editor sent, parsed, checked and measured; None before anything is sent
     (or for a value sent for another element). A drawing that cannot be read says why."""
-    if value is None or value.element not in (None, str(element["id"])):
+    if value is None or (not new and value.element != str(element["id"])):
         return None
     try:
         shape = parse_drawing(value.geojson)
@@ -184,7 +216,7 @@ def _read(
         return None
     stated = float(accuracy_m) if accuracy_m else None
     check = check_drawing(
-        shape, element=element.to_dict(), plan=plan.drop(columns=list(STORE_COLUMNS)),
+        shape, element=element, plan=plan.drop(columns=list(STORE_COLUMNS)),
         rules=_rules(), registry=registry(), accuracy_m=stated,
     )  # fmt: skip
     return check, measure_drawing(check.shape, accuracy_m=stated)
@@ -233,5 +265,29 @@ def save_edit(
     return store.edit(
         user, element_id, frame.reset_index(drop=True), expected_version=expected_version,
         reason=reason, source=str(frame["source_detail"].iloc[0]),
+        accuracy=f"{accuracy_m:g} m, as stated by {user.username}",
+    )  # fmt: skip
+
+
+def save_new_zone(
+    store: Store,
+    user: User,
+    plan: gpd.GeoDataFrame,
+    element: dict[str, Any],
+    check: DrawingCheck,
+    *,
+    accuracy_m: float,
+    reason: str,
+) -> Version:
+    """The checked shape as a new plan element (version 1)."""
+    frame = new_zone_frame(
+        check.shape, element_id=str(element["id"]).strip(), name_zh=str(element["name_zh"]),
+        name_en=str(element["name_en"]), layer=str(element["layer"]), kind=element["group"],
+        level=element["level"], accuracy_m=accuracy_m, editor=user.username,
+        taken=frozenset(plan["id"].astype(str)),
+    )  # fmt: skip
+    return store.create_element(
+        user, frame, element_id=str(frame["id"].iloc[0]), reason=reason,
+        source=str(frame["source_detail"].iloc[0]),
         accuracy=f"{accuracy_m:g} m, as stated by {user.username}",
     )  # fmt: skip

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -49,6 +50,7 @@ from geo.measure.area import ellipsoidal_area_m2, gauss_kruger_area_m2
 from geo.measure.crs import STORAGE_CRS
 from geo.measure.precision import area_display, perimeter_m
 from geo.measure.validate import ValidationReport, repair_geometries
+from geo.plan.zones import REQUIRED_PROPERTIES
 from geo.review.conflicts import run_rule
 from geo.review.features import plan_features, select
 from geo.review.rules import RuleSet
@@ -63,6 +65,8 @@ MAX_PAYLOAD_CHARS: Final = 2_000_000
 MAX_DRAWN_VERTICES: Final = 20_000
 """Most positions accepted in one drawing (the largest plan element has about 3,000)."""
 MAX_SHOWN_PROBLEMS: Final = 10
+ELEMENT_ID: Final = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
+"""A new element's id: lower-case letters, digits and underscores, as the plan's ids."""
 _POLYGONAL: Final = ("Polygon", "MultiPolygon")
 
 
@@ -367,3 +371,44 @@ def edited_frame(
             out["land_figure_check"].isna(), "schematic"
         )
     return out
+
+
+def new_zone_frame(
+    shape: BaseGeometry,
+    *,
+    element_id: str,
+    name_zh: str,
+    name_en: str,
+    layer: str,
+    kind: str | None,
+    level: str | None,
+    accuracy_m: float | None,
+    editor: str,
+    taken: frozenset[str] = frozenset(),
+) -> gpd.GeoDataFrame:
+    """A new plan element drawn in the app: one row with every property the plan's
+    schema needs (:data:`geo.plan.zones.REQUIRED_PROPERTIES`), in EPSG:4326. Raises
+    :class:`InputFileError` listing every problem (id format or ``taken``, names,
+    accuracy)."""
+    problems = _accuracy_problem(accuracy_m)
+    if not ELEMENT_ID.fullmatch(element_id):
+        problems.append(
+            f"the id {element_id!r} must be 3-64 lower-case letters, digits or underscores, "
+            "starting with a letter (e.g. park_new_east)"
+        )
+    elif element_id in taken:
+        problems.append(f"the id {element_id!r} is already a plan element; choose another")
+    if not name_zh.strip() or not name_en.strip():
+        problems.append("give the zone a Chinese and an English name")
+    collect(problems, what="the new zone", error=InputFileError)
+    assert accuracy_m is not None
+    row: dict[str, Any] = dict.fromkeys(REQUIRED_PROPERTIES)
+    row.update(
+        id=element_id, name_zh=name_zh.strip(), name_en=name_en.strip(), layer=layer,
+        group=kind, level=level, geometry_source=EDITED,
+        source_detail=f"drawn in the app by {editor}; stated accuracy {accuracy_m:g} m",
+        accuracy_m=float(accuracy_m),
+        assumptions="drawn by hand on the app's map; no survey",
+        schematic=True,
+    )  # fmt: skip
+    return gpd.GeoDataFrame([row], geometry=[shape], crs=STORAGE_CRS)

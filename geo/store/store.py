@@ -871,6 +871,45 @@ class Store:
             changes=lambda v: {"source": source, "accuracy": accuracy}, frame=frame,
         )  # fmt: skip
 
+    def create_element(
+        self,
+        user: User,
+        frame: gpd.GeoDataFrame,
+        *,
+        element_id: str,
+        reason: str,
+        source: str,
+        accuracy: str,
+    ) -> Version:
+        """A new plan element (version 1, e.g. a zone drawn in the app); ``element_id``
+        must not be in use. ``frame`` is its one row, in EPSG:4326."""
+        _check_frame(frame, name=element_id)
+        taken = StoreError(
+            f"a plan element or layer with the id {element_id!r} exists already; choose "
+            "another id."
+        )
+        if self.versions_exist(element_id):
+            raise taken
+        name = str(frame["name_zh"].iloc[0]) if "name_zh" in frame.columns else element_id
+        base = Version(
+            object_id=element_id, kind="element", owner=None, version=0, name=name,
+            status="active", shared=True, author="", time_utc="", action="", reason="",
+            source=source, accuracy=accuracy, features_of=0, feature_count=0, area_m2=0.0,
+        )  # fmt: skip
+        self._may_change(user, base)
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    insert(s.objects).values(
+                        object_id=element_id, kind="element", owner=None, created_utc=now_utc()
+                    )
+                )
+                return self._append(
+                    conn, user, base, action="create", reason=reason, changes={}, frame=frame
+                )
+        except IntegrityError:  # made by someone else at the same moment
+            raise taken from None
+
     def rename(
         self, user: User, object_id: str, name: str, *, expected_version: int, reason: str = ""
     ) -> Version:

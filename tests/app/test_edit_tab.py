@@ -18,8 +18,10 @@ from streamlit.testing.v1 import AppTest
 from geo.declared.i18n import t
 from geo.store.store import Store
 from ui import state
+from ui.tab_edit import NEW_ZONE as NEW
 
 FIN = "fin_sci_tech_finance_centre"
+
 CGCS2000_GEOD = Geod(a=6378137.0, f=1 / 298.257222101)
 BOX = (102.825, 24.860, 102.840, 24.890)  # lon/lat, on the district's land
 IN_LAKE = (102.66, 24.80, 102.72, 24.86)  # in Dianchi
@@ -177,3 +179,34 @@ def test_a_save_over_a_newer_version_shows_the_conflict_and_keeps_the_drawing(
     assert shapely.equals(kept_frame.geometry.iloc[0], shapely.box(*BOX))
     # The drawing is still on the page: the figures are shown again after the refusal.
     assert at.session_state[state.edit_map(FIN)]["seq"] == 1
+
+
+def test_a_new_zone_is_drawn_checked_and_saved_as_a_new_element(store: Store) -> None:
+    planner = store.local_user("planner")
+    at = AppTest.from_function(_tab, default_timeout=120, args=(None,))
+    at.run()
+    at.selectbox(key=state.EDIT_ELEMENT).set_value(NEW).run()
+    at.selectbox(key=state.EDIT_NEW_LAYER).set_value("university_industry").run()
+    value = sent(shapely.box(*BOX))
+    value["element"] = None  # the editor opened for a new zone sends no element id
+    at.session_state[state.edit_map(NEW)] = value
+    at.run()
+    assert t("edit_valid", "en") in [s.value for s in at.success]
+    at.text_input(key=state.EDIT_REASON).input("new park east of the campus")
+    at.number_input(key=state.EDIT_ACCURACY).set_value(30.0)
+    at.button(key=state.EDIT_SAVE).click().run()
+    assert "must be 3-64 lower-case letters" in "\n".join(_texts(at)), "no id yet"
+    at.text_input(key=state.EDIT_NEW_ID).input("park_new_east")
+    at.text_input(key=state.EDIT_NEW_NAME_ZH).input("东部新园区")
+    at.text_input(key=state.EDIT_NEW_NAME_EN).input("New east park")
+    at.button(key=state.EDIT_SAVE).click().run()
+    assert not at.error, [e.value for e in at.error]
+    created = store.get(planner, "park_new_east")
+    assert (created.version, created.action, created.author) == (1, "create", "planner")
+    row = store.current_plan().loc["park_new_east"]
+    assert (row["layer"], row["geometry_source"], row["name_en"]) == (
+        "university_industry",
+        "edited",
+        "New east park",
+    )
+    assert created.area_m2 == pytest.approx(geod_box_m2(BOX), rel=1e-6)

@@ -20,6 +20,7 @@ from geo.edit.draw import (
     edited_frame,
     measure_drawing,
     merge_shapes,
+    new_zone_frame,
     parse_drawing,
     split_shape,
 )
@@ -218,3 +219,29 @@ def test_a_small_excursion_into_the_lake_only_warns(plan: gpd.GeoDataFrame, cont
                           accuracy_m=10, **context)  # fmt: skip
     assert check.ok
     assert [m.key for m in check.warnings] == ["draw_off_land"]
+
+
+def test_new_zone_frame_has_the_plan_schema_and_says_every_problem(plan: gpd.GeoDataFrame) -> None:
+    from geo.plan.zones import REQUIRED_PROPERTIES, zone_problems
+
+    shape = square(1000)
+    frame = new_zone_frame(
+        shape, element_id="park_new_east", name_zh="新园区", name_en="New park",
+        layer="university_industry", kind="industrial_park", level="district", accuracy_m=30,
+        editor="planner",
+    )  # fmt: skip
+    assert set(REQUIRED_PROPERTIES) <= set(frame.columns)
+    assert frame["geometry_source"].iloc[0] == EDITED
+    assert zone_problems(frame, registry=load_registry()) == []
+    with pytest.raises(InputFileError) as caught:
+        new_zone_frame(
+            shape, element_id="Bad id", name_zh="", name_en="x", layer="housing", kind=None,
+            level=None, accuracy_m=None, editor="planner",
+        )  # fmt: skip
+    text = str(caught.value)
+    assert "3 problem(s)" in text and "Bad id" in text and "Chinese and an English name" in text
+    with pytest.raises(InputFileError, match="already a plan element"):
+        new_zone_frame(
+            shape, element_id=FINANCE, name_zh="a", name_en="b", layer="housing", kind=None,
+            level=None, accuracy_m=5, editor="planner", taken=frozenset(plan["id"]),
+        )  # fmt: skip
