@@ -497,8 +497,6 @@ class Browser(threading.Thread):
         start while the other sessions are still loading) → tab (导入图层) → upload
         (figures shown, save clicked) → save (已保存) → map (drawn) → done.
         """
-        from selenium.webdriver.common.by import By
-
         now = time.perf_counter
         figures = f"要素数: {self.parcels:,}"  # ui/uploads.py: the upload's area line
         page = self.probe([UPLOAD_ERROR, SAVED, SAVE_BUTTON, figures] if s.kind == "upload" else [])
@@ -510,57 +508,67 @@ class Browser(threading.Thread):
             s.marks["page"] = now()
             s.state = "tab"
         if s.state == "tab":
-            label = TAB_PLAN_CHECK if s.kind == "view" else TAB_UPLOAD
-            if not (page["tab"] and label in page["tab"]):
-                self.click_tab(label)
-            elif s.kind == "view" and page["tabTable"]:
-                s.marks["tab"] = now()
-                s.state = "units"
-            elif s.kind == "upload":
-                s.marks["tab"] = now()
-                field_ = self.driver.find_elements(By.CSS_SELECTOR, "input[type=file]")
-                if field_:
-                    field_[0].send_keys(str(s.file))
-                    s.marks["sent"] = now()
-                    s.state = "upload"
+            self._open_tab(s, page)
         elif s.state == "units":
-            done = s.step_count
-            if done < len(UNIT_ROUNDS):
-                unit = UNIT_ROUNDS[done]
-                clicked = f"unit{done}_click"
-                if clicked not in s.marks:
-                    if self.click_sidebar_option(unit):
-                        s.marks[clicked] = now()
-                elif (
-                    drawn
-                    and page["metric"]
-                    and all(m.strip().endswith(unit) for m in page["metric"])
-                ):
-                    s.marks[f"unit{done}"] = now()
-                    s.reruns.append(s.marks[f"unit{done}"] - s.marks[clicked])
-                    s.step_count += 1
-            if s.step_count >= len(UNIT_ROUNDS):
-                s.marks["done"] = now()
-                s.state = "done"
-        elif s.state == "upload":
-            if page["has"][UPLOAD_ERROR]:
-                s.errors.append("upload refused: the app showed its upload error message")
-                s.state = "failed"
-            elif (
-                page["has"][SAVE_BUTTON] and page["has"][figures] and self.click_button(SAVE_BUTTON)
-            ):
-                s.marks["figures"] = now()
-                s.state = "save"
-        elif s.state == "save":
-            if page["has"][UPLOAD_ERROR]:
-                s.errors.append("save refused: the app showed its error message")
-                s.state = "failed"
-            elif page["has"][SAVED]:
-                s.marks["saved"] = now()
-                s.state = "map"
+            self._switch_units(s, page, drawn=drawn)
+        elif s.state in ("upload", "save"):
+            self._upload_and_save(s, page, figures=figures)
         if s.state == "map" and "map" in s.marks:
             s.marks["done"] = now()
             s.state = "done"
+
+    def _open_tab(self, s: Session, page: dict[str, Any]) -> None:
+        """tab: open the session's tab; a viewer waits for its table, an uploader sends
+        its file."""
+        from selenium.webdriver.common.by import By
+
+        label = TAB_PLAN_CHECK if s.kind == "view" else TAB_UPLOAD
+        if not (page["tab"] and label in page["tab"]):
+            self.click_tab(label)
+        elif s.kind == "view" and page["tabTable"]:
+            s.marks["tab"] = time.perf_counter()
+            s.state = "units"
+        elif s.kind == "upload":
+            s.marks["tab"] = time.perf_counter()
+            field_ = self.driver.find_elements(By.CSS_SELECTOR, "input[type=file]")
+            if field_:
+                field_[0].send_keys(str(s.file))
+                s.marks["sent"] = time.perf_counter()
+                s.state = "upload"
+
+    def _switch_units(self, s: Session, page: dict[str, Any], *, drawn: bool) -> None:
+        """units: click the next unit and wait until the figures and the map show it."""
+        done = s.step_count
+        if done < len(UNIT_ROUNDS):
+            unit = UNIT_ROUNDS[done]
+            clicked = f"unit{done}_click"
+            if clicked not in s.marks:
+                if self.click_sidebar_option(unit):
+                    s.marks[clicked] = time.perf_counter()
+            elif drawn and page["metric"] and all(m.strip().endswith(unit) for m in page["metric"]):
+                s.marks[f"unit{done}"] = time.perf_counter()
+                s.reruns.append(s.marks[f"unit{done}"] - s.marks[clicked])
+                s.step_count += 1
+        if s.step_count >= len(UNIT_ROUNDS):
+            s.marks["done"] = time.perf_counter()
+            s.state = "done"
+
+    def _upload_and_save(self, s: Session, page: dict[str, Any], *, figures: str) -> None:
+        """upload: the figures shown, click save; save: wait for 已保存 (or the error)."""
+        if page["has"][UPLOAD_ERROR]:
+            s.errors.append(
+                "upload refused: the app showed its upload error message"
+                if s.state == "upload"
+                else "save refused: the app showed its error message"
+            )
+            s.state = "failed"
+        elif s.state == "upload":
+            if page["has"][SAVE_BUTTON] and page["has"][figures] and self.click_button(SAVE_BUTTON):
+                s.marks["figures"] = time.perf_counter()
+                s.state = "save"
+        elif page["has"][SAVED]:
+            s.marks["saved"] = time.perf_counter()
+            s.state = "map"
 
 
 # ---------------------------------------------------------------- run
