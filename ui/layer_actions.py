@@ -1,5 +1,5 @@
-"""Actions on saved layers that must not happen by one slip: delete asks first; in the
-store (server mode) deleted layers can be restored and own layers shared.
+"""Actions on saved layers that must not happen by one slip: delete asks first; deleted
+layers can be restored and own layers shared (made private again, their tiles go).
 
 A layer's name is user text: it is shown with ``st.text`` only, never in a label.
 """
@@ -16,6 +16,7 @@ from geo.declared.i18n import t
 from geo.errors import GeoError
 from geo.store.layers import UserLayers
 from ui import state
+from ui.tiles import remove_tiles
 
 
 def confirm_delete(
@@ -57,7 +58,7 @@ def _confirmed(pending: str, on_confirm: Callable[..., None], args: tuple[Any, .
 
 
 def store_layer_section(layers: object, lang: str) -> None:
-    """Server mode: share own layers with everyone, and restore deleted ones."""
+    """Share own layers with everyone (or not), and restore deleted ones."""
     if not isinstance(layers, UserLayers):
         return
     own = [
@@ -92,6 +93,9 @@ def _share(layers: UserLayers, layer_id: str) -> None:
         layers.share(layer_id, shared=wanted)
     except GeoError as exc:
         st.session_state[state.WORKSPACE_NOTICE] = ("share_error", exc.text)
+        return
+    if not wanted:  # private again: the tile URL others were given stops working
+        remove_tiles(str(layers.root), layer_id)
 
 
 def _undelete(layers: UserLayers, layer_id: str) -> None:

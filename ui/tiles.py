@@ -27,6 +27,7 @@ from geo.declared.i18n import t
 from geo.display import display_text
 from geo.errors import GeoError
 from geo.measure.area import M2_PER_UNIT, ellipsoidal_area_m2, gauss_kruger_area_m2
+from geo.store.layers import UserLayers
 from geo.store.tiles import (
     SOURCE_LAYER,
     TileSet,
@@ -35,7 +36,7 @@ from geo.store.tiles import (
     prune_orphan_tiles,
     tile_id,
 )
-from geo.store.workspace import LAYER_FILE, Workspace, WorkspaceLayer
+from geo.store.workspace import LAYER_FILE, WorkspaceLayer
 from layers.user_layer import MAX_FIELDS, TiledUserLayer
 from ui import state
 
@@ -51,22 +52,24 @@ def _pruned() -> list[str]:
     return prune_orphan_tiles()
 
 
-def tile_store(ws: Workspace) -> TileStore:
+def tile_store(ws: UserLayers) -> TileStore:
     _pruned()
     return TileStore(ws.root)
 
 
-def start_tiles(ws: Workspace, layer_id: str) -> None:
+def start_tiles(ws: UserLayers, layer_id: str) -> None:
     """Start building a saved layer's tiles in the background (nothing if built)."""
     tile_store(ws).start(layer_id, ws.root / layer_id / LAYER_FILE)
 
 
 def remove_tiles(root: str, layer_id: str) -> None:
-    """The layer was deleted: its tiles go too."""
-    tile_store(Workspace(root)).remove(layer_id)
+    """The layer was deleted or made private: its tiles and their capability URL go
+    (``root``: the user layers' folder, :attr:`UserLayers.root`)."""
+    _pruned()
+    TileStore(root).remove(layer_id)
 
 
-def ready_tiles(ws: Workspace, meta: WorkspaceLayer) -> TileSet | None:
+def ready_tiles(ws: UserLayers, meta: WorkspaceLayer) -> TileSet | None:
     """The layer's tiles if built; otherwise starts the build and returns None."""
     store = tile_store(ws)
     built, running, failed = store.status(meta.layer_id)
@@ -166,7 +169,7 @@ def clicked_feature(
     st.text("\n".join(lines))
 
 
-def shown_tiled_layers(ws: Workspace) -> list[tuple[WorkspaceLayer, gpd.GeoDataFrame]]:
+def shown_tiled_layers(ws: UserLayers) -> list[tuple[WorkspaceLayer, gpd.GeoDataFrame]]:
     """The saved layers ticked "show on map" whose tiles are built, with their data."""
     from ui.uploads import saved_layer  # the cached reader (ui.uploads imports this module)
 

