@@ -34,25 +34,8 @@ def check_kml(data: bytes, name: str, settings: UploadSettings) -> int:
     """Check a KML document (see the module doc); returns its number of placemarks."""
     if _DECLARATION.search(data):
         raise InputFileError("err_kml_doctype", name=name)
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
-    placemarks = 0
-    links = 0
     try:
-        for start in range(0, len(data), _CHUNK):
-            parser.feed(data[start : start + _CHUNK])
-            for event in parser.read_events():
-                element = event[-1]
-                if not isinstance(element, ET.Element):
-                    continue
-                tag = _local(str(element.tag))
-                if tag == "Placemark":
-                    placemarks += 1
-                    element.clear()
-                elif tag == "NetworkLink":
-                    links += 1
-            if placemarks > settings.max_features:
-                raise InputFileError("err_kml_too_many", name=name, limit=settings.max_features)
-        parser.close()
+        placemarks, links = _count_elements(data, name=name, limit=settings.max_features)
     except ET.ParseError as exc:
         raise InputFileError("err_kml_not_xml", name=name, cause=str(exc)) from exc
     if links:
@@ -60,6 +43,28 @@ def check_kml(data: bytes, name: str, settings: UploadSettings) -> int:
     if not placemarks:
         raise InputFileError("err_kml_no_placemarks", name=name)
     return placemarks
+
+
+def _count_elements(data: bytes, *, name: str, limit: int) -> tuple[int, int]:
+    """(placemarks, network links) of a streamed parse that keeps nothing; more than
+    ``limit`` placemarks is refused as soon as they are counted."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
+    placemarks = links = 0
+    for start in range(0, len(data), _CHUNK):
+        parser.feed(data[start : start + _CHUNK])
+        for event in parser.read_events():
+            element = event[-1]
+            if not isinstance(element, ET.Element):
+                continue
+            tag = _local(str(element.tag))
+            if tag == "Placemark":
+                placemarks += 1
+                element.clear()
+            links += tag == "NetworkLink"
+        if placemarks > limit:
+            raise InputFileError("err_kml_too_many", name=name, limit=limit)
+    parser.close()
+    return placemarks, links
 
 
 def kml_layers(data: bytes, name: str, tmp: Path, *, settings: UploadSettings) -> tuple[str, ...]:
