@@ -7,6 +7,11 @@
 - **Server mode** (a database URL is set, or ``PLANMAP_REQUIRE_LOGIN=1``) needs a login
   with a password of an account made by ``python -m geo users add``. **Embedded mode**
   runs as one local user named by ``PLANMAP_USER`` (default ``planner``), an admin.
+- **Trusted header** (server mode, only when ``PLANMAP_TRUSTED_HEADER`` names one, e.g.
+  ``X-Remote-User``): the office's reverse proxy has authenticated the user and says who
+  it is in that request header; the account must exist here and be enabled, and there is
+  no password form. Never honoured when not configured. The app's port must then be
+  reachable only through the proxy, or anyone could send the header (README).
 - A database that cannot be reached stops the page with a plain message: nothing stale
   is shown as current.
 
@@ -30,6 +35,8 @@ from ui import state
 
 LOCAL_USER_VARIABLE = "PLANMAP_USER"
 LOGIN_VARIABLE = "PLANMAP_REQUIRE_LOGIN"
+TRUSTED_HEADER_VARIABLE = "PLANMAP_TRUSTED_HEADER"
+MAX_HEADER_NAME_CHARS = 64  # a user name from the proxy longer than this is refused
 
 
 def database_url() -> str | None:
@@ -68,6 +75,9 @@ def current_user() -> User | None:
     store = plan_store()
     if not server_mode():
         return store.local_user(os.environ.get(LOCAL_USER_VARIABLE) or "planner")
+    header = trusted_header()
+    if header is not None:
+        return _header_user(store, header)
     name = st.session_state.get(state.STORE_USER)
     if name is None:
         return None
@@ -76,6 +86,30 @@ def current_user() -> User | None:
         st.session_state.pop(state.STORE_USER, None)
         return None
     return user
+
+
+def trusted_header() -> str | None:
+    """The request header the reverse proxy names the user in (None: not configured,
+    then no header is ever honoured)."""
+    return (os.environ.get(TRUSTED_HEADER_VARIABLE) or "").strip() or None
+
+
+def request_header(name: str) -> str | None:
+    """A header of the page's request (the websocket's, as the proxy forwarded it)."""
+    value = st.context.headers.get(name)
+    return value.strip() if value else None
+
+
+def _header_user(store: Store, header: str) -> User | None:
+    """The enabled account the proxy's header names, else None (the gate says why)."""
+    name = request_header(header)
+    if not name or len(name) > MAX_HEADER_NAME_CHARS:
+        return None
+    try:
+        user = store.user(name)
+    except GeoError:  # no such account: an admin adds it (python -m geo users add)
+        return None
+    return None if user.disabled else user
 
 
 def user_layers() -> UserLayers:
@@ -105,13 +139,18 @@ def signed_in(lang: str) -> User | None:
         st.error(t("store_unavailable", lang))
         st.text(say(exc, lang))
         return None
+    header = trusted_header() if server_mode() else None
     if user is not None:
         with st.sidebar:
             st.caption(t("signed_in_as", lang))
             st.text(f"{user.username} ({user.role})")
-            if server_mode():
+            if server_mode() and header is None:
                 st.button(t("logout", lang), key=state.LOGOUT, on_click=_logout)
         return user
+    if header is not None:  # the proxy's word or nothing: no password form
+        st.error(t("trusted_header_refused", lang))
+        st.text(f"{header}: {(request_header(header) or '—')[:MAX_HEADER_NAME_CHARS]}")
+        return None
     _login_form(lang)
     return None
 
