@@ -17,6 +17,7 @@ Viewers see everything but cannot save.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import geopandas as gpd
@@ -115,7 +116,7 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
     map_key = state.edit_map(element_id)
     value = parse_value(st.session_state.get(map_key))
     accuracy_m = st.session_state.get(state.EDIT_ACCURACY)
-    drawn = _read(value, element, plan, accuracy_m=accuracy_m, lang=lang, new=new)
+    drawn = _read(value, element, accuracy_m=accuracy_m, lang=lang, new=new)
     figures = drawn[1] if drawn else None
     plan_editor(
         _payload(store_key, revision, None if new else element_id, lang), version=opened,
@@ -195,10 +196,38 @@ def _new_zone_form(plan: gpd.GeoDataFrame, lang: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+CHECKED_PROPERTIES = (
+    "id",
+    "name_zh",
+    "name_en",
+    "layer",
+    "group",
+    "level",
+    "geometry_source",
+    "accuracy_m",
+)
+"""What the checks read of the element (:func:`geo.review.features.plan_features`)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _checked(
+    store_key: str, revision: Any, element_json: str, drawing: str, accuracy_m: float | None
+) -> tuple[DrawingCheck, DrawnFigures]:
+    """A drawing parsed, checked and measured, cached on the drawing's text, the element,
+    the plan revision and the stated accuracy (a rerun for another reason costs nothing).
+    Raises :class:`GeoError` for a drawing that cannot be read (not cached)."""
+    layers = zones(store_key, revision)
+    plan = layers[layers["store_version"].notna()].drop(columns=list(STORE_COLUMNS))
+    check = check_drawing(
+        parse_drawing(drawing), element=json.loads(element_json), plan=plan, rules=_rules(),
+        registry=registry(), accuracy_m=accuracy_m,
+    )  # fmt: skip
+    return check, measure_drawing(check.shape, accuracy_m=accuracy_m)
+
+
 def _read(
     value: EditorValue | None,
     element: dict[str, Any],
-    plan: gpd.GeoDataFrame,
     *,
     accuracy_m: float | None,
     lang: str,
@@ -208,18 +237,17 @@ def _read(
     (or for a value sent for another element). A drawing that cannot be read says why."""
     if value is None or (not new and value.element != str(element["id"])):
         return None
+    store_key, revision = current()
+    described = {k: element.get(k) for k in CHECKED_PROPERTIES}
     try:
-        shape = parse_drawing(value.geojson)
+        return _checked(
+            store_key, revision, json.dumps(described, ensure_ascii=False, default=str),
+            json.dumps(value.geojson), float(accuracy_m) if accuracy_m else None,
+        )  # fmt: skip
     except GeoError as exc:
         st.error(t("edit_unreadable", lang))
         st.text(say(exc, lang))
         return None
-    stated = float(accuracy_m) if accuracy_m else None
-    check = check_drawing(
-        shape, element=element, plan=plan.drop(columns=list(STORE_COLUMNS)),
-        rules=_rules(), registry=registry(), accuracy_m=stated,
-    )  # fmt: skip
-    return check, measure_drawing(check.shape, accuracy_m=stated)
 
 
 def _show_figures(figures: DrawnFigures, value: EditorValue | None, lang: str) -> None:
