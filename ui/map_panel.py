@@ -72,12 +72,15 @@ def handle_click(
     st.rerun()  # the panel beside the map (outside this fragment) shows what was hit
 
 
-def frame_view(bounds: tuple[float, float, float, float]) -> tuple[Any, Any]:
-    """Centre and zoom showing ``bounds`` (degrees) with a margin around them."""
+def frame_view(
+    bounds: tuple[float, float, float, float], *, tile_grid: str = "web_mercator"
+) -> tuple[Any, Any]:
+    """Centre and zoom showing ``bounds`` (degrees) with a margin around them, on the
+    basemap's ``tile_grid`` (Tianditu's CGCS2000 'c' grid zooms one level less)."""
     minx, miny, maxx, maxy = bounds
     dx, dy = (maxx - minx) * FRAME_MARGIN, (maxy - miny) * FRAME_MARGIN
     centre, zoom = zoom_for_bounds(
-        (minx - dx, miny - dy, maxx + dx, maxy + dy), height_px=MAP_HEIGHT_PX
+        (minx - dx, miny - dy, maxx + dx, maxy + dy), height_px=MAP_HEIGHT_PX, tile_grid=tile_grid
     )
     return centre, min(zoom, MAX_FRAME_ZOOM)
 
@@ -106,7 +109,7 @@ def _base(lang: str, base: Basemap, visible: list[str], zs: gpd.GeoDataFrame) ->
 
 
 def _overlay_groups(
-    lang: str, selected: str | None, zs: gpd.GeoDataFrame, *, gcj: bool
+    lang: str, selected: str | None, zs: gpd.GeoDataFrame, *, gcj: bool, tile_grid: str
 ) -> tuple[list[folium.FeatureGroup], tuple[Any, Any]]:
     """The selected zone and the overlap pieces as groups added to the live map, and the
     view (centre, zoom) to move to: none (the user's view is kept) unless the zone was
@@ -118,10 +121,10 @@ def _overlay_groups(
         sel_json = features_payload(sel, gcj02=gcj)[0]
         extra.append(highlight_group(sel_json, name=t("selected", lang)))
         if st.session_state.pop(state.FRAME_ZONE, None) == selected:
-            view = frame_view(tuple(sel.total_bounds))  # type: ignore[arg-type]
+            view = frame_view(tuple(sel.total_bounds), tile_grid=tile_grid)  # type: ignore[arg-type]
     framed = zs[zs["layer"].isin(st.session_state.pop(state.FRAME_LAYERS, None) or ())]
     if len(framed) and framed.geometry.notna().any():
-        view = frame_view(tuple(framed.total_bounds))  # type: ignore[arg-type]
+        view = frame_view(tuple(framed.total_bounds), tile_grid=tile_grid)  # type: ignore[arg-type]
     if st.session_state.get(state.OVERLAP_SHOW):
         pieces = current_overlaps()
         if pieces is not None and not pieces.empty:
@@ -142,7 +145,7 @@ def map_view(lang: str, base: Basemap, visible: list[str]) -> None:
     gcj = base.crs == "gcj02"
     m = _base(lang, base, visible, zs)
     selected = st.session_state.get(state.SELECTED)
-    extra, (centre, zoom) = _overlay_groups(lang, selected, zs, gcj=gcj)
+    extra, (centre, zoom) = _overlay_groups(lang, selected, zs, gcj=gcj, tile_grid=base.tile_grid)
     user_groups, large = upload_map.map_groups(
         lang, st.session_state.get(state.MAP_VIEW), zs, lambda c: ids_for(c, zs)
     )
