@@ -94,6 +94,10 @@ EDIT_NEW_KIND: Final = "edit_new_kind"
 EDIT_NEW_ID: Final = "edit_new_id"
 EDIT_NEW_NAME_ZH: Final = "edit_new_name_zh"
 EDIT_NEW_NAME_EN: Final = "edit_new_name_en"
+EDIT_SPLIT_PIECE: Final = "edit_split_piece"  # which piece of a split the element keeps
+EDIT_SPLIT_APPLY: Final = "edit_split_apply"
+EDIT_MERGE_WITH: Final = "edit_merge_with"  # the element merged into the edited one
+EDIT_MERGE_APPLY: Final = "edit_merge_apply"
 ADOPT_CAD_LAYERS: Final = "adopt_cad_layers"  # the CAD layers of a DXF taken for adoption
 ADOPT_PICK_MAP: Final = "adopt_pick_map"  # the layer's features, clicked to assign them
 ADOPT_PICK_ELEMENT: Final = "adopt_pick_element"  # the plan element a click assigns to
@@ -124,6 +128,11 @@ def user_layer_delete(layer_id: str) -> str:
 def edit_map(element_id: str) -> str:
     """The plan editor component of one element (its value: what was drawn for it)."""
     return f"edit_map__{element_id}"
+
+
+def edit_replace(element_id: str) -> str:
+    """The shape the editor of one element is told to show instead (split or merge)."""
+    return f"edit_replace__{element_id}"
 
 
 def tab_body(tab: str) -> str:

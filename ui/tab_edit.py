@@ -18,10 +18,13 @@ Viewers see everything but cannot save.
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import geopandas as gpd
+import shapely
 import streamlit as st
+from shapely.geometry.base import BaseGeometry
 
 from geo.declared.i18n import say, t
 from geo.edit.draw import (
@@ -31,8 +34,11 @@ from geo.edit.draw import (
     check_drawing,
     edited_frame,
     measure_drawing,
+    merge_shapes,
     new_zone_frame,
     parse_drawing,
+    parse_split_lines,
+    split_shape,
 )
 from geo.errors import GeoError
 from geo.measure.area import UNIT_LABELS
@@ -122,7 +128,8 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
         _payload(store_key, revision, None if new else element_id, lang), version=opened,
         lang=lang, statutory=statutory_text(figures, lang) if figures else "",
         statutory_seq=value.seq if value and figures else None,
-        key=map_key, height=EDITOR_HEIGHT_PX,
+        key=map_key, replace=st.session_state.get(state.edit_replace(element_id)),
+        height=EDITOR_HEIGHT_PX,
     )  # fmt: skip
     if not new:
         source = t(f"source_{element['geometry_source']}", lang)
@@ -130,10 +137,13 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
         st.caption(t("edit_opened", lang, version=opened, source=source, accuracy=accuracy))
     if drawn is None:
         st.caption(t("edit_draw_first", lang))
+        if not new:
+            _split_and_merge(element_id, None, element["geometry"], shaped, lang)
         return
     check, figures = drawn
     _show_figures(figures, value, lang)
     _show_check(check, lang)
+    _split_and_merge(element_id, value, check.shape, shaped, lang)
     st.number_input(
         t("edit_accuracy", lang), min_value=0.0, value=None, step=1.0, key=state.EDIT_ACCURACY
     )
@@ -248,6 +258,59 @@ def _read(
         st.error(t("edit_unreadable", lang))
         st.text(say(exc, lang))
         return None
+
+
+def _replace_drawing(element_id: str, shape: BaseGeometry) -> None:
+    """Have the editor replace its drawing with ``shape`` (once: a new token)."""
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(shape))}
+    ]}  # fmt: skip
+    token = uuid.uuid4().hex
+    st.session_state[state.edit_replace(element_id)] = {"token": token, "geojson": geojson}
+    st.rerun()
+
+
+def _split_and_merge(
+    element_id: str,
+    value: EditorValue | None,
+    shape: BaseGeometry | None,
+    shaped: gpd.GeoDataFrame,
+    lang: str,
+) -> None:
+    """Split the shape by the line(s) drawn on the editor (a piece is kept), or merge
+    another element's shape into it; either replaces the drawing, to be checked and saved
+    like any edit. The other element and the other pieces are not changed."""
+    st.markdown(f"**{t('edit_split_merge', lang)}**")
+    if shape is None or shape.is_empty:
+        return
+    if value is not None and value.lines is not None:
+        try:
+            pieces = split_shape(shape, parse_split_lines(value.lines))
+        except GeoError as exc:
+            st.warning(t("edit_split_no", lang))
+            st.text(say(exc, lang))
+            pieces = []
+        if pieces:
+            areas = [measure_drawing(p).display("km2") for p in pieces]
+            keep = st.radio(
+                t("edit_split_keep", lang), range(len(pieces)),
+                format_func=lambda i: t("edit_split_piece", lang, n=i + 1, km2=areas[i]),
+                key=state.EDIT_SPLIT_PIECE,
+            )  # fmt: skip
+            if st.button(t("edit_split_apply", lang), key=state.EDIT_SPLIT_APPLY):
+                _replace_drawing(element_id, pieces[keep])
+    else:
+        st.caption(t("edit_split_hint", lang))
+    others = _label(shaped[shaped["id"].astype(str) != element_id].sort_values("id"), lang)
+    other = st.selectbox(
+        t("edit_merge_with", lang), list(others), format_func=others.__getitem__, index=None,
+        placeholder=t("edit_pick", lang), key=state.EDIT_MERGE_WITH,
+    )  # fmt: skip
+    if other is not None:
+        st.caption(t("edit_merge_note", lang))
+        if st.button(t("edit_merge_apply", lang), key=state.EDIT_MERGE_APPLY):
+            theirs = shaped.loc[shaped["id"].astype(str) == other].geometry.iloc[0]
+            _replace_drawing(element_id, merge_shapes(shape, theirs))
 
 
 def _show_figures(figures: DrawnFigures, value: EditorValue | None, lang: str) -> None:

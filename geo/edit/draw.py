@@ -74,9 +74,12 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _ring(raw: object, where: str, problems: list[str]) -> list[tuple[float, float]]:
+def _ring(
+    raw: object, where: str, problems: list[str], *, at_least: int = 3
+) -> list[tuple[float, float]]:
+    """The positions of a ring (or, ``at_least=2``, a line), each checked."""
     if not isinstance(raw, list):
-        problems.append(f"{where}: a ring must be a list of positions, found {type(raw).__name__}")
+        problems.append(f"{where}: must be a list of positions, found {type(raw).__name__}")
         return []
     ring: list[tuple[float, float]] = []
     for k, pos in enumerate(raw):
@@ -91,9 +94,9 @@ def _ring(raw: object, where: str, problems: list[str]) -> list[tuple[float, flo
             )
             continue
         ring.append((lon, lat))
-    if len(set(ring)) < 3:
+    if len(set(ring)) < at_least:
         problems.append(
-            f"{where}: a ring needs at least 3 different positions, found {len(set(ring))}"
+            f"{where}: needs at least {at_least} different positions, found {len(set(ring))}"
         )
     return ring
 
@@ -166,6 +169,32 @@ def parse_drawing(payload: object) -> BaseGeometry:
             built.append(shapely.Polygon(parsed[0], parsed[1:]))
     collect(problems[:MAX_SHOWN_PROBLEMS], what="the drawing", error=GeometryError)
     return built[0] if len(built) == 1 else shapely.MultiPolygon(built)
+
+
+def parse_split_lines(payload: object) -> BaseGeometry:
+    """The lines drawn to split a shape (a GeoJSON FeatureCollection of LineStrings from
+    the editor) as one (Multi)LineString in EPSG:4326. Raises :class:`GeometryError`."""
+    features = payload.get("features") if isinstance(payload, Mapping) else None
+    if not isinstance(features, list) or not features:
+        raise GeometryError("no split line was drawn; draw a line across the shape")
+    if len(features) > MAX_SHOWN_PROBLEMS:
+        raise GeometryError(f"{len(features)} split lines; draw at most {MAX_SHOWN_PROBLEMS}")
+    problems: list[str] = []
+    lines = []
+    for i, feature in enumerate(features):
+        geometry = feature.get("geometry") if isinstance(feature, Mapping) else None
+        if not (isinstance(geometry, Mapping) and geometry.get("type") == "LineString"):
+            problems.append(f"split line {i + 1}: not a LineString")
+            continue
+        coords = geometry.get("coordinates")
+        if isinstance(coords, list) and len(coords) > MAX_DRAWN_VERTICES:
+            problems.append(f"split line {i + 1}: more than {MAX_DRAWN_VERTICES:,} positions")
+            continue
+        line = _ring(coords, f"split line {i + 1}", problems, at_least=2)
+        if len(set(line)) >= 2:
+            lines.append(shapely.LineString(line))
+    collect(problems[:MAX_SHOWN_PROBLEMS], what="the split line", error=GeometryError)
+    return lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
 
 
 @dataclass(frozen=True)

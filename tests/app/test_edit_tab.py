@@ -210,3 +210,39 @@ def test_a_new_zone_is_drawn_checked_and_saved_as_a_new_element(store: Store) ->
         "New east park",
     )
     assert created.area_m2 == pytest.approx(geod_box_m2(BOX), rel=1e-6)
+
+
+def test_split_by_a_drawn_line_keeps_the_chosen_piece(store: Store) -> None:
+    x0, y0, x1, y1 = BOX
+    cut_x = x0 + 0.3 * (x1 - x0)
+    value = sent(shapely.box(*BOX))
+    line = {"type": "LineString", "coordinates": [[cut_x, y0 - 0.01], [cut_x, y1 + 0.01]]}
+    value["lines"] = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": line}],
+    }
+    at = _open(value)
+    options = at.radio(key=state.EDIT_SPLIT_PIECE).options
+    assert len(options) == 2, "largest piece first"
+    first_km2 = float(options[0].split(": ")[1].split(" ")[0])
+    assert first_km2 == pytest.approx(geod_box_m2((cut_x, y0, x1, y1)) / 1e6, rel=5e-6)
+    at.button(key=state.EDIT_SPLIT_APPLY).click().run()
+    replaced = at.session_state[state.edit_replace(FIN)]["geojson"]["features"][0]["geometry"]
+    kept = shapely.from_geojson(json.dumps(replaced))
+    area, _ = CGCS2000_GEOD.geometry_area_perimeter(shapely.orient_polygons(kept))
+    assert area == pytest.approx(geod_box_m2((cut_x, y0, x1, y1)), rel=1e-9)
+
+
+def test_merge_another_element_into_the_edited_one(store: Store) -> None:
+    other = "fin_hq_cluster"
+    at = _open(sent(shapely.box(*BOX)))
+    at.selectbox(key=state.EDIT_MERGE_WITH).set_value(other).run()
+    assert t("edit_merge_note", "en") in [c.value for c in at.caption]
+    at.button(key=state.EDIT_MERGE_APPLY).click().run()
+    replaced = at.session_state[state.edit_replace(FIN)]["geojson"]["features"][0]["geometry"]
+    merged = shapely.from_geojson(json.dumps(replaced))
+    expected = shapely.union(shapely.box(*BOX), store.current_plan().loc[other].geometry)
+    area, _ = CGCS2000_GEOD.geometry_area_perimeter(shapely.orient_polygons(expected))
+    got, _ = CGCS2000_GEOD.geometry_area_perimeter(shapely.orient_polygons(merged))
+    assert got == pytest.approx(area, rel=1e-9)
+    assert store.current_plan().loc[other, "store_version"] == 1, "the other element unchanged"

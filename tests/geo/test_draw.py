@@ -22,6 +22,7 @@ from geo.edit.draw import (
     merge_shapes,
     new_zone_frame,
     parse_drawing,
+    parse_split_lines,
     split_shape,
 )
 from geo.errors import GeometryError, InputFileError
@@ -85,7 +86,7 @@ A, B, C = (102.8, 24.8), (102.9, 24.8), (102.9, 24.9)
         ("{not json", "not GeoJSON"),
         ([1, 2], "not a GeoJSON object"),
         ({"type": "LineString", "coordinates": [list(A), list(C)]}, "not a polygon"),
-        (ring(A, B, A), "at least 3"),
+        (ring(A, B, A), "at least 3 different"),
         (ring((1000.0, 24.8), B, C, (1000.0, 24.8)), "not a longitude/latitude"),
         (ring(("a", 24.8), B, C, A), "not [longitude, latitude]"),
         (ring((float("nan"), 24.8), B, C, A), "not [longitude, latitude]"),
@@ -245,3 +246,21 @@ def test_new_zone_frame_has_the_plan_schema_and_says_every_problem(plan: gpd.Geo
             shape, element_id=FINANCE, name_zh="a", name_en="b", layer="housing", kind=None,
             level=None, accuracy_m=5, editor="planner", taken=frozenset(plan["id"]),
         )  # fmt: skip
+
+
+def test_split_lines_read_from_the_editor_and_refused_when_not_lines() -> None:
+    to_lonlat = Transformer.from_crs("EPSG:4543", "EPSG:4326", always_xy=True).transform
+    a, b = to_lonlat(X0 + 500, Y0 - 100), to_lonlat(X0 + 500, Y0 + 1100)
+    drawn = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(a), list(b)]}}
+    ]}  # fmt: skip
+    line = parse_split_lines(drawn)
+    halves = split_shape(square(1000), line)
+    assert [geod_area_m2(h) for h in halves] == pytest.approx(
+        [geod_area_m2(square(1000)) / 2] * 2, rel=1e-3
+    )
+    with pytest.raises(GeometryError, match="no split line"):
+        parse_split_lines({"type": "FeatureCollection", "features": []})
+    polygon = {"type": "Feature", "geometry": geojson(square(10))}
+    with pytest.raises(GeometryError, match="not a LineString"):
+        parse_split_lines({"type": "FeatureCollection", "features": [polygon]})

@@ -41,6 +41,7 @@ GEOMAN_TEXTS: Final = {
     "buttonTitles": {
         "drawPolyButton": "editor_button_polygon",
         "drawRectButton": "editor_button_rectangle",
+        "drawLineButton": "editor_button_line",
         "editButton": "editor_button_edit",
         "dragButton": "editor_button_drag",
         "cutButton": "editor_button_cut",
@@ -74,6 +75,8 @@ class EditorValue:
     element: str | None
     geojson: dict[str, Any]
     approx_m2: float
+    lines: dict[str, Any] | None = None
+    """Lines drawn to split the shape (a GeoJSON FeatureCollection), if any."""
 
 
 def parse_value(raw: object) -> EditorValue | None:
@@ -86,7 +89,11 @@ def parse_value(raw: object) -> EditorValue | None:
     if not isinstance(seq, int) or not isinstance(geojson, dict):
         return None
     approx_m2 = float(approx) if isinstance(approx, int | float) and math.isfinite(approx) else 0.0
-    return EditorValue(seq, element if isinstance(element, str) else None, geojson, approx_m2)
+    lines = raw.get("lines")
+    return EditorValue(
+        seq, element if isinstance(element, str) else None, geojson, approx_m2,
+        lines if isinstance(lines, dict) and lines.get("features") else None,
+    )  # fmt: skip
 
 
 def plan_editor(
@@ -97,15 +104,18 @@ def plan_editor(
     statutory: str,
     statutory_seq: int | None,
     key: str,
+    replace: dict[str, Any] | None = None,
     height: int = 520,
 ) -> EditorValue | None:
     """Draw the editor and return what it last sent (None before any edit).
 
     ``version`` is the element's store version: a new one reloads the shape.
     ``statutory`` is the text of the server's figures for the shape numbered
-    ``statutory_seq``, shown on the map once it is the last one sent."""
+    ``statutory_seq``, shown on the map once it is the last one sent. ``replace``
+    (``{"token": …, "geojson": …}``) replaces the drawing once per token (a split piece
+    kept, two elements merged)."""
     raw = _component(
         payload=payload, version=version, texts=editor_texts(lang), statutory=statutory,
-        statutory_seq=statutory_seq, height=height, key=key, default=None,
+        statutory_seq=statutory_seq, replace=replace, height=height, key=key, default=None,
     )  # fmt: skip
     return parse_value(raw)

@@ -22,6 +22,7 @@
   let working = null; // the layer being drawn, for the live area
   let bounds = null; // where the map opens: the element, or the district
   let fittedSize = 0; // the frame's height the view was fitted to
+  let replacedToken = null; // the last replacement of the drawing the server sent
 
   function post(type, data) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data), "*");
@@ -86,13 +87,16 @@
   // --- what goes back to Python
   function value() {
     const features = [];
+    const lines = [];
     editGroup.eachLayer((layer) => {
       if (layer instanceof L.Polygon) features.push(layer.toGeoJSON(8));
+      else if (layer instanceof L.Polyline) lines.push(layer.toGeoJSON(8));
     });
     return {
       seq: ++seq,
       element: shownKey && shownKey.element,
       geojson: { type: "FeatureCollection", features: features },
+      lines: { type: "FeatureCollection", features: lines }, // split lines
       approx_m2: groupArea(),
     };
   }
@@ -113,6 +117,21 @@
     layer.on("pm:edit", changed);
     layer.on("pm:markerdrag", () => showApprox(groupArea()));
     layer.pm.enable({ snappable: true, snapDistance: 15, allowSelfIntersection: true });
+  }
+
+  function splitLine(layer) {
+    editGroup.addLayer(layer);
+    layer.setStyle({ color: "#1c7ed6", weight: 3, dashArray: "8 6" });
+    layer.on("pm:edit", changed);
+  }
+
+  // The server replaced the drawing (a split piece kept, or two elements merged).
+  function replace(replacement) {
+    if (!replacement || replacement.token === replacedToken) return;
+    replacedToken = replacement.token;
+    editGroup.clearLayers();
+    L.geoJSON(replacement.geojson, { onEachFeature: (feature, layer) => editable(layer) });
+    changed();
   }
 
   function textTooltip(layer, name) {
@@ -139,7 +158,11 @@
     editGroup = L.featureGroup().addTo(map);
     map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, allowSelfIntersection: true,
                               layerGroup: editGroup });
-    map.on("pm:create", (e) => { editable(e.layer); changed(); });
+    map.on("pm:create", (e) => {
+      if (e.layer instanceof L.Polygon) editable(e.layer);
+      else splitLine(e.layer);
+      changed();
+    });
     map.on("pm:cut", (e) => {
       editGroup.removeLayer(e.originalLayer);
       if (e.layer) editable(e.layer);
@@ -167,7 +190,7 @@
   function controls(t) {
     map.pm.setLang("planmap", t.geoman || {}, "en");
     map.pm.addControls({
-      position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
+      position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: true,
       drawCircle: false, drawText: false, drawPolygon: true, drawRectangle: true,
       editMode: true, dragMode: true, cutPolygon: true, removalMode: true, rotateMode: true,
     });
@@ -214,6 +237,7 @@
       shownKey = key;
       load(args.payload);
     }
+    replace(args.replace);
     // The server's figures are for the shape it last received: shown once they are for
     // the last shape sent (a rerun for another reason repeats older figures).
     if (!seq || args.statutory_seq === seq) {
