@@ -21,6 +21,7 @@ from typing import Any, Final
 from shapely.geometry import mapping
 
 from geo.declared.config import CONFIG_DIR, DATA_DIR
+from geo.declared.i18n import say
 from geo.errors import ConfigError, collect
 from geo.io import atomic_write
 from geo.plan.construct import Context, build_element, build_streets, defining_accuracy_m
@@ -124,7 +125,7 @@ def build_features(inputs: Inputs) -> tuple[list[dict[str, Any]], list[dict[str,
         _in_both(
             props,
             {
-                "source_detail": built.detail_zh,
+                "source_detail": say(built.detail, "zh"),
                 "assumptions": ctx.describe(element.get("assumptions_zh")),
                 "figure_source": element.get("figure_source_zh"),
             },

@@ -22,6 +22,7 @@ import shapely
 from shapely.geometry import GeometryCollection, LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geo.declared.i18n import Joined, Message, Names, t
 from geo.errors import ConfigError, GeometryError
 from geo.measure.area import M2_PER_KM2
 from geo.plan.shapes import GridFrame, calibrated_radius_m, disc, lines, radius_for_area_m, to_gk
@@ -38,8 +39,8 @@ class Built:
     geom: BaseGeometry  # EPSG:4543
     source: str
     detail: str
-    detail_zh: str | None = None
-    """The detail in Chinese (the data's ``source_detail_zh``)."""
+    """Where the shape comes from: a :class:`~geo.declared.i18n.Message` (English as a
+    str, the data's ``source_detail``; :func:`~geo.declared.i18n.say` gives Chinese)."""
 
 
 @dataclass
@@ -70,6 +71,12 @@ class Context:
             return f"{m.group(1)} = {a['value']}{unit}"
 
         return ASSUMPTION_REF.sub(sub, text)
+
+
+def _source_names(kind: str) -> Names:
+    """A geometry source as its code (English, as the data has always said it) and in
+    words (Chinese)."""
+    return Names(t(f"source_{kind}", "zh"), kind)
 
 
 def _weakest(kinds: Iterable[str]) -> str:
@@ -122,18 +129,26 @@ def _anchor_points(
         u, v = (float(x) for x in ctx.value(g["uv_m"]))
         return (
             [ctx.frame.to_xy(u, v)],
-            [f"sketch position u={u:.0f} m, v={v:.0f} m on the grid"],
+            [Message("detail_sketch_position", u=u, v=v)],
             True,
         )
     names = g.get("points", [g.get("point")])
-    anchors, details, sketchy = [], [], False
+    anchors: list[tuple[float, float]] = []
+    details: list[str] = []
+    sketchy = False
     for name in names:
         p = ctx.inputs.points.get(name)
         if p is None:
             raise ConfigError(f"point {name!r} is not in data/sources/reference_points.csv")
         anchors.append((p.x_m, p.y_m))
-        conv = "converted GCJ-02 -> WGS-84" if p.crs == "GCJ-02" else f"CRS {p.crs}"
-        details.append(f"{p.name_zh} [{p.origin}, {p.confidence}; {p.source}; {conv}]")
+        conv = Message("detail_gcj") if p.crs == "GCJ-02" else Message("detail_crs", crs=p.crs)
+        details.append(
+            Message(
+                "detail_point", name=p.name_zh, source=p.source, conv=conv,
+                origin=Names(t(f"origin_{p.origin}", "zh"), p.origin),
+                confidence=Names(t(f"confidence_{p.confidence}", "zh"), p.confidence),
+            )
+        )  # fmt: skip
         sketchy |= p.origin == "sketch"
     return anchors, details, sketchy
 
@@ -186,7 +201,7 @@ Params = Mapping[str, Any]
 
 def _from_boundary(ctx: Context, el: Params, g: Params) -> Built:
     props = ctx.inputs.boundaries.get(g["boundary"], ({}, None))[0]
-    detail = f"{props.get('source', '')}; converted GCJ-02 -> WGS-84"
+    detail = Message("detail_boundary", source=props.get("source", ""))
     return Built(_boundary_gk(ctx, g["boundary"]), "public_boundary", detail)
 
 
@@ -199,11 +214,15 @@ def _from_streets_enclosed(ctx: Context, el: Params, g: Params) -> Built:
             f"element {el['id']}: the enclosed area is not bounded by {', '.join(missing)}; "
             "check the street lines in data/sources/streets.toml"
         )
-    kinds = ", ".join(
-        f"{ctx.streets[s][0]['name_zh']} ({ctx.streets[s][0]['geometry_source']})"
-        for s in g["streets"]
-    )
-    detail = f"area enclosed by street centrelines (data/streets.geojson): {kinds}"
+    kinds = Joined(
+        [
+            Message("detail_named_source", name=ctx.streets[s][0]["name_zh"],
+                    source=_source_names(ctx.streets[s][0]["geometry_source"]))
+            for s in g["streets"]
+        ],
+        sep=", ",
+    )  # fmt: skip
+    detail = Message("detail_enclosed", kinds=kinds)
     # An area is only as located as its least located street: one sketched side makes
     # the whole extent a sketch.
     kind = _weakest(ctx.streets[s][0]["geometry_source"] for s in g["streets"])
@@ -213,14 +232,14 @@ def _from_streets_enclosed(ctx: Context, el: Params, g: Params) -> Built:
 def _from_street_lines(ctx: Context, el: Params, g: Params) -> Built:
     geom = lines([ctx.streets[s][1] for s in g["streets"]])
     kind = _weakest(ctx.streets[s][0]["geometry_source"] for s in g["streets"])
-    detail = "street centreline(s) " + ", ".join(g["streets"]) + " (data/streets.geojson)"
+    detail = Message("detail_street_lines", streets=", ".join(g["streets"]))
     return Built(geom, kind, detail)
 
 
 def _from_station_line(ctx: Context, el: Params, g: Params) -> Built:
     pts = ctx.inputs.points
     parts = [LineString([(pts[p].x_m, pts[p].y_m) for p in part]) for part in g["parts"]]
-    detail = "polyline through metro station points (S1 km.js, converted GCJ-02 -> WGS-84)"
+    detail = Message("detail_station_line")
     return Built(lines(parts), "street_derived", detail)
 
 
@@ -230,18 +249,23 @@ def _from_point_buffer(ctx: Context, el: Params, g: Params) -> Built:
     radii = [float(r) for r in raw] if isinstance(raw, list) else [float(raw)] * len(anchors)
     discs = [disc(x, y, r) for (x, y), r in zip(anchors, radii, strict=True)]
     sizes = "/".join(f"{r:.0f}" for r in dict.fromkeys(radii))
-    what = "point(s)" if all(r == 0 for r in radii) else f"disc(s) of {sizes} m around"
+    around = Joined(details)
+    points = all(r == 0 for r in radii)
+    what = (
+        Message("detail_points", details=around)
+        if points
+        else Message("detail_discs", sizes=sizes, details=around)
+    )
     kind = "sketch" if sketchy else "point_buffer"
-    return Built(shapely.union_all(discs), kind, f"{what} " + "; ".join(details))
+    return Built(shapely.union_all(discs), kind, what)
 
 
 def _from_calibrated_disc(ctx: Context, el: Params, g: Params) -> Built:
     anchors, details, _ = _anchor_points(ctx, g)
     ((x, y),) = anchors
     radius = calibrated_radius_m(x, y, float(el["plan_land_km2"]) * M2_PER_KM2)
-    detail = (
-        f"disc whose area was set to the plan's {el['plan_land_km2']} km² "
-        f"(radius {radius:.0f} m) around {details[0]}"
+    detail = Message(
+        "detail_calibrated_disc", km2=el["plan_land_km2"], radius=radius, point=details[0]
     )
     return Built(disc(x, y, radius), "calibrated", detail)
 
@@ -261,45 +285,45 @@ def _from_calibrated_part(ctx: Context, el: Params, g: Params) -> Built:
         return geom.difference(shapely.union_all(taken)) if taken else geom
 
     radius = radius_for_area_m(shape_at, target_km2 * M2_PER_KM2)
-    where = "" if within is None else f" inside {g['within']}"
-    where += f", outside {', '.join(g['excluding'])}" if taken else ""
-    detail = (
-        f"schematic part whose area was set to {target_km2:g} km² (discs of {radius:.0f} m"
-        f"{where}) around " + "; ".join(details)
-    )
+    inside = "" if within is None else Message("detail_inside", what=g["within"])
+    outside = Message("detail_outside", what=", ".join(g["excluding"])) if taken else ""
+    detail = Message(
+        "detail_calibrated_part", km2=target_km2, radius=radius, inside=inside,
+        outside=outside, details=Joined(details),
+    )  # fmt: skip
     return Built(shape_at(radius), "calibrated", detail)
 
 
 def _from_grid_box(ctx: Context, el: Params, g: Params) -> Built:
     u0, u1, v0, v1 = (float(x) for x in ctx.value(g["box_uv_m"]))
     corners = [ctx.frame.to_xy(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))]
-    detail = (
-        f"hand-drawn box on the street grid, u {u0:.0f}..{u1:.0f} m, "
-        f"v {v0:.0f}..{v1:.0f} m (origin 联大街 station)"
-    )
+    detail = Message("detail_grid_box", u0=u0, u1=u1, v0=v0, v1=v1)
     return Built(Polygon(corners), "sketch", detail)
 
 
 def _from_grid_shape(ctx: Context, el: Params, g: Params) -> Built:
     coords = [ctx.frame.to_xy(float(u), float(v)) for u, v in ctx.value(g["uv_m"])]
     geom: BaseGeometry = Polygon(coords) if g["method"] == "grid_polygon" else LineString(coords)
-    return Built(geom, "sketch", "hand-drawn on the street grid (origin 联大街 station)")
+    return Built(geom, "sketch", Message("detail_grid_shape"))
 
 
 def _from_sketch(ctx: Context, el: Params, g: Params) -> Built:
     if g["sketch"] not in ctx.inputs.sketches:
         raise ConfigError(f"element {el['id']}: sketch {g['sketch']!r} not in sketches.geojson")
     props, geom = ctx.inputs.sketches[g["sketch"]]
-    detail = f"hand-drawn (data/sources/sketches.geojson {g['sketch']}): {props['basis']}"
+    basis = Names(props.get("basis_zh") or props["basis"], props["basis"])
+    detail = Message("detail_sketch", sketch=g["sketch"], basis=basis)
     return Built(to_gk(geom), "sketch", detail)
 
 
 def _from_union(ctx: Context, el: Params, g: Params) -> Built:
     members = [str(m) for m in ctx.value(g["members"])]
     parts = [build_element(ctx, m) for m in members]
-    detail = "union of " + ", ".join(
-        f"{m} ({p.source})" for m, p in zip(members, parts, strict=True)
-    )
+    named = [
+        Message("detail_named_source", name=m, source=_source_names(p.source))
+        for m, p in zip(members, parts, strict=True)
+    ]
+    detail = Message("detail_union", members=Joined(named, sep=", "))
     return Built(
         shapely.union_all([p.geom for p in parts]), _weakest(p.source for p in parts), detail
     )
@@ -313,15 +337,14 @@ def _from_rings(ctx: Context, el: Params, g: Params) -> Built:
     centre = core.centroid
     inner = core if i == 0 else disc(centre.x, centre.y, radii[i - 1])
     ring = disc(centre.x, centre.y, radii[i]).difference(inner)
-    detail = (
-        f"ring around the centroid of {', '.join(members)}, "
-        f"{0 if i == 0 else radii[i - 1]:.0f}-{radii[i]:.0f} m"
+    detail = Message(
+        "detail_ring", members=", ".join(members), r0=0 if i == 0 else radii[i - 1], r1=radii[i]
     )
     return Built(ring, "sketch", detail)
 
 
 def _not_located(ctx: Context, el: Params, g: Params) -> Built:
-    detail = "not located: no public source gives a position; no shape and no area"
+    detail = Message("detail_not_located")
     return Built(GeometryCollection(), NOT_LOCATED, detail)
 
 
@@ -365,13 +388,15 @@ def build_element(ctx: Context, eid: str) -> Built:
     for sub in g.get("subtract", []):  # the cut edge is the subtracted element's edge
         other = build_element(ctx, sub)
         kind = _weakest([built.source, other.source])
-        built = Built(built.geom.difference(other.geom), kind, built.detail + f"; minus {sub}")
+        detail = Message("detail_minus", detail=built.detail, sub=sub)
+        built = Built(built.geom.difference(other.geom), kind, detail)
     if "clip" in g:
         clip = str(g["clip"])  # a boundary id, or an element (e.g. the district's land)
         in_boundaries = clip in ctx.inputs.boundaries
         mask = _boundary_gk(ctx, clip) if in_boundaries else build_element(ctx, clip).geom
         geom = built.geom.intersection(mask)
-        built = Built(geom, built.source, built.detail + f"; clipped to {g['clip']}")
+        detail = Message("detail_clipped", detail=built.detail, clip=g["clip"])
+        built = Built(geom, built.source, detail)
     if built.geom.is_empty and built.source != NOT_LOCATED:
         raise GeometryError(f"element {eid}: its geometry came out empty; check its parameters")
     ctx.in_progress.discard(eid)

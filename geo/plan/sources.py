@@ -74,7 +74,7 @@ _ELEMENT_OPTIONAL: Final = (
     "figure_source",
     "figure_source_zh",
 )
-DESCRIBED_IN_BOTH: Final = ("figure_source",)
+DESCRIBED_IN_BOTH: Final = ("assumptions", "figure_source", "source")
 """Descriptive fields written in English (``<field>``) and Chinese (``<field>_zh``): the
 build gives the data both (``<field>_en``, ``<field>_zh``)."""
 _STREET_REQUIRED: Final = ("id", "name_zh", "name_en", "kind", "geometry_source", "source")
@@ -309,6 +309,7 @@ def _street_problems(st: Mapping[str, Any], inputs: Inputs) -> list[str]:
     """Keys and enumerated values of one street of streets.toml."""
     where = f"streets.toml street {st.get('id')}"
     problems = check_keys(st, where=where, required=_STREET_REQUIRED, optional=_STREET_OPTIONAL)
+    problems += _both_languages(st, where=where)
     source = st.get("geometry_source")
     problems += one_of(source, ("street_derived", "sketch"), where=where, key="geometry_source")
     problems += one_of(st.get("kind"), ("cross", "parallel", "grid_line"), where=where, key="kind")

@@ -358,3 +358,15 @@ def test_an_empty_choice_says_so_in_the_pages_language(
     assert empty, "the page has an empty choice"
     for widget in empty:
         assert CJK.search(widget.proto.placeholder), widget.label
+
+
+def test_the_zone_panel_says_source_and_assumptions_in_the_pages_language(app: AppTest) -> None:
+    zone = "housing_dounan"
+    plan = load_plan_layers().loc[zone]
+    app.selectbox(key=state.SEARCH).set_value(zone).run()
+    assert not app.exception, [e.value for e in app.exception]
+    for lang in ("zh", "en"):
+        texts = [str(x.value) for x in app.text]
+        assert plan[f"assumptions_{lang}"] in texts
+        assert any(x.endswith(f" — {plan[f'source_detail_{lang}']}") for x in texts), texts
+        app.radio(key=state.LANG).set_value("English").run()
