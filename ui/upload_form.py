@@ -14,8 +14,8 @@ import streamlit as st
 
 from geo.declared.i18n import say, t
 from geo.errors import GeoError
-from geo.measure.area import M2_PER_UNIT
 from geo.measure.overlap import union_area_m2
+from geo.measure.precision import total_display
 from geo.measure.validate import ValidationReport
 from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, read_upload
 from geo.upload.coords import CRSCandidate
@@ -71,8 +71,8 @@ def _area_line(
     u = t(f"unit_{unit}", lang)
     return (
         f"{t('feature_count', lang)}: {len(frame):,} · {t('total_sum', lang)} "
-        f"{total / M2_PER_UNIT[unit]:,.4f} {u} · {t('total_union', lang)} "
-        f"{union / M2_PER_UNIT[unit]:,.4f} {u}"
+        f"{total_display(total, frame, unit=unit)} {u} · {t('total_union', lang)} "
+        f"{total_display(union, frame, unit=unit)} {u}"  # the one rounding rule
     )
 
 

@@ -163,6 +163,8 @@ def band_m2(zones: gpd.GeoDataFrame) -> pd.Series:
     input index."""
     accuracy = zones["accuracy_m"] if "accuracy_m" in zones else pd.Series(0.0, index=zones.index)
     accuracy_m = pd.to_numeric(accuracy, errors="coerce").fillna(0.0).clip(lower=0.0)
+    if not (accuracy_m > 0).any():  # no stated accuracy: no band, no perimeters to compute
+        return pd.Series(0.0, index=zones.index, name="band_m2")
     return (accuracy_m * perimeter_m(zones)).rename("band_m2")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
+import pytest
 
 from geo.declared.registry import load_registry
 from geo.measure.precision import area_display, total_display
@@ -81,3 +82,18 @@ def test_the_area_tables_totals_follow_the_rule() -> None:
         for kind in ("sum", "union")
     }
     assert shown["sum"].startswith("≈")
+
+
+def test_a_layer_without_accuracy_has_no_band_and_no_perimeters_are_computed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import geo.measure.precision as precision
+
+    def no_perimeters(_: object) -> None:
+        raise AssertionError("perimeters computed for a layer that states no accuracy")
+
+    monkeypatch.setattr(precision, "perimeter_m", no_perimeters)
+    upload = gk_boxes((0, 0, 1000, 1000), (500, 500, 1500, 1500))  # a user's layer
+    assert precision.band_m2(upload).tolist() == [0.0, 0.0]
+    total = sum(geod_area_m2(g) for g in upload.geometry)
+    assert total_display(total, upload, unit="ha") == f"{total / 1e4:.6g}"  # six figures
