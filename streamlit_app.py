@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.declared.i18n import t
 from ui import exports, state, upload_analysis, upload_form, uploads
 from ui.data import current, ids_for, overlap_options, registry, zones
 from ui.history import history_tab
-from ui.layout import COLUMNS, PANEL_HEIGHT_PX, page_style, tab_body
+from ui.layout import COLUMNS, PANEL_HEIGHT_PX, main_tabs, page_style, tab_body
 from ui.map_panel import map_view
 from ui.review import review_tab
 from ui.saved_layers import saved_section
@@ -58,7 +57,7 @@ def main() -> None:
     with col_work:
         with st.container(height=PANEL_HEIGHT_PX, key=state.ZONE_PANEL):
             selected_panel(lang, unit)
-        tabs = st.tabs([t(name, lang) for name in TABS])
+        tabs = main_tabs(TABS, lang)  # remembers the open tab: hidden ones may skip work
         tab_area, tab_overlap, tab_check, tab_targets, tab_history = tabs[:5]
         tab_upload, tab_export, tab_review, tab_compare, tab_edit = tabs[5:]
     with tab_body(tab_area, "area"):
@@ -81,10 +80,12 @@ def main() -> None:
         exports.export_tab(
             lang, zs, visible, version, selected=st.session_state.get(state.SELECTED)
         )
-    with tab_body(tab_review, "review"):
-        review_tab(lang)
-    with tab_body(tab_compare, "compare"):
-        compare_tab(lang, unit, uploads.workspace())
+    if tab_review.open:  # rules, a matplotlib map, a saved layer read: only when opened
+        with tab_body(tab_review, "review"):
+            review_tab(lang)
+    if tab_compare.open:  # two plan versions compared: only when opened
+        with tab_body(tab_compare, "compare"):
+            compare_tab(lang, unit, uploads.workspace())
     with tab_body(tab_edit, "edit"):
         edit_tab(lang, unit, user)
 

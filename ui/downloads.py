@@ -68,14 +68,22 @@ def table_downloads(
     ``on_click="ignore"``: a download changes nothing on the page, so it reruns nothing.
     """
     key, revision = current()
-    export = table.assign(
-        unit=unit, method=method, crs=crs, plan_revision=revision.label(),
-        fingerprint=plan_fingerprint(key, revision),
-    )  # fmt: skip
+
+    def on_click(fmt: str) -> Callable[[], bytes]:
+        # The fingerprint hashes the whole plan (1 s at a cold start): made on a click.
+        def build() -> bytes:
+            export = table.assign(
+                unit=unit, method=method, crs=crs, plan_revision=revision.label(),
+                fingerprint=plan_fingerprint(key, revision),
+            )  # fmt: skip
+            return deferred_file(export, fmt, sheet)()
+
+        return build
+
     d1, d2 = st.columns(2)
     d1.download_button(
         t("download_csv", lang),
-        deferred_file(export, "csv", sheet),
+        on_click("csv"),
         f"{stem}.csv",
         "text/csv",
         key=state.table_download(stem, "csv"),
@@ -83,7 +91,7 @@ def table_downloads(
     )
     d2.download_button(
         t("download_xlsx", lang),
-        deferred_file(export, "xlsx", sheet),
+        on_click("xlsx"),
         f"{stem}.xlsx",
         XLSX_MIME,
         key=state.table_download(stem, "xlsx"),
