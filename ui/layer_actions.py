@@ -37,7 +37,7 @@ def confirm_delete(
         )  # fmt: skip
         return
     st.warning(t("delete_confirm", lang))
-    yes, no, _ = st.columns([1, 1, 3])
+    yes, no, _ = st.columns([2, 1.4, 2.6])  # "确定删除" whole on the button
     yes.button(
         t("delete_yes", lang), key=state.user_layer_delete_yes(layer_id), type="primary",
         on_click=_confirmed, args=(pending, on_confirm, args),
