@@ -13,7 +13,6 @@ openpyxl and the rule engine (1.4 s of imports here), which the first screen nev
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -265,7 +264,7 @@ def _atlas_pdf(path: str, version: float, layers: tuple[str, ...], paper: str) -
     context = context[context["layer"].isin(list(CONTEXT_LAYERS))]
     report = run_rules(load_rules(RULES_FILE), zones=plan)
     request = AtlasRequest(layers=layers or MAIN_LAYERS, paper=paper)
-    fp = fingerprint(files=[path])
+    fp = fingerprint(data=plan)  # the store's plan, naming its revision (path: the store)
     pages, fp = atlas_pages(features, request=request, context=context, report=report, fp=fp)
     return pdf_bytes(pages, title=request.title, fp=fp)
 
@@ -283,10 +282,10 @@ def _pack(path: str, version: float, layers: tuple[tuple[str, str], ...]) -> tup
         zones=zones(path, version),
         rules=load_rules(RULES_FILE),
         user_layers=_user_layers(tuple(i for i, _v in layers), saved),
-        files={"rules": RULES_FILE, "zones": Path(path)},
+        files={"rules": RULES_FILE},  # the zones come from the store, not a file
     )
     tables, report = review_tables(inputs)
-    fp = fingerprint(files=list(inputs.files.values()))
+    fp = fingerprint(files=list(inputs.files.values()), data=inputs.zones)  # + revision
     pdf = pdf_bytes(review_pages(tables, report, fp=fp), title=TITLE, fp=fp)
     return pdf, xlsx_book_bytes(tables, notes={"title": TITLE, "fingerprint": fp.describe()})
 
