@@ -71,17 +71,11 @@ def _only_in(point: shapely.Point, shown: gpd.GeoDataFrame, zone_id: str) -> boo
     return bool(len(under)) and under.area.idxmin() == zone_id
 
 
-def test_the_selection_survives_english_then_chinese(
-    streamlit_url: Callable[[Path], str], browser: BrowserSession
-) -> None:
+def _click_at(browser: BrowserSession, spot: shapely.Point) -> Callable[[], None]:
+    """A click on the map at ``spot`` (lon/lat), the map centred there at zoom 14."""
     driver = browser.driver
-    driver.set_window_size(1366, 768)
-    driver.get(streamlit_url(APP))
-    browser.wait_for_leaflet_paths(min_count=10)
-    zone = load_plan_layers().loc[ZONE]
-    spot = _spot_far_from_lines(ZONE)
 
-    def click_the_zone() -> None:
+    def click() -> None:
         browser.enter_map(scroll=True)
         driver.execute_script(
             "window.map.setView([arguments[0], arguments[1]], 14, {animate: false});",
@@ -100,12 +94,25 @@ def test_the_selection_survives_english_then_chinese(
         ).click().perform()
         driver.switch_to.default_content()
 
+    return click
+
+
+def test_the_selection_survives_english_then_chinese(
+    streamlit_url: Callable[[Path], str], browser: BrowserSession
+) -> None:
+    driver = browser.driver
+    driver.set_window_size(1366, 768)
+    driver.get(streamlit_url(APP))
+    browser.wait_for_leaflet_paths(min_count=10)
+    zone = load_plan_layers().loc[ZONE]
+    spot = _spot_far_from_lines(ZONE)
+
     # As the planner did: the page switched to English, a zone picked there, then 中文.
     _switch_to(driver, "English")
     browser.wait().until(lambda d: "Layers" in d.find_element(By.TAG_NAME, "body").text)
     browser.wait_for_leaflet_paths(min_count=10)
     browser.click_until(
-        click_the_zone,
+        _click_at(browser, spot),
         lambda d: zone["name_en"] in _panel_heads(d),
         what="clicking the financial district",
     )
