@@ -47,6 +47,8 @@ _NOTE = {
 def _header(title: str, *, lang: str, fp: Fingerprint) -> str:
     date = today_in_china().isoformat()
     line = f"{date} · sha256:{fp.short} · {_NOTE[lang]}"
+    if fp.plan_revision:  # the store's plan version the map was drawn from
+        line = f"{date} · {fp.plan_revision} · sha256:{fp.short} · {_NOTE[lang]}"
     return (
         '<div style="position:absolute;z-index:1000;left:50px;top:10px;max-width:70%;'
         "background:rgba(255,255,255,0.92);padding:6px 10px;border-radius:4px;"

@@ -60,3 +60,13 @@ def test_every_layer_format_carries_the_revision(tmp_path: Path) -> None:
     assert json.loads(layer_bytes(plain, fmt="geojson"))["provenance"]["plan_revision"] == (
         "not from the store"
     )
+
+
+def test_the_html_map_names_the_revision() -> None:
+    from layers.export_html import standalone_html
+
+    plan = load_zones(ZONES_FILE)
+    label = "store revision 78 (2026-12-01 11:00:00 UTC)"
+    plan.attrs[PLAN_REVISION_ATTR] = label
+    page = standalone_html(plan, layers=["finance_business"], title="t", lang="zh")
+    assert label in page
