@@ -79,7 +79,12 @@ def adopt_section(lang: str, unit: str, store: Store, user: User, layers: SavedL
     )  # fmt: skip
     plan = store.current_plan()
     scope = "|".join((record.layer_id, *cad_layers))  # the features the clicks refer to
-    clicks = click_assignments(frame, plan, scope=scope, lang=lang)
+    try:
+        by_name = match_features(frame, plan, column=column or None).assignments
+    except GeoError as exc:
+        show_error(exc, lang, heading="adopt_error")
+        return
+    clicks = click_assignments(frame, plan, scope=scope, lang=lang, by_name=by_name)
     try:
         matching = match_features(frame, plan, column=column or None, assignments=clicks)
         preview = propose_adoption(
@@ -127,13 +132,19 @@ def _element_label(plan: gpd.GeoDataFrame, lang: str) -> dict[str, str]:
 
 
 def click_assignments(
-    frame: gpd.GeoDataFrame, plan: gpd.GeoDataFrame, *, scope: str, lang: str
+    frame: gpd.GeoDataFrame,
+    plan: gpd.GeoDataFrame,
+    *,
+    scope: str,
+    lang: str,
+    by_name: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """The features assigned by clicking: choose an element, click a feature on the map.
 
     Kept in the session per ``scope`` (the layer and CAD layers taken: positions refer
     to them); a click is taken once (the map keeps sending its last click: it is told
-    apart by where it was made)."""
+    apart by where it was made). The map also shows ``by_name``, the features matched
+    by a name or code, which a click overrides."""
     st.markdown(f"**{t('adopt_pick_heading', lang)}**")
     st.caption(t("adopt_pick_note", lang))
     kept: dict[str, Any] = st.session_state.get(state.ADOPT_PICKED) or {}
@@ -157,7 +168,7 @@ def click_assignments(
     chosen = plan[plan["id"].astype(str) == element] if element else None
     m = feature_pick_map(
         frame.to_crs(plan.crs), labels=labels, lang=lang, element=chosen,
-        assigned={i: names.get(e, e) for i, e in assigned.items()},
+        assigned={i: names.get(e, e) for i, e in {**(by_name or {}), **assigned}.items()},
     )  # fmt: skip
     out = st_folium(
         use_local_assets(m), key=state.ADOPT_PICK_MAP, height=MAP_HEIGHT_PX,
