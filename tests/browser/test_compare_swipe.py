@@ -121,6 +121,15 @@ def _wait_in_tab_map(
         pytest.fail(f"timed out waiting for {what}; {browser._diagnostics()}")
 
 
+def _shot(browser: BrowserSession, name: str, index: int) -> None:
+    """A screenshot with the compare tab's map number ``index`` scrolled into view."""
+    driver = browser.driver
+    driver.switch_to.default_content()
+    frame = driver.find_elements(By.CSS_SELECTOR, TAB_MAPS)[index]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", frame)
+    browser.screenshot(name)
+
+
 def _click_text(browser: BrowserSession, css: str, text: str) -> None:
     def find(driver: WebDriver) -> Any:
         driver.switch_to.default_content()
@@ -185,8 +194,7 @@ def test_compare_and_adopt_in_the_app(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) >= 2,
         what="the difference map's pieces",
     )  # fmt: skip
-    driver.switch_to.default_content()
-    browser.screenshot("compare_difference_1366")
+    _shot(browser, "compare_difference_1366", COMPARE_MAP)
     _click_text(browser, ".st-key-compare_view label", "卷帘对比")
     _wait_in_tab_map(
         browser, COMPARE_MAP,
@@ -204,8 +212,7 @@ def test_compare_and_adopt_in_the_app(
         lambda d: (c := _clips(d)) and c["before"][1] < start["before"][1] - 60,
         what="the clip to follow the slider",
     )  # fmt: skip
-    driver.switch_to.default_content()
-    browser.screenshot("compare_swipe_1366")
+    _shot(browser, "compare_swipe_1366", COMPARE_MAP)
     # Adopt: the saved drawing; its red line names the university area.
     _choose(browser, "adopt_layer", "控规")
     _wait_in_tab_map(
@@ -213,8 +220,7 @@ def test_compare_and_adopt_in_the_app(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) >= 3,
         what="the drawing's polygons to click",
     )  # fmt: skip
-    driver.switch_to.default_content()
-    browser.screenshot("adopt_preview_dxf_1366")
+    _shot(browser, "adopt_preview_dxf_1366", PICK_MAP + 1)
     _choose(browser, "adopt_pick_element", uni_zh[:4])
 
     def green_parcel(d: WebDriver) -> Any:
@@ -245,6 +251,6 @@ def test_compare_and_adopt_in_the_app(
     driver.switch_to.default_content()
     united = t("note_united", "zh", elements=UNI)
     browser.wait().until(lambda d: united in d.find_element(By.TAG_NAME, "body").text)
-    browser.screenshot("adopt_click_assigned_1366")
+    _shot(browser, "adopt_click_assigned_1366", PICK_MAP)
     browser.collect_logs()
     assert browser.failed_requests == []
