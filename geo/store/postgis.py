@@ -12,8 +12,9 @@ read and append but never update or delete a version or an audit row
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
+from psycopg import sql as psql
 from sqlalchemy import URL, create_engine, make_url, text
 
 from geo.store import schema as s
@@ -51,7 +52,12 @@ def install_postgis(
             if found.first() is None:
                 conn.execute(text(f"CREATE ROLE {_ident(role)} {'LOGIN' if login else 'NOLOGIN'}"))
         if app_password is not None:
-            conn.execute(text(f"ALTER ROLE {_ident(app_role)} PASSWORD :p"), {"p": app_password})
+            # DDL takes no bound parameters: psycopg quotes the password as a literal.
+            statement = psql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                psql.Identifier(app_role), psql.Literal(app_password)
+            )
+            driver: Any = conn.connection.driver_connection
+            conn.exec_driver_sql(statement.as_string(driver))
         source = f" TEMPLATE {_ident(template)}" if template else ""
         conn.execute(text(f"CREATE DATABASE {_ident(database)}{source} OWNER {_ident(owner_role)}"))
     engine.dispose()
