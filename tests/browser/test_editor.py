@@ -140,9 +140,22 @@ def test_draw_a_zone_by_clicking_and_see_its_area(
     browser.enter_map(EDITOR_IFRAME)
     container = driver.find_element(By.CSS_SELECTOR, ".leaflet-container")
     driver.find_element(By.CSS_SELECTOR, ".leaflet-pm-icon-polygon").click()
-    corners = [(-80, -100), (20, -110), (60, -30), (0, 10), (-90, -20)]  # on screen
-    _click_at(driver, container, corners[:3])
-    ActionChains(driver).move_to_element_with_offset(container, -10, -40).perform()
+    # On screen, right of the toolbar and its action buttons, below the figures box.
+    corners = [(-40, -70), (120, -80), (170, 30), (60, 70), (-20, 20)]
+
+    def add_vertex(x: int, y: int, count: int) -> None:
+        """Click a vertex and wait until the polygon being drawn has ``count`` vertices
+        (clicked again if the page was not ready for the click)."""
+        browser.click_until(
+            lambda: _click_at(driver, container, [(x, y)]),
+            lambda d: browser.enter_map(EDITOR_IFRAME) or d.execute_script(
+                "return planEditor.vertices();") >= count,
+            what=f"vertex {count}",
+        )  # fmt: skip
+
+    for n, (x, y) in enumerate(corners[:3], start=1):
+        add_vertex(x, y, n)
+    ActionChains(driver).move_to_element_with_offset(container, 50, 0).perform()
 
     def approx(d: WebDriver) -> str | bool:
         text = d.find_element(By.ID, "approx").text
@@ -155,7 +168,9 @@ def test_draw_a_zone_by_clicking_and_see_its_area(
     driver.switch_to.default_content()
     browser.screenshot("editor_drawing_zone_1366")
     browser.enter_map(EDITOR_IFRAME)
-    _click_at(driver, container, [*corners[3:], corners[0]])  # the first vertex closes it
+    for n, (x, y) in enumerate(corners[3:], start=4):
+        add_vertex(x, y, n)
+    _click_at(driver, container, [corners[0]])  # the first vertex closes it
     statutory = _statutory(browser)
     drawn = _drawn(browser)
     assert len(drawn["features"]) == 1
@@ -243,3 +258,58 @@ def test_edit_the_financial_district_west_edge_and_save(
         assert row["accuracy_m"] == 50.0
     finally:
         store.close()
+
+
+def test_split_the_financial_district_by_a_drawn_line(
+    streamlit_url: Callable[[Path], str], browser: BrowserSession, workspace: Path
+) -> None:
+    driver = browser.driver
+    _open_edit_tab(browser, streamlit_url(APP), FIN)
+    before = geod_m2(_drawn(browser))
+    _show_map_top(browser)
+    browser.enter_map(EDITOR_IFRAME)
+    # A line across the district's middle, from beyond its west edge to beyond its east.
+    ends = driver.execute_script(
+        "const b = planEditor.editGroup.getBounds(); const m = planEditor.map;"
+        "const y = (b.getNorth() + b.getSouth()) / 2;"
+        "m.setView([y, (b.getWest() + b.getEast()) / 2], m.getZoom(), {animate: false});"
+        "const w = m.latLngToContainerPoint([y, b.getWest()]);"
+        "const e = m.latLngToContainerPoint([y, b.getEast()]);"
+        "const c = m.getSize().divideBy(2);"
+        "return [Math.round(w.x - c.x) - 15, Math.round(e.x - c.x) + 15];"
+    )
+    container = driver.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    driver.find_element(By.CSS_SELECTOR, ".leaflet-pm-icon-polyline").click()
+    west, east = int(ends[0]), int(ends[1])
+    _click_at(driver, container, [(west, 0), (east, 0)])
+    driver.find_element(By.CSS_SELECTOR, ".button-container.active .action-finish").click()
+    driver.switch_to.default_content()
+    browser.screenshot("editor_split_line_1366")
+
+    def pieces(d: WebDriver) -> list[Any] | bool:
+        d.switch_to.default_content()
+        radio = d.find_elements(
+            By.CSS_SELECTOR, f".st-key-{_key('EDIT_SPLIT_PIECE')} label[data-testid=stRadioOption]"
+        )
+        return radio if len(radio) == 2 else False
+
+    options = browser.wait().until(pieces)
+    first_km2 = float(options[0].text.split("：")[1].split()[0])
+    second_km2 = float(options[1].text.split("：")[1].split()[0])
+    assert first_km2 + second_km2 == pytest.approx(before / 1e6, rel=1e-4)
+    button = driver.find_element(By.CSS_SELECTOR, f".st-key-{_key('EDIT_SPLIT_APPLY')} button")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+
+    def one_piece(d: WebDriver) -> float | bool:
+        drawn = _drawn(browser)
+        polygons = [f for f in drawn["features"] if f["geometry"]["type"] != "LineString"]
+        if len(drawn["features"]) != 1 or len(polygons) != 1:
+            return False
+        return geod_m2(drawn)
+
+    kept_m2 = browser.wait_in_map(one_piece, what="the kept piece", frame_selector=EDITOR_IFRAME)
+    assert kept_m2 / 1e6 == pytest.approx(first_km2, rel=1e-4)
+    assert _km2(_statutory(browser)) == pytest.approx(kept_m2 / 1e6, rel=1e-5)
+    _show_map_top(browser)
+    browser.screenshot("editor_financial_district_split_1366")

@@ -93,7 +93,7 @@
       else if (layer instanceof L.Polyline) lines.push(layer.toGeoJSON(8));
     });
     return {
-      seq: ++seq,
+      seq: seq,
       element: shownKey && shownKey.element,
       geojson: { type: "FeatureCollection", features: features },
       lines: { type: "FeatureCollection", features: lines }, // split lines
@@ -102,6 +102,9 @@
   }
 
   function changed() {
+    // Numbered now, not when sent: figures for an earlier shape that arrive meanwhile
+    // are then not shown as this one's.
+    seq += 1;
     showApprox(groupArea());
     document.getElementById("statutory").textContent = texts.sending || "";
     toggleBox();
@@ -184,7 +187,10 @@
       const h = map.getSize().y;
       if (h > 0 && fittedSize === 0) { fittedSize = h; fit(); }
     }).observe(document.getElementById("map"));
-    window.planEditor = { map: map, editGroup: editGroup, contextGroup: contextGroup };
+    window.planEditor = {
+      map: map, editGroup: editGroup, contextGroup: contextGroup,
+      vertices: () => (working && working.getLatLngs ? working.getLatLngs().length : -1),
+    };
   }
 
   function controls(t) {
