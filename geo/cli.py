@@ -27,7 +27,7 @@ from geo.io import write_geojson_atomic
 from geo.measure.area import UNIT_LABELS, area_table, convert_area
 from geo.measure.engines import DEFAULT_ENGINE, ENGINE_MODULES
 from geo.measure.overlap import overlap_matrix, overlap_pairs, overlap_totals, union_area_m2
-from geo.measure.validate import ValidationReport, has_geometry, repair_geometries
+from geo.measure.validate import ValidationReport, has_geometry
 from geo.upload import (
     CoordinateSystem,
     NeedsCRS,
@@ -35,6 +35,7 @@ from geo.upload import (
     default_settings,
     read_upload,
 )
+from geo.upload.load import LoadedLayer
 from geo.upload.settings import BYTES_PER_MB
 
 TABLE_MAX_ROWS = 500
@@ -83,7 +84,24 @@ def read_input(
     """Read a file given on the command line exactly as the app reads an upload: the
     same formats, limits, CRS checks and candidates, conversions and messages (notes go
     to stderr). A file whose CRS is missing or cannot be right is an error listing the
-    candidates (give one with --crs)."""
+    candidates (give one with --crs). The frame is the validated (repaired) one."""
+    return load_input(
+        path, layer=layer, crs=crs, encoding=encoding, coordinates=coordinates,
+        allow_outside=allow_outside, settings=settings,
+    ).frame  # fmt: skip
+
+
+def load_input(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+    coordinates: CoordinateSystem = "wgs84",
+    allow_outside: bool = False,
+    settings: UploadSettings | None = None,
+) -> LoadedLayer:
+    """:func:`read_input` with the validation report of the repairs made while reading."""
     source = Path(path)
     if not source.is_file():
         raise InputFileError(f"{path}: no such file; check the path.")
@@ -108,11 +126,15 @@ def read_input(
         raise CRSError(result.message + "\nGive one with --crs EPSG:NNNN.")
     for note in result.notes:
         print(f"{path}: {note}", file=sys.stderr)
-    return result.frame
+    return result
 
 
 def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoDataFrame:
-    return read_input(
+    return _load(path, layer=layer, args=args).frame
+
+
+def _load(path: str, *, layer: str | None, args: argparse.Namespace) -> LoadedLayer:
+    return load_input(
         path,
         layer=layer,
         crs=args.crs,
@@ -126,8 +148,10 @@ def _read(path: str, *, layer: str | None, args: argparse.Namespace) -> gpd.GeoD
 def _load_polygons(
     path: str, *, layer: str | None, args: argparse.Namespace
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    gdf = _read(path, layer=layer, args=args)
-    fixed, report = repair_geometries(gdf)
+    # The upload's own validation (repairs and their report), done once while reading.
+    loaded = _load(path, layer=layer, args=args)
+    gdf = fixed = loaded.frame
+    report = loaded.report
     areal = has_geometry(fixed)
     areal &= fixed.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
     if not areal.any():

@@ -220,3 +220,42 @@ def test_the_full_help_lists_every_command() -> None:
     help_text = cli.parser().format_help()
     for command in ("areas", "overlaps", "plan-check", *cli.LAZY_COMMANDS):
         assert command in help_text
+
+
+def test_areas_reports_the_repair_made_while_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bow-tie is repaired once, by the upload's validation, and that repair is what
+    stderr reports (a second validation would find nothing left to repair and say so)."""
+    x, y = 102.85, 24.87  # in Chenggong
+    d = 0.01
+    bow_tie = shapely.Polygon([(x, y), (x + d, y + d), (x + d, y), (x, y + d)])
+    path = tmp_path / "bow_tie.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "t"},
+                        "geometry": shapely.geometry.mapping(bow_tie),
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert main(["areas", str(path), "--crs", "EPSG:4326", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    repairs = [line for line in captured.err.splitlines() if "repaired with make_valid" in line]
+    assert len(repairs) == 1, captured.err
+    # The two triangles of the bow-tie, measured with Geod directly.
+    centre = (x + d / 2, y + d / 2)
+    triangles = [
+        shapely.Polygon([(x, y), centre, (x, y + d)]),
+        shapely.Polygon([(x + d, y), (x + d, y + d), centre]),
+    ]
+    expected_m2 = sum(geod_area_m2(t) for t in triangles)
+    rows = json.loads(captured.out)
+    assert rows[0]["area_km2"] * 1e6 == pytest.approx(expected_m2, rel=1e-6)
