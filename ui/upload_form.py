@@ -208,15 +208,7 @@ def needs_crs_text(result: NeedsCRS, lang: str) -> str:
 
 def candidate_text(candidate: CRSCandidate, lang: str) -> str:
     """One CRS candidate in ``lang``: the CRS, its name, and where it puts the data."""
-    return t("crs_candidate", lang).format(
-        crs=candidate.crs,
-        name=candidate.name_zh if lang == "zh" else candidate.name_en,
-        swap=t("crs_swapped", lang) if candidate.swap_xy else "",
-        lon=f"{candidate.centre_lon:.4f}",
-        lat=f"{candidate.centre_lat:.4f}",
-        km=f"{candidate.distance_km:,.0f}",
-        where=t("crs_inside" if candidate.inside_region else "crs_outside", lang),
-    )
+    return say(candidate.describe(), lang)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -70,10 +70,7 @@ EQUAL_AREA: Final[CRS] = _CRS["equal_area"]
 def require_crs(gdf: gpd.GeoDataFrame, *, name: str) -> None:
     """Raise :class:`CRSError` if ``gdf`` has no CRS. ``name`` says which layer it is."""
     if gdf.crs is None:
-        raise CRSError(
-            f"{name}: the layer has no coordinate reference system. Declare it in the file "
-            f"(a .prj for Shapefiles) or choose one explicitly; it is not guessed."
-        )
+        raise CRSError("err_layer_no_crs", name=name)
 
 
 def require_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, names: tuple[str, str]) -> None:
@@ -82,6 +79,9 @@ def require_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, names: tuple[s
     require_crs(b, name=names[1])
     if not CRS(a.crs).equals(CRS(b.crs)):
         raise CRSError(
-            f"{names[0]} is in {a.crs.to_string()} but {names[1]} is in {b.crs.to_string()}; "
-            f"reproject one with .to_crs() before comparing them."
+            "err_crs_mismatch",
+            a=names[0],
+            a_crs=a.crs.to_string(),
+            b=names[1],
+            b_crs=b.crs.to_string(),
         )

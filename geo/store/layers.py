@@ -52,7 +52,7 @@ IMPORTED_FILE: Final = "imported-to-store.txt"
 def _record(first: Version, latest: Version) -> WorkspaceLayer:
     upload = latest.upload
     if upload is None:
-        raise InputFileError(f"{latest.name!r} is not an uploaded layer.")
+        raise InputFileError("err_not_uploaded_layer", name=repr(latest.name))
     return WorkspaceLayer(
         layer_id=latest.object_id,
         name=latest.name,

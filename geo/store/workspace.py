@@ -85,10 +85,7 @@ class LayerGoneError(InputFileError):
     """The layer was deleted (by another session, or in another tab) while in use."""
 
     def __init__(self, layer_id: str) -> None:
-        super().__init__(
-            f"workspace layer {layer_id} was deleted (by another session); choose another "
-            "layer from the list."
-        )
+        super().__init__("err_layer_gone", layer=layer_id)
         self.layer_id = layer_id
 
 
@@ -102,7 +99,7 @@ def clean_name(name: str) -> str:
     text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in name)
     text = " ".join(text.split())[:MAX_NAME_CHARS]
     if not text:
-        raise InputFileError(f"layer name {name!r} is empty; give the layer a name.")
+        raise InputFileError("err_layer_name_empty", name=repr(name))
     return text
 
 
@@ -143,13 +140,10 @@ class Workspace:
 
     def _folder(self, layer_id: str) -> Path:
         if not isinstance(layer_id, str) or not _LAYER_ID.match(layer_id):
-            raise InputFileError(
-                f"{layer_id!r} is not a workspace layer id (32 hex digits); choose a layer "
-                "from the list."
-            )
+            raise InputFileError("err_layer_id", layer=repr(layer_id))
         folder = self.root / layer_id
         if folder.is_symlink() or folder.resolve().parent != self.root:
-            raise InputFileError(f"workspace layer {layer_id} points outside the workspace.")
+            raise InputFileError("err_layer_outside", layer=layer_id)
         return folder
 
     def _existing(self, layer_id: str) -> Path:
@@ -289,8 +283,7 @@ class Workspace:
             raise LayerGoneError(layer_id) from exc
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise InputFileError(
-                f"workspace layer {layer_id}: its {META_FILE} is damaged ({exc}); delete the "
-                "layer and upload it again."
+                "err_layer_meta_damaged", layer=layer_id, file=META_FILE, problem=str(exc)
             ) from exc
 
     def get(self, layer_id: str) -> WorkspaceLayer:

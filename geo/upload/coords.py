@@ -67,13 +67,18 @@ class CRSCandidate:
     inside_region: bool
     distance_km: float
 
-    def describe(self) -> str:
-        """One line for the user, e.g. 'EPSG:4543 … → centre 102.8500 E, 24.8700 N'."""
-        swap = ", X and Y swapped" if self.swap_xy else ""
-        where = "inside the region" if self.inside_region else "OUTSIDE the region"
-        return (
-            f"{self.crs} {self.name_en}{swap}: centre {self.centre_lon:.4f} E, "
-            f"{self.centre_lat:.4f} N, {self.distance_km:,.0f} km from the region centre, {where}"
+    def describe(self) -> Message:
+        """One line for the user, e.g. 'EPSG:4543 … → centre 102.8500 E, 24.8700 N' (as a
+        ``str`` the English; either language with :func:`~geo.declared.i18n.say`)."""
+        return Message(
+            "crs_candidate",
+            crs=self.crs,
+            name=Names(zh=self.name_zh, en=self.name_en),
+            swap=Message("crs_swapped") if self.swap_xy else "",
+            lon=f"{self.centre_lon:.4f}",
+            lat=f"{self.centre_lat:.4f}",
+            km=f"{self.distance_km:,.0f}",
+            where=Message("crs_inside" if self.inside_region else "crs_outside"),
         )
 
 

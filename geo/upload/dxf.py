@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.declared.i18n import Joined, Message, Names
 from geo.errors import InputFileError
 from geo.io import read_vector
 from geo.upload.formats import FORMATS, RawLayer, codec_for
@@ -61,26 +62,29 @@ COLUMNS: Final = ("cad_layer", "cad_handle", "cad_entity", "cad_text")
 """Attributes of an imported polygon: its CAD layer, entity handle and type, and the text
 labels (TEXT/MTEXT) that lie inside it."""
 
-_KIND_NAMES: Final[dict[str, str]] = {
-    "INSERT": "block reference",
-    "HATCH": "hatch",
-    "SOLID": "solid fill",
-    "TEXT": "text",
-    "MTEXT": "text",
-    "ATTDEF": "attribute definition",
-    "DIMENSION": "dimension",
-    "LEADER": "leader",
-    "MLEADER": "leader",
-    "POINT": "point",
-    "LINE": "line",
-    "ARC": "arc",
-    "CIRCLE": "circle",
-    "ELLIPSE": "ellipse",
-    "SPLINE": "spline",
-    "3DFACE": "3D face",
-    "IMAGE": "image",
-    "VIEWPORT": "viewport",
+_KIND_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "INSERT": ("block reference", "块参照"),
+    "HATCH": ("hatch", "填充图案"),
+    "SOLID": ("solid fill", "实体填充"),
+    "TEXT": ("text", "文字"),
+    "MTEXT": ("text", "文字"),
+    "ATTDEF": ("attribute definition", "属性定义"),
+    "DIMENSION": ("dimension", "标注"),
+    "LEADER": ("leader", "引线"),
+    "MLEADER": ("leader", "引线"),
+    "POINT": ("point", "点"),
+    "LINE": ("line", "直线"),
+    "ARC": ("arc", "圆弧"),
+    "CIRCLE": ("circle", "圆"),
+    "ELLIPSE": ("ellipse", "椭圆"),
+    "SPLINE": ("spline", "样条曲线"),
+    "3DFACE": ("3D face", "三维面"),
+    "IMAGE": ("image", "图像"),
+    "VIEWPORT": ("viewport", "视口"),
 }
+"""Entity type → (English, Chinese) name, as the ignored entities are listed."""
+_SEMICOLON: Final = Message("sep_semicolon")
+_COMMA: Final = Message("sep_comma")
 
 # Records (group code 0 and the record type) with the handle when it follows at once,
 # as every CAD program writes it. A value line is never followed by a letter-led line
@@ -175,17 +179,11 @@ def _sections(
         if title is None:
             continue
         if j is None or records[j][0] != b"ENDSEC":
-            raise InputFileError(
-                f"{name}: a truncated DXF: it stops inside its "
-                f"{title.group(1).decode('ascii', 'replace')} section, without the end of the "
-                "section. Copy or export the drawing again."
-            )
+            section = title.group(1).decode("ascii", "replace")
+            raise InputFileError("err_dxf_truncated", name=name, section=section)
         out[title.group(1)] = (title.end(), records[j][2], i + 1, j)
     if b"ENTITIES" not in out:
-        raise InputFileError(
-            f"{name}: a damaged DXF: it has no ENTITIES section (the drawing's content). Save "
-            "the drawing again as DXF (ASCII) in CAD."
-        )
+        raise InputFileError("err_dxf_no_entities", name=name)
     return out
 
 
@@ -194,10 +192,7 @@ def _check_pairs(data: bytes, name: str) -> None:
     stop = _PAIRS.match(data)
     end = stop.end() if stop else 0
     if end < len(data) and not _LAST_PAIR.match(data, end) and data[end:].strip(b" \t\r\n\x1a"):
-        raise InputFileError(
-            f"{name}: a damaged DXF: line {_line_of(data, end):,} is not a group code (a "
-            "whole number) followed by its value. Save the drawing again as DXF (ASCII) in CAD."
-        )
+        raise InputFileError("err_dxf_damaged", name=name, line=f"{_line_of(data, end):,}")
 
 
 def _header(data: bytes, sections: dict[bytes, tuple[int, int, int, int]]) -> dict[bytes, bytes]:
@@ -314,17 +309,17 @@ def _check_estimates(scan: DxfScan, name: str, settings: UploadSettings) -> None
     """Refuse, before GDAL reads it, a drawing that would exceed the upload limits."""
     if scan.vertices_estimate > settings.max_vertices:
         raise InputFileError(
-            f"{name}: about {scan.vertices_estimate:,} coordinates once arcs and circles are "
-            f"drawn as lines; the limit is {settings.max_vertices:,} (max_vertices in "
-            "config/upload.toml). Keep only the boundary layers (e.g. freeze or delete the "
-            "others and WBLOCK the rest) and export again."
+            "err_dxf_vertices",
+            name=name,
+            estimate=f"{scan.vertices_estimate:,}",
+            limit=f"{settings.max_vertices:,}",
         )
     if scan.features_estimate > settings.max_features:
         raise InputFileError(
-            f"{name}: about {scan.features_estimate:,} entities (block grids and dimensions "
-            f"counted as GDAL reads them); the limit is {settings.max_features:,} "
-            "(max_features in config/upload.toml). Keep only the boundary layers and export "
-            "again."
+            "err_dxf_features",
+            name=name,
+            estimate=f"{scan.features_estimate:,}",
+            limit=f"{settings.max_features:,}",
         )
 
 
@@ -335,16 +330,16 @@ def _header_codec(scan: DxfScan) -> tuple[str, str, list[str]]:
     """(codec, where it comes from, notes) as the header says."""
     number = scan.version_number
     if number is not None and number >= R2007:
-        return "utf-8", f"DXF {scan.version}: UTF-8 (AutoCAD 2007 and later)", []
+        return "utf-8", Message("enc_dxf_utf8", version=scan.version), []
     page = scan.codepage
     if page is None:
-        return "cp1252", "no $DWGCODEPAGE: the DXF default ANSI_1252", []
+        return "cp1252", Message("enc_dxf_no_codepage"), []
     digits = page.removeprefix("ANSI_").removeprefix("DOS")
     try:
-        return codecs.lookup(f"cp{digits}").name, f"$DWGCODEPAGE {page}", []
+        return codecs.lookup(f"cp{digits}").name, Message("enc_dxf_codepage", page=page), []
     except LookupError:
-        note = f"the header names an unknown code page {page!r}; ANSI_1252 assumed"
-        return "cp1252", "the DXF default ANSI_1252", [note]
+        note = Message("note_dxf_unknown_codepage", page=repr(page))
+        return "cp1252", Message("enc_dxf_default"), [note]
 
 
 def _failures(values: list[bytes], codec: str) -> int:
@@ -378,11 +373,8 @@ def text_codec(
         codec = codec_for(encoding, name)
         bad = _failures(values, codec)
         if bad:
-            raise InputFileError(
-                f"{name}: {bad} line(s) of the drawing's text are not valid {encoding}. "
-                "Choose another encoding (e.g. gbk, utf-8, big5)."
-            )
-        return codec, "chosen by the user", []
+            raise InputFileError("err_dxf_not_encoding", name=name, count=bad, encoding=encoding)
+        return codec, Message("enc_chosen"), []
     codec, source, notes = _header_codec(scan)
     if not values:
         return codec, source, notes
@@ -394,18 +386,12 @@ def text_codec(
     if detected not in (None, "ascii", codec) and (
         not fits or detected == "utf-8" or _has_cjk(values, detected)
     ):
-        said = "says" if fits else "says, but the text is not valid"
-        notes.append(
-            f"the header {said} {source}; the text reads as {detected}, so it is read so "
-            "(choose another encoding if layer names look wrong)"
-        )
-        return str(detected), f"detected ({source} in the header)", notes
+        said = "note_dxf_header_other" if fits else "note_dxf_header_invalid"
+        notes.append(Message(said, source=source, detected=detected))
+        return str(detected), Message("enc_dxf_detected", source=source), notes
     if fits:
         return codec, source, notes
-    raise InputFileError(
-        f"{name}: unknown encoding: the drawing's text is neither {source} nor UTF-8 nor "
-        "GBK/GB18030. Choose its encoding (e.g. big5, cp932) and read it again."
-    )
+    raise InputFileError("err_dxf_unknown_encoding", name=name, source=source)
 
 
 def as_utf8(data: bytes, codec: str, name: str) -> bytes:
@@ -415,54 +401,55 @@ def as_utf8(data: bytes, codec: str, name: str) -> bytes:
     try:
         return data.decode(codec).encode("utf-8")
     except UnicodeDecodeError as exc:
+        line = f"{_line_of(data, exc.start):,}"
         raise InputFileError(
-            f"{name}: the text at line {_line_of(data, exc.start):,} is not valid {codec}; "
-            "choose another encoding."
+            "err_dxf_line_not_encoding", name=name, line=line, codec=codec
         ) from exc
 
 
 # ---------------------------------------------------------------------------- entities
 
-_UNITS: Final[dict[int, str]] = {1: "inches", 2: "feet", 4: "millimetres", 5: "centimetres"}
+_UNITS: Final[dict[int, Names]] = {
+    1: Names(zh="英寸", en="inches"),
+    2: Names(zh="英尺", en="feet"),
+    4: Names(zh="毫米", en="millimetres"),
+    5: Names(zh="厘米", en="centimetres"),
+}
 
 
 def _ignored(scan: DxfScan, texts: list[str], paper: int) -> str | None:
     """The entities that are not polygons, in words ('2 texts (大学城, …), 1 hatch')."""
-    counts: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     for kind, n in scan.kinds.items():
         if kind not in POLYLINES:
-            counts[_KIND_NAMES.get(kind, kind.lower())] += n
+            counts[_KIND_NAMES.get(kind, (kind.lower(), kind.lower()))] += n
     if not counts and not paper:
         return None
-    parts = []
-    for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+    parts: list[Message] = []
+    for (label, label_zh), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         plural = label if n == 1 else f"{label}s"
         extra = ""
         if label == "text" and texts:
             shown = ", ".join(texts[:5]) + (", …" if len(texts) > 5 else "")
             extra = f" ({shown})"
-        parts.append(f"{n:,} {plural}{extra}")
+        named = Names(zh=label_zh, en=plural)
+        parts.append(Message("dxf_ignored_kind", count=f"{n:,}", kind=named, extra=extra))
     if paper:
-        parts.append(f"{paper:,} polyline(s) in paper space (layout sheets, not the map)")
-    return (
-        "ignored, not boundaries: "
-        + "; ".join(parts)
-        + ". Only closed polylines (LWPOLYLINE/POLYLINE) are read as polygons"
-        + ("; a text inside one is kept as its label (cad_text)." if texts else ".")
-    )
+        parts.append(Message("dxf_ignored_paper", count=f"{paper:,}"))
+    key = "note_dxf_ignored_labels" if texts else "note_dxf_ignored"
+    return Message(key, parts=Joined(tuple(parts), _SEMICOLON))
 
 
 def _open_note(open_rows: list[tuple[str, str, float]]) -> str:
-    listed = "; ".join(
-        f"handle {h} on layer {layer!r} (ends {gap:,.2f} m apart)"
-        for h, layer, gap in open_rows[:10]
+    listed = Joined(
+        tuple(
+            Message("dxf_open_row", handle=h, layer=repr(layer), gap=f"{gap:,.2f}")
+            for h, layer, gap in open_rows[:10]
+        ),
+        _SEMICOLON,
     )
-    more = f"; and {len(open_rows) - 10} more" if len(open_rows) > 10 else ""
-    return (
-        f"{len(open_rows)} open polyline(s) not read (never closed automatically): "
-        f"{listed}{more}. If they are boundaries, close them in CAD (PEDIT → Close, 闭合) "
-        "and export again."
-    )
+    more = Message("dxf_more", count=len(open_rows) - 10) if len(open_rows) > 10 else ""
+    return Message("note_dxf_open", count=len(open_rows), listed=listed, more=more)
 
 
 def _texts(frame: gpd.GeoDataFrame, handles: pd.Series, scan: DxfScan) -> gpd.GeoDataFrame:
@@ -598,18 +585,15 @@ def _problem_notes(
         (handle[j], layer[j], float(rings.gap_m[j])) for j in np.flatnonzero(~rings.closed)
     ]
     not_rings = [
-        f"{handle[j]} on {layer[j]!r}" for j in np.flatnonzero(rings.closed & ~rings.ring_ok)
+        Message("dxf_on_layer", handle=handle[j], layer=repr(layer[j]))
+        for j in np.flatnonzero(rings.closed & ~rings.ring_ok)
     ]
     notes: list[str] = []
     if lines.meshes:
-        notes.append(
-            f"{lines.meshes} polygon/polyface mesh(es) ignored (3D surfaces, not boundaries)"
-        )
+        notes.append(Message("note_dxf_meshes", count=lines.meshes))
     if not_rings:
-        notes.append(
-            f"{len(not_rings)} closed polyline(s) with fewer than 3 distinct vertices not read: "
-            + ", ".join(not_rings[:10])
-        )
+        which = Joined(tuple(not_rings[:10]), _COMMA)
+        notes.append(Message("note_dxf_not_rings", count=len(not_rings), which=which))
     if open_rows:
         notes.append(_open_note(open_rows))
     ignored = _ignored(scan, list(texts["text"]), lines.paper)
@@ -620,17 +604,12 @@ def _problem_notes(
 
 def _reading_notes(rings: _Rings, scan: DxfScan) -> list[str]:
     """What was done to the polygons read: Z dropped, the drawing's units."""
-    notes = []
+    notes: list[str] = []
     if rings.z.size:
-        notes.append(
-            f"Z values (elevations {float(rings.z.min()):,.2f} … {float(rings.z.max()):,.2f}) "
-            "dropped: the polygons are their plan outlines"
-        )
+        low, high = f"{float(rings.z.min()):,.2f}", f"{float(rings.z.max()):,.2f}"
+        notes.append(Message("note_dxf_z_dropped", low=low, high=high))
     if scan.insunits in _UNITS:
-        notes.append(
-            f"the drawing's units ($INSUNITS) are {_UNITS[scan.insunits]}; coordinates are "
-            "taken as they are (Gauss-Kruger coordinates are metres): check the CRS offered"
-        )
+        notes.append(Message("note_dxf_units", units=_UNITS[scan.insunits]))
     return notes
 
 
@@ -658,19 +637,17 @@ def polygons_from_entities(
     if layer is not None:
         if layer not in all_layers:
             raise InputFileError(
-                f"{name}: no closed polylines on CAD layer {layer!r}; the layers with some "
-                f"are: {', '.join(all_layers) or 'none'}. Choose one of them."
+                "err_dxf_no_layer",
+                name=name,
+                layer=repr(layer),
+                layers=", ".join(all_layers) or Message("dxf_none"),
             )
         rows = rows[rows["cad_layer"] == layer]
     texts = _texts(frame, pd.Series(lines.handles, index=frame.index), scan)
     notes = _problem_notes(lines, rings, scan, texts)
     if rows.empty:
-        found = "; ".join(notes) or "the drawing has no entities"
-        raise InputFileError(
-            f"{name}: no polygons: no closed polyline (LWPOLYLINE/POLYLINE) in model "
-            f"space. Found: {found} Draw or close the boundaries as polylines in CAD and "
-            "export again."
-        )
+        found = Joined(tuple(notes), _SEMICOLON) if notes else Message("dxf_no_entities")
+        raise InputFileError("err_dxf_no_polygons", name=name, found=found)
     notes += _reading_notes(rings, scan)
     polygons = rows["polygon"].to_numpy(dtype=object)
     out = gpd.GeoDataFrame(
@@ -680,7 +657,7 @@ def polygons_from_entities(
         },
         geometry=gpd.GeoSeries(polygons, crs=None),
     )
-    notes.insert(0, f"{len(rows)} closed polyline(s) read as polygons ({layer_counts_text(out)})")
+    notes.insert(0, Message("note_dxf_read", count=len(rows), layers=layer_counts_text(out)))
     return out, all_layers, notes
 
 
@@ -692,9 +669,13 @@ def cad_layer_counts(polygons: gpd.GeoDataFrame) -> dict[str, int]:
     return dict(Counter(str(v) for v in polygons["cad_layer"]))
 
 
-def layer_counts_text(polygons: gpd.GeoDataFrame) -> str:
-    """``"3 on 'A', 2 on 'B'"``: :func:`cad_layer_counts` in words."""
-    return ", ".join(f"{n} on {lay!r}" for lay, n in cad_layer_counts(polygons).items())
+def layer_counts_text(polygons: gpd.GeoDataFrame) -> Joined:
+    """``"3 on 'A', 2 on 'B'"``: :func:`cad_layer_counts` in words (a message parameter)."""
+    counts = cad_layer_counts(polygons).items()
+    return Joined(
+        tuple(Message("dxf_count_on_layer", count=n, layer=repr(lay)) for lay, n in counts),
+        _COMMA,
+    )
 
 
 def read_dxf(
@@ -713,34 +694,22 @@ def read_dxf(
     """
     scan = scan_dxf(data, name)
     if scan.unhandled and not scan.polylines:
-        raise InputFileError(
-            f"{name}: the drawing's entities have no handles (an old R12 DXF written "
-            "without them), so its polylines cannot be told from the lines GDAL draws for "
-            "dimensions. Save it again as DXF 2000 or later in CAD."
-        )
+        raise InputFileError("err_dxf_no_handles", name=name)
     _check_estimates(scan, name, settings)
     codec, source, notes = text_codec(data, scan, encoding=encoding, name=name)
     if scan.unhandled:
-        notes.append(
-            f"{scan.unhandled:,} entities have no handle and were not read (a polyline "
-            "among them cannot be told from a dimension's lines); save the drawing again as "
-            "DXF 2000 or later to read them"
-        )
+        notes.append(Message("note_dxf_unhandled", count=f"{scan.unhandled:,}"))
     path = tmp / "upload.dxf"
     path.write_bytes(as_utf8(data, codec, name))
     frame = read_vector(
         path, drivers=DRIVERS, name=name, layer=GDAL_LAYER, max_features=settings.max_features + 1
     )
     if len(frame) > settings.max_features:
-        raise InputFileError(
-            f"{name}: more than {settings.max_features:,} entities; the limit is "
-            f"{settings.max_features:,} (max_features in config/upload.toml). Keep only the "
-            "boundary layers and export again."
-        )
+        raise InputFileError("err_dxf_too_many", name=name, limit=f"{settings.max_features:,}")
     gdal_notes = frame.attrs.pop("gdal_warnings", [])
     polygons, layers, found = polygons_from_entities(frame, scan, name=name, layer=layer)
     polygons.attrs["gdal_warnings"] = gdal_notes
-    text_note = f"DXF text read as {codec} ({source})"
+    text_note = Message("note_dxf_text", codec=codec, source=source)
     return RawLayer(
         polygons, "dxf", layer, layers, codec, source, "none", (text_note, *notes, *found)
     )

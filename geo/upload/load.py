@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.declared.i18n import Message, Names
+from geo.declared.i18n import Joined, Message, Names
 from geo.errors import CRSError, InputFileError
 from geo.measure.crs import STORAGE_CRS
 from geo.measure.validate import ValidationReport, has_geometry, repair_geometries
@@ -359,5 +359,6 @@ def _raise_degrees(
     frame: gpd.GeoDataFrame, *, name: str, used: str, problem: str, settings: UploadSettings
 ) -> None:
     candidates = crs_candidates(frame.set_crs(None, allow_override=True), region=settings.region)
-    listed = "; ".join(c.describe() for c in candidates[:3]) or Message("note_none_fits")
+    described = tuple(c.describe() for c in candidates[:3])
+    listed = Joined(described, Message("sep_semicolon")) if described else Message("note_none_fits")
     raise CRSError("err_degrees_wrong", name=name, crs=used, problem=problem, listed=listed)

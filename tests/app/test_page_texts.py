@@ -370,3 +370,73 @@ def test_the_zone_panel_says_source_and_assumptions_in_the_pages_language(app: A
         assert plan[f"assumptions_{lang}"] in texts
         assert any(x.endswith(f" — {plan[f'source_detail_{lang}']}") for x in texts), texts
         app.radio(key=state.LANG).set_value("English").run()
+
+
+# --- The DXF reader and the CRS candidates (issue 13: the upload's reading is where a
+# planner decides whether to trust the polygons). English phrases of the CLI must not be
+# on the Chinese page; the English page shows what the CLI prints.
+
+
+def _open_road_dxf() -> bytes:
+    """A DXF (GBK, DXF 2000) whose only polyline is open: no polygon to read."""
+    from tests.geo.test_dxf import drawing, dxf_bytes, gk_origin
+
+    x0, y0 = gk_origin()
+    doc = drawing()
+    doc.layers.add("ROADS")
+    doc.modelspace().add_lwpolyline([(x0, y0), (x0 + 300, y0 + 1)], dxfattribs={"layer": "ROADS"})
+    return dxf_bytes(doc)
+
+
+def test_a_dxf_without_closed_polylines_is_explained_in_the_pages_language(app: AppTest) -> None:
+    from geo.errors import InputFileError
+    from geo.upload import read_upload
+
+    data = _open_road_dxf()
+    with pytest.raises(InputFileError) as raised:  # what the CLI prints
+        read_upload(data, "roads.dxf")
+    english = str(raised.value)
+    assert "no polygons" in english and "open polyline(s) not read" in english
+    app.file_uploader(key=state.UPLOAD_FILE).set_value(("roads.dxf", data, "application/dxf"))
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    zh = _the_error(app, "roads.dxf")
+    assert CJK.search(zh) and "'ROADS'" in zh, zh
+    for phrase in ("no polygons", "open polyline", "not read", "export again", "apart"):
+        assert phrase not in zh, f"English on the Chinese page: {zh}"
+    app.radio(key=state.LANG).set_value("English").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert _the_error(app, "roads.dxf") == english
+
+
+def test_a_crs_that_cannot_be_right_lists_the_candidates_in_the_pages_language(
+    app: AppTest,
+) -> None:
+    """A CSV of Gauss-Kruger metres with no CRS, read as degrees (EPSG:4326 typed): the
+    error lists the candidates that fit, in the page's language."""
+    from geo.errors import CRSError
+    from geo.upload import read_upload
+
+    x, y = 500_000 + (LON0 - 102) * 100_000, LAT0 * 110_000
+    csv = f'name,wkt\nsq,"{shapely.box(x, y, x + 100, y + 100).wkt}"\n'.encode()
+    with pytest.raises(CRSError) as raised:  # what the CLI prints
+        read_upload(csv, "gk.csv", crs="EPSG:4326")
+    english = str(raised.value)
+    assert "Candidates: EPSG:" in english and "km from the region centre" in english
+
+    def error(at: AppTest) -> str:
+        at.text_input(key=state.UPLOAD_CRS_TEXT).input("EPSG:4326")
+        at.button(key=state.UPLOAD_CRS_USE).click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        said = [str(x.value) for x in at.text if "EPSG:4326" in str(x.value)]
+        assert len(said) == 1, said
+        return said[0]
+
+    app.file_uploader(key=state.UPLOAD_FILE).set_value(("gk.csv", csv, "text/csv"))
+    app.run()
+    zh = error(app)
+    assert "中心 东经" in zh and "公里" in zh, zh
+    for phrase in ("centre", "km from the region", "inside the region"):
+        assert phrase not in zh, f"English on the Chinese page: {zh}"
+    app.radio(key=state.LANG).set_value("English").run()
+    assert error(app) == english
