@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import Element, Figure
 
-from geo.declared.i18n import t
+from geo.declared.i18n import Message, t
 from geo.declared.registry import Registry, load_registry
 from geo.errors import GeometryError
 from geo.export.provenance import Fingerprint, fingerprint, today_in_china
@@ -141,8 +141,7 @@ def standalone_map(
             drawn.append(DrawLayer(registry.layer(layer_id), geojson, labels))
     if not drawn:
         raise GeometryError(
-            f"HTML export: none of the layers {', '.join(layers)} has features; "
-            "choose other layers."
+            "err_none_drawn", what=Message("export_what_html"), layers=", ".join(layers)
         )
     shown = stored[stored["layer"].isin(list(layers))]
     framed = stored[stored["layer"].isin(list(zoom_layers))] if zoom_layers else shown

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import streamlit as st
 
-from geo.declared.i18n import say, t
+from geo.declared.i18n import Message, say, t
 from geo.errors import GeoError, GeometryError
 from geo.export.presets import load_presets, source_note
 from geo.export.sheet import DPI_CHOICES, PAPER_MM
@@ -82,19 +82,14 @@ def _check_map(features: gpd.GeoDataFrame, request: MapRequest) -> None:
 
     selected = select_features(features, layers=request.layers, registry=load_registry())
     if selected.empty:
-        raise GeometryError(
-            f"map: none of the layers {', '.join(request.layers)} has features in the data; "
-            "choose other layers or load the zones file."
-        )
+        raise GeometryError("err_map_no_features", layers=", ".join(request.layers))
     frame_bounds(selected.to_crs(GK_CM102), request=request, aspect=1.0)
 
 
 def _check_drawn(features: gpd.GeoDataFrame, visible: list[str], what: str) -> None:
     subset = features[features["layer"].isin(visible)]
     if not (subset.geometry.notna() & ~subset.geometry.is_empty).any():
-        raise GeometryError(
-            f"{what}: none of the layers {', '.join(visible)} has features; choose other layers."
-        )
+        raise GeometryError("err_none_drawn", what=Message(what), layers=", ".join(visible))
 
 
 @st.cache_data(show_spinner=False, max_entries=6, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
@@ -252,7 +247,7 @@ def export_tab(
     st.markdown(f"**{t('export_html', lang)}**")
     html_made = st.button(t("export_make", lang), key=state.EXPORT_HTML_MAKE)
     if html_made and _checked(
-        functools.partial(_check_drawn, features, visible, "HTML export"),
+        functools.partial(_check_drawn, features, visible, "export_what_html"),
         lang,
         layers=list(visible),
         heading="export_file_failed",
@@ -279,7 +274,7 @@ def export_tab(
     )
     if c3.button(t("export_make", lang), key=state.EXPORT_LAYER_MAKE):
         ext = {"shp": "zip"}.get(layer_fmt, layer_fmt)
-        check = functools.partial(_check_drawn, features, visible, "export layer")
+        check = functools.partial(_check_drawn, features, visible, "export_what_layer")
         if _checked(check, lang, layers=list(visible), heading="export_file_failed"):
             st.download_button(
                 f"{t('export_download', lang)} {LAYER_FORMATS[layer_fmt]}",

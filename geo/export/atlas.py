@@ -571,10 +571,7 @@ def atlas_pages(
     """Every page of the atlas, footers included (``features`` from
     :func:`atlas_features`, already reduced to the zones to page)."""
     if features.empty:
-        raise GeometryError(
-            "atlas: no polygon zones to print; choose other layers or zone ids "
-            f"(asked for layers {', '.join(request.layers) or '-'})."
-        )
+        raise GeometryError("err_atlas_no_zones", layers=", ".join(request.layers) or "-")
     registry = registry or load_registry()
     sheet = make_sheet(paper=request.paper, orientation=request.orientation, dpi=150)
     fp = fp or fingerprint(data=features)
@@ -694,7 +691,7 @@ def finding_pages(
 ) -> list[Page]:
     """A summary page listing every violating piece, then a page for each."""
     if report is None:
-        raise GeometryError("atlas by findings: no rule report to page; run the rules first.")
+        raise GeometryError("err_atlas_no_report")
     found = [(r.rule, v) for r in report.results for _i, v in r.violations.iterrows()]
     cover = new_page(sheet, bookmark="规则检查结果 · Rule findings")
     c = content_box(sheet)
@@ -729,9 +726,7 @@ def select_zones(
     if zone_ids:
         missing = sorted(set(zone_ids) - set(features.index))
         if missing:
-            raise GeometryError(
-                f"atlas: no polygon zone with id {', '.join(missing)}; check the ids."
-            )
+            raise GeometryError("err_atlas_no_zone_id", ids=", ".join(missing))
         return features.loc[list(zone_ids)]
     picked = features[features["layer"].isin(list(layers))]
     order = {layer: i for i, layer in enumerate(layers)}
@@ -769,7 +764,7 @@ def pieces_map_png(
     registry = registry or load_registry()
     areal = pieces[has_geometry(pieces)].to_crs(GK_CM102)
     if areal.empty:
-        raise GeometryError("map of findings: there are no pieces to draw.")
+        raise GeometryError("err_findings_no_pieces")
     sheet = make_sheet(paper="A4", orientation="landscape", dpi=150)
     page = new_page(sheet, bookmark="")
     m = 6.0

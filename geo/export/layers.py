@@ -169,7 +169,7 @@ def _prepare(gdf: gpd.GeoDataFrame, *, crs: str) -> gpd.GeoDataFrame:
     require_crs(gdf, name="export layer")
     keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
     if not keep.any():
-        raise GeometryError("export layer: no features with a geometry; nothing to write.")
+        raise GeometryError("err_export_no_geometry")
     return _plain_attributes(gdf[keep].to_crs(crs))
 
 
@@ -291,9 +291,9 @@ def write_shapefile_zip(
     other = ~kinds.isin([t for types in _GEOMETRY_KINDS.values() for t in types])
     if other.any():
         raise GeometryError(
-            f"shapefile export: {int(other.sum())} feature(s) are "
-            f"{', '.join(sorted(set(kinds[other])))}; a Shapefile holds only points, lines "
-            "or polygons. Export as GeoPackage or GeoJSON instead."
+            "err_shapefile_kinds",
+            count=int(other.sum()),
+            kinds=", ".join(sorted(set(kinds[other]))),
         )
     names = {kind: stem if len(groups) == 1 else f"{stem}_{kind}" for kind in groups}
     full = pd.DataFrame(frame.drop(columns=frame.geometry.name))

@@ -39,6 +39,7 @@ from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
 from geo import __version__
+from geo.declared.i18n import Message
 from geo.declared.registry import LayerSpec, Registry, load_registry
 from geo.errors import GeometryError
 from geo.export.fonts import font_properties
@@ -118,10 +119,7 @@ def select_features(
     """Features of the given layers (column ``layer``) with a non-empty geometry."""
     require_crs(features, name="map features")
     if "layer" not in features.columns:
-        raise GeometryError(
-            "map features: no 'layer' column; each feature must name its layer id "
-            "(one of config/layers.toml)."
-        )
+        raise GeometryError("err_map_no_layer_column")
     for layer_id in layers:
         registry.layer(layer_id)  # KeyError naming the known ids
     keep = features["layer"].isin(list(layers))
@@ -144,16 +142,14 @@ def frame_bounds(
     """
     if request.zoom_ids:
         target = drawn[drawn["id"].isin(list(request.zoom_ids))] if "id" in drawn else drawn[:0]
-        what = f"features {', '.join(request.zoom_ids)}"
+        what = Message("map_frame_features", ids=", ".join(request.zoom_ids))
     elif request.zoom_layers:
         target = drawn[drawn["layer"].isin(list(request.zoom_layers))]
-        what = f"layers {', '.join(request.zoom_layers)}"
+        what = Message("map_frame_layers", layers=", ".join(request.zoom_layers))
     else:
-        target, what = drawn, "the drawn layers"
+        target, what = drawn, Message("map_frame_drawn")
     if target.empty:
-        raise GeometryError(
-            f"map frame: none of {what} is in the data; choose other layers or features."
-        )
+        raise GeometryError("err_map_frame_empty", what=what)
     x0, y0, x1, y1 = (float(v) for v in target.total_bounds)
     size = max(x1 - x0, y1 - y0, 500.0)  # at least 500 m across, also for one point
     pad = request.pad_share * size
@@ -308,10 +304,7 @@ def build_figure(
     registry = registry or load_registry()
     selected = select_features(features, layers=request.layers, registry=registry)
     if selected.empty:
-        raise GeometryError(
-            f"map: none of the layers {', '.join(request.layers)} has features in the data; "
-            "choose other layers or load the zones file."
-        )
+        raise GeometryError("err_map_no_features", layers=", ".join(request.layers))
     drawn = selected.to_crs(GK_CM102)
     fp = fp or fingerprint(data=selected)
     layout = layout_for(sheet)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from geo.declared.config import CONFIG_DIR, check_keys, load_toml, parse_tables
+from geo.declared.i18n import Message
 from geo.errors import ConfigError, GeometryError, collect
 from geo.measure.area import M2_PER_HA, M2_PER_MU, ellipsoidal_area_m2
 from geo.measure.crs import require_crs
@@ -164,15 +165,14 @@ def detect_columns(
     for given in (code, name):
         if given is not None and given not in frame.columns:
             raise GeometryError(
-                f"column {given!r} is not in the layer; available: {', '.join(map(str, columns))}"
+                "err_landuse_no_column", column=repr(given), columns=", ".join(map(str, columns))
             )
     found_code = code or _find(columns, table.code_columns)
     if found_code is None:
         raise GeometryError(
-            "no land-use code column found; looked for "
-            f"{', '.join(table.code_columns[:8])} …; the layer has "
-            f"{', '.join(map(str, columns)) or 'no attributes'}. "
-            "Choose the column that holds codes such as 0701."
+            "err_landuse_no_code_column",
+            looked=", ".join(table.code_columns[:8]),
+            columns=", ".join(map(str, columns)) or Message("landuse_no_attributes"),
         )
     return LandUseColumns(found_code, name or _find(columns, table.name_columns))
 
