@@ -877,8 +877,7 @@ class Store:
         must not be in use. ``frame`` is its one row, in EPSG:4326."""
         _check_frame(frame, name=element_id)
         taken = StoreError(
-            f"a plan element or layer with the id {element_id!r} exists already; choose "
-            "another id."
+            f"a plan element or layer with the id {element_id!r} exists already; choose another id."
         )
         if self.versions_exist(element_id):
             raise taken

@@ -27,4 +27,3 @@ def test_bad_values_and_a_duplicate_id_are_reported_together() -> None:
     assert "land_figure_check must be one of independent, partly_fitted" in message
     assert "(found 'guessed')" in message
     assert "kind must be one of cross, parallel, grid_line (found 'ring')" in message
-
