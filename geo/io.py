@@ -319,6 +319,12 @@ def atomic_write(path: str | os.PathLike[str], *, mode: str = "w") -> Iterator[I
         raise
 
 
+def _json_value(value: object) -> str:
+    """What JSON lacks, as text: dates and times in ISO 8601 (as :func:`json_records`)."""
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else str(value)
+
+
 def geojson_text(gdf: gpd.GeoDataFrame, *, precision: int = 7) -> str:
     """A GeoDataFrame as compact, deterministic GeoJSON text in EPSG:4326.
 
@@ -326,7 +332,7 @@ def geojson_text(gdf: gpd.GeoDataFrame, *, precision: int = 7) -> str:
     column order; Chinese text stays readable (no ASCII escaping).
     """
     frame = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf
-    data = json.loads(frame.to_json(drop_id=True, to_wgs84=False))
+    data = json.loads(frame.to_json(drop_id=True, to_wgs84=False, default=_json_value))
     data.pop("crs", None)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     if precision is not None:
