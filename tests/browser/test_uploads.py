@@ -107,7 +107,8 @@ def test_upload_errors_and_untrusted_text(
 
     _upload(browser, broken)
     _wait_text(browser, "无法读取该文件")
-    assert "truncated" in _body(driver) or "cut off" in _body(driver)
+    # The specific reason, in the page's language (config/i18n.toml err_json_truncated).
+    assert "JSON 不完整" in _body(driver) and "被截断" in _body(driver)
     assert "Traceback" not in _body(driver)
 
     _upload(browser, good)
