@@ -136,6 +136,22 @@ def display_text(value: Any, *, limit: int = DISPLAY_TEXT_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_ASCII_PUNCTUATION: Final = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def literal_markdown(value: Any) -> str:
+    r"""Text (a name, an attribute) for a widget that renders Markdown, shown as written:
+    every ASCII punctuation character backslash-escaped (CommonMark allows it for all of
+    them, so no emphasis, link, HTML tag, ``:colour[…]`` or ``$…$`` survives) and line
+    breaks made spaces. Missing values are empty.
+
+    >>> literal_markdown("**七步场** <b>x</b>")
+    '\\*\\*七步场\\*\\* \\<b\\>x\\<\\/b\\>'
+    """
+    text = " ".join(display_text(value, limit=10**6).splitlines())
+    return "".join("\\" + c if c in _ASCII_PUNCTUATION else c for c in text)
+
+
 def _is_text(column: pd.Series) -> bool:
     return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
 

@@ -143,8 +143,9 @@ MARKDOWN_CALLS = frozenset(
     {"markdown", "caption", "write", "info", "warning", "error", "success"}
     | {"title", "header", "subheader", "toast"}
 )
-DECLARED_TEXT_CALLS = frozenset({"t", "revision_caption"})
-"""Calls whose result is a declared text (config/i18n.toml, with numbers filled in)."""
+DECLARED_TEXT_CALLS = frozenset({"t", "revision_caption", "literal_markdown"})
+"""Calls whose result is a declared text (config/i18n.toml, with numbers filled in), or
+data escaped to show as written (geo.display.literal_markdown)."""
 NUMBER_FORMATS = tuple("dfgeEGn%,")
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("ui/layout.py", "page_style"): (
@@ -152,9 +153,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ),
     ("ui/review.py", "landuse_section"): (
         "the declared code table's citation (config/landuse_codes.toml), not user text"
-    ),
-    ("ui/zone_panel.py", "zone_panel"): (
-        "TO FIX by the zone panel's owner: the zone's names as Markdown (subheader/caption)"
     ),
 }
 """(file, function) → why its page text is accepted as it is (reported; keep it short)."""

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.declared.i18n import t
+from geo.display import literal_markdown
 from geo.measure.area import M2_PER_UNIT
 from geo.measure.precision import area_displays
 from ui import state, tiles, uploads
@@ -66,8 +67,10 @@ def zone_panel(
 ) -> None:
     z = zs.loc[zone_id]
     f = figs.loc[zone_id]
-    st.subheader(z["name_zh"] if lang == "zh" else z["name_en"])
-    st.caption(f"{z['name_en'] if lang == 'zh' else z['name_zh']} · {t('id', lang)}: {zone_id}")
+    # Names are data (an editor may type them): shown as written, never as Markdown.
+    st.subheader(literal_markdown(z["name_zh"] if lang == "zh" else z["name_en"]))
+    other = z["name_en"] if lang == "zh" else z["name_zh"]
+    st.caption(f"{literal_markdown(other)} · {t('id', lang)}: {literal_markdown(zone_id)}")
     spec = registry().layer(z["layer"])
     st.text(f"{t('layer', lang)}: {spec.name(lang)}")
     st.markdown(f"**{t('plan_article', lang)}**")

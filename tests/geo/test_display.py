@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -136,3 +138,25 @@ def test_pages_of_a_table_are_its_rows_in_order_and_nothing_else() -> None:
     assert [len(p) for p in shown] == [200, 200, 200, 200, 200, 50]
     assert pd.concat(shown)["n"].tolist() == list(range(1_050))
     assert display_table(df, start=5_000, max_rows=200).empty
+
+
+def test_literal_markdown_escapes_every_markdown_character() -> None:
+    """CommonMark: a backslash before ASCII punctuation makes it literal, so a name made
+    of Markdown, HTML and Streamlit's directives is shown exactly as typed."""
+    from geo.display import literal_markdown
+
+    hostile = "**粗** _i_ [link](http://x) <img src=x onerror=1> :red[红] $x^2$ `c` #h\nline"
+    out = literal_markdown(hostile)
+    assert "\n" not in out
+    # Reading it back: drop each backslash escape and get the text (newline as space).
+    unescaped = re.sub(r"\\(.)", r"\1", out)
+    assert unescaped == hostile.replace("\n", " ")
+    # No punctuation character is left unescaped.
+    i = 0
+    while i < len(out):
+        if out[i] == "\\":
+            i += 2
+            continue
+        assert not (out[i].isascii() and not out[i].isalnum() and not out[i].isspace()), out[i]
+        i += 1
+    assert literal_markdown(None) == ""
