@@ -150,7 +150,7 @@ def test_a_rename_error_has_its_own_heading(
     upload_tab = next(tab for tab in at.tabs if tab.label == t("upload_tab", "zh"))
     assert [e.value for e in upload_tab.error] == [t("rename_error", "zh")]
     assert t("upload_error", "zh") not in [e.value for e in at.error]
-    assert any("empty; give the layer a name" in x for x in _texts(at))
+    assert any("为空；请为图层命名" in x for x in _texts(at))  # said in the page's language
     assert embedded_layers(root).get(meta.layer_id).name == "地块"
 
 
