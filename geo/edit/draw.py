@@ -117,13 +117,8 @@ def _polygons(geometry: object, where: str, problems: list[str]) -> list[list[ob
     return []
 
 
-def parse_drawing(payload: object) -> BaseGeometry:
-    """The polygon(s) of the editor's GeoJSON (a geometry, Feature or FeatureCollection;
-    text or parsed), as one shapely geometry in EPSG:4326, not yet repaired.
-
-    Several polygons become one MultiPolygon (overlapping parts are left for
-    :func:`check_drawing` to report). Raises :class:`GeometryError` listing every problem.
-    """
+def _geojson_object(payload: object) -> Mapping[str, Any]:
+    """The editor's GeoJSON as an object (text is parsed, within its size limit)."""
     if isinstance(payload, str):
         if len(payload) > MAX_PAYLOAD_CHARS:
             raise GeometryError(
@@ -138,7 +133,11 @@ def parse_drawing(payload: object) -> BaseGeometry:
             ) from None
     if not isinstance(payload, Mapping):
         raise GeometryError(f"the drawing is not a GeoJSON object, found {type(payload).__name__}")
-    problems: list[str] = []
+    return payload
+
+
+def _geometries_of(payload: Mapping[str, Any]) -> list[object]:
+    """The geometry members of a geometry, Feature or FeatureCollection."""
     kind = payload.get("type")
     if kind == "FeatureCollection":
         features = payload.get("features")
@@ -148,6 +147,18 @@ def parse_drawing(payload: object) -> BaseGeometry:
         geometries = [payload.get("geometry")]
     else:
         geometries = [payload]
+    return geometries
+
+
+def parse_drawing(payload: object) -> BaseGeometry:
+    """The polygon(s) of the editor's GeoJSON (a geometry, Feature or FeatureCollection;
+    text or parsed), as one shapely geometry in EPSG:4326, not yet repaired.
+
+    Several polygons become one MultiPolygon (overlapping parts are left for
+    :func:`check_drawing` to report). Raises :class:`GeometryError` listing every problem.
+    """
+    geometries = _geometries_of(_geojson_object(payload))
+    problems: list[str] = []
     if not geometries:
         raise GeometryError("the drawing holds no shape; draw a polygon first")
     polygons = []
