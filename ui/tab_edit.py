@@ -144,6 +144,23 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
     _show_figures(figures, value, lang)
     _show_check(check, lang)
     _split_and_merge(element_id, value, check.shape, shaped, lang)
+    _save_form(store, user, plan, element_id, element, check, opened=opened, lang=lang)
+
+
+def _save_form(
+    store: Store,
+    user: User,
+    plan: gpd.GeoDataFrame,
+    element_id: str,
+    element: dict[str, Any],
+    check: DrawingCheck,
+    *,
+    opened: int,
+    lang: str,
+) -> None:
+    """The stated accuracy and reason, and the save (a new version, or a new zone)."""
+    new = element_id == NEW_ZONE
+    accuracy_m = st.session_state.get(state.EDIT_ACCURACY)
     st.number_input(
         t("edit_accuracy", lang), min_value=0.0, value=None, step=1.0, key=state.EDIT_ACCURACY
     )
