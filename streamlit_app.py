@@ -13,7 +13,16 @@ import streamlit as st
 from ui import exports, state, upload_analysis, upload_form, uploads
 from ui.data import current, ids_for, overlap_options, registry, zones
 from ui.history import history_tab
-from ui.layout import COLUMNS, PANEL_HEIGHT_PX, main_tabs, page_style, tab_body
+from ui.layout import (
+    COLUMNS,
+    PANEL_HEIGHT_PX,
+    PANEL_SHARE,
+    PANEL_SHARE_SMALL,
+    main_tabs,
+    page_style,
+    tab_body,
+    work_style,
+)
 from ui.map_panel import map_view
 from ui.review import review_tab
 from ui.saved_layers import saved_section
@@ -60,6 +69,8 @@ def main() -> None:
         tabs = main_tabs(TABS, lang)  # remembers the open tab: hidden ones may skip work
         tab_area, tab_overlap, tab_check, tab_targets, tab_history = tabs[:5]
         tab_upload, tab_export, tab_review, tab_compare, tab_edit = tabs[5:]
+    roomy = st.session_state.get(state.SELECTED) is None or tab_edit.open or tab_compare.open
+    work_style(panel_share=PANEL_SHARE_SMALL if roomy else PANEL_SHARE)
     with tab_body(tab_area, "area"):
         area_tab(lang, unit, visible)
     with tab_body(tab_overlap, "overlap"):

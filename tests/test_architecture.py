@@ -151,6 +151,7 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("ui/layout.py", "page_style"): (
         "our stylesheet: the uploader's declared texts JSON-quoted as CSS strings"
     ),
+    ("ui/layout.py", "work_style"): ("our stylesheet: heights from a float share and keys"),
     ("ui/review.py", "landuse_section"): (
         "the declared code table's citation (config/landuse_codes.toml), not user text"
     ),

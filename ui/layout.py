@@ -31,8 +31,10 @@ COLUMNS = (1.25, 1.0)  # map : work column
 # The window's height below Streamlit's header (3.75rem) and a margin; never below
 # 420 px. The work column: the panel 38 %, the tab bar 3rem, the tab body the rest.
 _WORK = "max(420px, calc(100vh - 5.5rem))"
-_PANEL = f"calc({_WORK} * 0.38)"
-_TAB = f"calc({_WORK} * 0.62 - 3.6rem)"
+PANEL_SHARE: Final = 0.38
+"""The zone panel's share of the work column when a zone is shown beside a tab."""
+PANEL_SHARE_SMALL: Final = 0.16
+"""Its share when no zone is selected, or a tab needs the room (drawing, comparing)."""
 # A fixed-height container is a flex item of its wrapper's size: the wrapper is sized.
 _STYLE = f"""
 <style>
@@ -41,10 +43,6 @@ _STYLE = f"""
   iframe[src*="st_folium"] {{ height: calc({_WORK} - 4.4rem) !important; }}
   .st-key-{state.ZONE_PANEL} h3 {{ font-size: 1.3rem; padding-top: 0; }}
   [data-testid="stMetricValue"] {{ font-size: 1.45rem; }}
-  div:has(> .st-key-{state.ZONE_PANEL}) {{
-    height: {_PANEL} !important; flex: 0 0 {_PANEL} !important; }}
-  div:has(> [class*="st-key-{state.TAB_BODY_PREFIX}"]) {{
-    height: {_TAB} !important; flex: 0 0 {_TAB} !important; }}
 </style>
 """
 MAP_STYLE = "<style>#map_div { height: 100vh !important; }</style>"
@@ -78,6 +76,21 @@ def page_style(lang: str) -> None:
   .{SELECT_EMPTY_CLASSES[0]}, .{SELECT_EMPTY_CLASSES[1]} {{ font-size: 0 !important; }}
   .{SELECT_EMPTY_CLASSES[0]}::after, .{SELECT_EMPTY_CLASSES[1]}::after {{
     content: {no_results}; font-size: 0.875rem; }}
+</style>"""
+    )
+
+
+def work_style(*, panel_share: float) -> None:
+    """The heights of the zone panel and of the tab bodies below it (``panel_share`` of
+    the work column for the panel, the rest less the tab bar for the tab)."""
+    panel = f"calc({_WORK} * {panel_share:.2f})"
+    tab = f"calc({_WORK} * {1 - panel_share:.2f} - 3.6rem)"
+    st.html(
+        f"""<style>
+  div:has(> .st-key-{state.ZONE_PANEL}) {{
+    height: {panel} !important; flex: 0 0 {panel} !important; }}
+  div:has(> [class*="st-key-{state.TAB_BODY_PREFIX}"]) {{
+    height: {tab} !important; flex: 0 0 {tab} !important; }}
 </style>"""
     )
 
