@@ -102,8 +102,9 @@ def _opened(element_id: str, version: int) -> int:
 
 
 def edit_tab(lang: str, unit: str, user: User) -> None:
-    st.subheader(t("edit_heading", lang))
-    st.caption(t("edit_note", lang))
+    # The tab's name says what it is: the explanation folds away so the editor is in view.
+    with st.expander(t("edit_heading", lang)):
+        st.caption(t("edit_note", lang))
     store = plan_store()
     store_key, revision = current()
     layers = zones(store_key, revision)  # cached per plan revision
