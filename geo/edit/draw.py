@@ -43,7 +43,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split
 
-from geo.declared.i18n import Message
+from geo.declared.i18n import Message, say
 from geo.declared.registry import Registry
 from geo.errors import GeometryError, InputFileError, collect
 from geo.measure.area import ellipsoidal_area_m2, gauss_kruger_area_m2
@@ -68,6 +68,8 @@ MAX_SHOWN_PROBLEMS: Final = 10
 ELEMENT_ID: Final = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 """A new element's id: lower-case letters, digits and underscores, as the plan's ids."""
 _POLYGONAL: Final = ("Polygon", "MultiPolygon")
+DETAIL_LANGUAGES: Final = (("source_detail_zh", "zh"), ("source_detail_en", "en"))
+"""The plan data's provenance in each language (the zone panel shows the page's)."""
 
 
 def _number(value: object) -> bool:
@@ -79,24 +81,23 @@ def _ring(
 ) -> list[tuple[float, float]]:
     """The positions of a ring (or, ``at_least=2``, a line), each checked."""
     if not isinstance(raw, list):
-        problems.append(f"{where}: must be a list of positions, found {type(raw).__name__}")
+        problems.append(Message("draw_not_positions", where=where, found=type(raw).__name__))
         return []
     ring: list[tuple[float, float]] = []
     for k, pos in enumerate(raw):
         if not (isinstance(pos, list) and len(pos) in (2, 3) and all(_number(c) for c in pos)):
-            problems.append(f"{where}, position {k + 1}: not [longitude, latitude], {pos!r:.60}")
+            problems.append(Message("draw_bad_position", where=where, k=k + 1, pos=f"{pos!r:.60}"))
             continue
         lon, lat = float(pos[0]), float(pos[1])
         if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
             problems.append(
-                f"{where}, position {k + 1}: ({lon:g}, {lat:g}) is not a longitude/latitude "
-                "in EPSG:4326"
+                Message("draw_not_lonlat", where=where, k=k + 1, lon=f"{lon:g}", lat=f"{lat:g}")
             )
             continue
         ring.append((lon, lat))
     if len(set(ring)) < at_least:
         problems.append(
-            f"{where}: needs at least {at_least} different positions, found {len(set(ring))}"
+            Message("draw_too_few", where=where, at_least=at_least, found=len(set(ring)))
         )
     return ring
 
@@ -104,16 +105,14 @@ def _ring(
 def _polygons(geometry: object, where: str, problems: list[str]) -> list[list[object]]:
     """The coordinate arrays of the polygons in one GeoJSON geometry object."""
     if not isinstance(geometry, Mapping):
-        problems.append(f"{where}: no geometry")
+        problems.append(Message("draw_no_geometry", where=where))
         return []
     kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind == "Polygon" and isinstance(coords, list):
         return [coords]
     if kind == "MultiPolygon" and isinstance(coords, list):
         return list(coords)
-    problems.append(
-        f"{where}: a {kind!s:.30} is not a polygon; draw an area (polygon or rectangle)"
-    )
+    problems.append(Message("draw_not_polygon", where=where, kind=f"{kind!s:.30}"))
     return []
 
 
@@ -122,17 +121,14 @@ def _geojson_object(payload: object) -> Mapping[str, Any]:
     if isinstance(payload, str):
         if len(payload) > MAX_PAYLOAD_CHARS:
             raise GeometryError(
-                f"the drawing is {len(payload):,} characters of GeoJSON, more than the "
-                f"{MAX_PAYLOAD_CHARS:,} accepted; simplify it or upload it as a layer"
+                "err_draw_too_long", chars=f"{len(payload):,}", limit=f"{MAX_PAYLOAD_CHARS:,}"
             )
         try:
             payload = json.loads(payload)
         except json.JSONDecodeError as exc:
-            raise GeometryError(
-                f"the drawing is not GeoJSON: {exc.msg} at character {exc.pos}"
-            ) from None
+            raise GeometryError("err_draw_not_json", problem=exc.msg, pos=exc.pos) from None
     if not isinstance(payload, Mapping):
-        raise GeometryError(f"the drawing is not a GeoJSON object, found {type(payload).__name__}")
+        raise GeometryError("err_draw_not_object", found=type(payload).__name__)
     return payload
 
 
@@ -160,25 +156,27 @@ def parse_drawing(payload: object) -> BaseGeometry:
     geometries = _geometries_of(_geojson_object(payload))
     problems: list[str] = []
     if not geometries:
-        raise GeometryError("the drawing holds no shape; draw a polygon first")
+        raise GeometryError("err_draw_empty")
     polygons = []
     for i, geometry in enumerate(geometries):
-        polygons += _polygons(geometry, f"shape {i + 1}", problems)
+        polygons += _polygons(geometry, Message("draw_where_shape", n=i + 1), problems)
     vertices = sum(len(r) for p in polygons for r in p if isinstance(r, list))
     if vertices > MAX_DRAWN_VERTICES:
         raise GeometryError(
-            f"the drawing has {vertices:,} positions, more than the {MAX_DRAWN_VERTICES:,} "
-            "accepted; simplify it or upload it as a layer"
+            "err_draw_too_many_vertices", count=f"{vertices:,}", limit=f"{MAX_DRAWN_VERTICES:,}"
         )
     built = []
     for i, rings in enumerate(polygons):
         if not isinstance(rings, list) or not rings:
-            problems.append(f"polygon {i + 1}: no rings")
+            problems.append(Message("draw_no_rings", where=Message("draw_where_polygon", n=i + 1)))
             continue
-        parsed = [_ring(r, f"polygon {i + 1}, ring {k + 1}", problems) for k, r in enumerate(rings)]
+        parsed = [
+            _ring(r, Message("draw_where_ring", n=i + 1, k=k + 1), problems)
+            for k, r in enumerate(rings)
+        ]
         if len(problems) == 0:
             built.append(shapely.Polygon(parsed[0], parsed[1:]))
-    collect(problems[:MAX_SHOWN_PROBLEMS], what="the drawing", error=GeometryError)
+    collect(problems[:MAX_SHOWN_PROBLEMS], what=Message("draw_what_drawing"), error=GeometryError)
     return built[0] if len(built) == 1 else shapely.MultiPolygon(built)
 
 
@@ -187,24 +185,28 @@ def parse_split_lines(payload: object) -> BaseGeometry:
     the editor) as one (Multi)LineString in EPSG:4326. Raises :class:`GeometryError`."""
     features = payload.get("features") if isinstance(payload, Mapping) else None
     if not isinstance(features, list) or not features:
-        raise GeometryError("no split line was drawn; draw a line across the shape")
+        raise GeometryError("err_split_none")
     if len(features) > MAX_SHOWN_PROBLEMS:
-        raise GeometryError(f"{len(features)} split lines; draw at most {MAX_SHOWN_PROBLEMS}")
+        raise GeometryError("err_split_too_many", count=len(features), limit=MAX_SHOWN_PROBLEMS)
     problems: list[str] = []
     lines = []
     for i, feature in enumerate(features):
         geometry = feature.get("geometry") if isinstance(feature, Mapping) else None
         if not (isinstance(geometry, Mapping) and geometry.get("type") == "LineString"):
-            problems.append(f"split line {i + 1}: not a LineString")
+            problems.append(
+                Message("draw_split_not_line", where=Message("draw_where_split", n=i + 1))
+            )
             continue
         coords = geometry.get("coordinates")
         if isinstance(coords, list) and len(coords) > MAX_DRAWN_VERTICES:
-            problems.append(f"split line {i + 1}: more than {MAX_DRAWN_VERTICES:,} positions")
+            where = Message("draw_where_split", n=i + 1)
+            limit = f"{MAX_DRAWN_VERTICES:,}"
+            problems.append(Message("draw_split_too_long", where=where, limit=limit))
             continue
-        line = _ring(coords, f"split line {i + 1}", problems, at_least=2)
+        line = _ring(coords, Message("draw_where_split", n=i + 1), problems, at_least=2)
         if len(set(line)) >= 2:
             lines.append(shapely.LineString(line))
-    collect(problems[:MAX_SHOWN_PROBLEMS], what="the split line", error=GeometryError)
+    collect(problems[:MAX_SHOWN_PROBLEMS], what=Message("draw_what_split"), error=GeometryError)
     return lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
 
 
@@ -351,13 +353,10 @@ def split_shape(shape: BaseGeometry, line: BaseGeometry) -> list[BaseGeometry]:
     Raises :class:`GeometryError` when the line does not cross the shape from edge to
     edge (it leaves one piece)."""
     if line.geom_type not in ("LineString", "MultiLineString"):
-        raise GeometryError(f"a split needs a line, found a {line.geom_type}")
+        raise GeometryError("err_split_needs_line", kind=line.geom_type)
     pieces = [p for p in shapely.get_parts(split(shape, line)) if p.geom_type == "Polygon"]
     if len(pieces) < 2:
-        raise GeometryError(
-            "the line does not cut the shape in two: draw it across the shape, from "
-            "outside one edge to outside the other"
-        )
+        raise GeometryError("err_split_no_cut")
     areas = ellipsoidal_area_m2(gpd.GeoSeries(pieces, crs=STORAGE_CRS)).to_numpy()
     return [pieces[i] for i in np.argsort(-areas)]
 
@@ -366,16 +365,13 @@ def merge_shapes(first: BaseGeometry, second: BaseGeometry) -> BaseGeometry:
     """The union of two shapes (EPSG:4326); a MultiPolygon when they do not touch."""
     merged = shapely.union(first, second)
     if merged.is_empty or merged.geom_type not in _POLYGONAL:
-        raise GeometryError(f"merging gives a {merged.geom_type}, not an area")
+        raise GeometryError("err_merge_not_area", kind=merged.geom_type)
     return merged
 
 
 def _accuracy_problem(accuracy_m: float | None) -> list[str]:
     if accuracy_m is None or not (math.isfinite(accuracy_m) and accuracy_m > 0):
-        return [
-            "state the accuracy of the drawing in metres (a positive number): how far its "
-            f"edges may be from the true boundary; found {accuracy_m!r}"
-        ]
+        return [Message("draw_accuracy", found=repr(accuracy_m))]
     return []
 
 
@@ -391,19 +387,26 @@ def edited_frame(
     statement; the previous source is kept in ``source_detail``. A hand-drawn shape is
     no survey: it stays ``schematic`` and its comparison with a stated land figure is
     ``schematic`` (never counted as agreement)."""
-    collect(_accuracy_problem(accuracy_m), what="the edit", error=InputFileError)
+    collect(_accuracy_problem(accuracy_m), what=Message("draw_what_edit"), error=InputFileError)
     if len(element) != 1:
-        raise GeometryError(f"an edit replaces one element's row, found {len(element)} rows")
+        raise GeometryError("err_edit_rows", count=len(element))
     out = element.copy()
     before = out.iloc[0]
-    previous = " — ".join(
-        str(before[k]) for k in ("geometry_source", "source_detail") if k in out and before[k]
-    )
+    detail = Message("detail_edited", editor=editor, accuracy=f"{accuracy_m:g}")
+    for column, lang in (("source_detail", "en"), *DETAIL_LANGUAGES):
+        if column not in out and column != "source_detail":
+            continue
+        previous = " — ".join(
+            str(before[k])
+            for k in ("geometry_source", column)
+            if k in out and isinstance(before[k], str) and before[k]
+        )
+        said = (
+            Message("detail_previously", detail=detail, previous=previous) if previous else detail
+        )
+        out[column] = say(said, lang)
     out[out.geometry.name] = gpd.GeoSeries([shape], index=out.index, crs=out.crs)
     out["geometry_source"] = EDITED
-    out["source_detail"] = f"edited in the app by {editor}; stated accuracy {accuracy_m:g} m" + (
-        f"; previously: {previous}" if previous else ""
-    )
     out["accuracy_m"] = float(accuracy_m)
     out["schematic"] = True
     if "land_figure_check" in out:
@@ -432,23 +435,23 @@ def new_zone_frame(
     accuracy)."""
     problems = _accuracy_problem(accuracy_m)
     if not ELEMENT_ID.fullmatch(element_id):
-        problems.append(
-            f"the id {element_id!r} must be 3-64 lower-case letters, digits or underscores, "
-            "starting with a letter (e.g. park_new_east)"
-        )
+        problems.append(Message("draw_bad_id", id=repr(element_id)))
     elif element_id in taken:
-        problems.append(f"the id {element_id!r} is already a plan element; choose another")
+        problems.append(Message("draw_id_taken", id=repr(element_id)))
     if not name_zh.strip() or not name_en.strip():
-        problems.append("give the zone a Chinese and an English name")
-    collect(problems, what="the new zone", error=InputFileError)
+        problems.append(Message("draw_names"))
+    collect(problems, what=Message("draw_what_new_zone"), error=InputFileError)
     assert accuracy_m is not None
     row: dict[str, Any] = dict.fromkeys(REQUIRED_PROPERTIES)
     row.update(
         id=element_id, name_zh=name_zh.strip(), name_en=name_en.strip(), layer=layer,
         group=kind, level=level, geometry_source=EDITED,
-        source_detail=f"drawn in the app by {editor}; stated accuracy {accuracy_m:g} m",
-        accuracy_m=float(accuracy_m),
-        assumptions="drawn by hand on the app's map; no survey",
-        schematic=True,
+        accuracy_m=float(accuracy_m), schematic=True,
     )  # fmt: skip
+    drawn = Message("detail_drawn", editor=editor, accuracy=f"{accuracy_m:g}")
+    assumed = Message("assumption_drawn")
+    row.update(source_detail=str(drawn), assumptions=str(assumed))
+    for column, lang in DETAIL_LANGUAGES:  # the zone panel says them in the page's language
+        row[column] = say(drawn, lang)
+        row[column.replace("source_detail", "assumptions")] = say(assumed, lang)
     return gpd.GeoDataFrame([row], geometry=[shape], crs=STORAGE_CRS)
