@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.declared.i18n import Message
+from geo.declared.i18n import Message, say
 from geo.errors import GeometryError, InputFileError, collect
 from geo.measure.area import M2_PER_KM2, ellipsoidal_area_m2
 from geo.measure.crs import require_crs
@@ -140,22 +140,20 @@ def match_features(
     Raises :class:`InputFileError` for an unknown column or element id.
     """
     known = set(zones["id"].astype(str))
-    problems = [
-        f"feature #{pos + 1}: no plan element {element!r}"
+    problems: list[str] = [
+        Message("adopt_no_element", n=pos + 1, element=repr(element))
         for pos, element in (assignments or {}).items()
         if element not in known
     ]
     problems += [
-        f"feature #{pos + 1}: the layer has only {len(layer)} feature(s)"
+        Message("adopt_no_feature", n=pos + 1, count=len(layer))
         for pos in (assignments or {})
         if not 0 <= pos < len(layer)
     ]
     if column is not None and column not in layer.columns:
-        problems.append(
-            f"no column {column!r} in the layer; its columns are "
-            f"{', '.join(_text_columns(layer)) or 'none'}"
-        )
-    collect(problems, what="assignment to plan elements", error=InputFileError)
+        columns = ", ".join(_text_columns(layer)) or Message("dxf_none")
+        problems.append(Message("adopt_no_column", column=repr(column), columns=columns))
+    collect(problems, what=Message("adopt_what_assignment"), error=InputFileError)
     index = _element_index(zones)
     notes: list[str] = []
     candidates = [column] if column is not None else _text_columns(layer)
@@ -202,13 +200,23 @@ def _feature_labels(layer: gpd.GeoDataFrame) -> list[str]:
 
 def provenance(source: SourceDocument, features: list[str]) -> dict[str, object]:
     """The provenance of an adopted element (the zone columns it sets)."""
-    where = f"{source.file}" + (f", layer {source.layer}" if source.layer else "")
+    where = (
+        Message("adopt_file_layer", file=source.file, layer=source.layer)
+        if source.layer
+        else source.file
+    )
+    detail = Message(
+        "detail_authoritative",
+        where=where,
+        features=", ".join(features),
+        document=source.document,
+        accuracy=f"{source.accuracy_m:g}",
+    )
     return {
         "geometry_source": AUTHORITATIVE,
-        "source_detail": (
-            f"authoritative: {where}, feature(s) {', '.join(features)}; document "
-            f"{source.document}; stated accuracy {source.accuracy_m:g} m"
-        ),
+        "source_detail": str(detail),
+        "source_detail_zh": say(detail, "zh"),  # the zone panel says the page's language
+        "source_detail_en": say(detail, "en"),
         "accuracy_m": float(source.accuracy_m),
         "schematic": False,
         "source_file": source.file,
@@ -219,16 +227,11 @@ def provenance(source: SourceDocument, features: list[str]) -> dict[str, object]
 
 
 def _check_source(source: SourceDocument) -> list[str]:
-    problems = []
+    problems: list[str] = []
     if not source.document.strip():
-        problems.append(
-            "name the source document (e.g. the approval number 批复文号); authoritative "
-            "geometry without one cannot be traced"
-        )
+        problems.append(Message("adopt_no_document"))
     if not (math.isfinite(source.accuracy_m) and source.accuracy_m > 0):
-        problems.append(
-            f"the stated accuracy must be a positive number of metres, not {source.accuracy_m!r}"
-        )
+        problems.append(Message("adopt_bad_accuracy", found=repr(source.accuracy_m)))
     return problems
 
 
@@ -260,22 +263,24 @@ def propose_adoption(
     no area, :class:`InputFileError` for a source without document or accuracy.
     """
     require_crs(layer, name="uploaded layer")
-    collect(
-        _check_source(source), what="source of the authoritative geometry", error=InputFileError
-    )
+    collect(_check_source(source), what=Message("adopt_what_source"), error=InputFileError)
     require_crs(zones, name="plan zones")
     geoms = np.asarray(layer.to_crs(zones.crs).geometry.array)
     labels = _feature_labels(layer)
     areal = np.isin(shapely.get_type_id(geoms), _AREAL) & ~shapely.is_empty(geoms)
-    problems = [
-        f"feature {labels[pos]} (for {element}) is a {layer.geometry.iloc[pos].geom_type}, "
-        "not a polygon; only polygons replace a zone"
+    problems: list[str] = [
+        Message(
+            "adopt_not_polygon",
+            label=labels[pos],
+            element=element,
+            kind=layer.geometry.iloc[pos].geom_type,
+        )
         if layer.geometry.iloc[pos] is not None
-        else f"feature {labels[pos]} (for {element}) has no geometry"
+        else Message("adopt_no_geometry", label=labels[pos], element=element)
         for pos, element in matching.assignments.items()
         if not areal[pos]
     ]
-    collect(problems, what="adopted features", error=GeometryError)
+    collect(problems, what=Message("adopt_what_features"), error=GeometryError)
     by_element: dict[str, list[int]] = {}
     for pos, element in sorted(matching.assignments.items()):
         by_element.setdefault(element, []).append(pos)

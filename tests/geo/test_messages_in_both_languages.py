@@ -133,3 +133,23 @@ def test_an_edit_states_its_provenance_in_both_languages() -> None:
     assert new["source_detail_en"].iloc[0] == new["source_detail"].iloc[0]
     assert new["assumptions_en"].iloc[0] == "drawn by hand on the app's map; no survey"
     assert CJK.search(new["assumptions_zh"].iloc[0])
+
+
+def test_an_adopted_shape_states_its_source_in_both_languages() -> None:
+    from geo.edit.adopt import SourceDocument, provenance
+
+    source = SourceDocument(
+        file="红线.dxf", document="昆规批〔2024〕12号", accuracy_m=0.5, layer="A"
+    )
+    record = provenance(source, ["#1", "#2"])
+    assert (
+        record["source_detail"]
+        == record["source_detail_en"]
+        == (
+            "authoritative: 红线.dxf, layer A, feature(s) #1, #2; document 昆规批〔2024〕12号; "
+            "stated accuracy 0.5 m"
+        )
+    )
+    assert record["source_detail_zh"] == (
+        "权威来源：红线.dxf，图层 A，要素 #1, #2；文件 昆规批〔2024〕12号；所述精度 0.5 米"
+    )
