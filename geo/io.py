@@ -26,6 +26,7 @@ import pyogrio.errors
 import shapely
 import shapely.errors
 
+from geo.declared.i18n import Joined, Message
 from geo.errors import CRSError, InputFileError
 from geo.measure.crs import STORAGE_CRS
 from geo.measure.validate import has_geometry
@@ -76,18 +77,16 @@ with nullable integers instead (pyogrio turns integer columns with gaps into flo
 
 
 def _damaged(name: str, exc: Exception) -> InputFileError:
-    return InputFileError(
-        f"{name}: the file is damaged or not a readable spatial file ({exc}). Export it "
-        "again from the program that made it."
-    )
+    return InputFileError("err_file_damaged", name=name, problem=str(exc))
 
 
 def _check_driver(driver: str, drivers: frozenset[str], name: str) -> None:
     if driver not in drivers:
         raise InputFileError(
-            f"{name}: GDAL would open this file as {driver}, not as "
-            f"{' or '.join(sorted(drivers))}; it is refused. Export the layer again in the "
-            "format its name says."
+            "err_file_driver",
+            name=name,
+            driver=driver,
+            drivers=Joined(tuple(sorted(drivers)), Message("word_or")),
         )
 
 
@@ -215,8 +214,9 @@ def spatial_layers(
     spatial = [str(r[0]) for r in rows if r[1] is not None]
     tables = [str(r[0]) for r in rows if r[1] is None]
     if not spatial:
-        extra = f" (only attribute tables: {', '.join(tables)})" if tables else ""
-        raise InputFileError(f"{name}: the file has no layer with geometries{extra}.")
+        if tables:
+            raise InputFileError("err_only_tables", name=name, tables=", ".join(tables))
+        raise InputFileError("err_no_geometry_layer", name=name)
     return spatial, tables
 
 

@@ -181,8 +181,11 @@ def check_part(info: zipfile.ZipInfo, suffix: str, name: str) -> None:
     """Refuse a Shapefile part that is far too small to be one (before unpacking)."""
     if suffix in (".shp", ".shx") and info.file_size < 100:
         raise InputFileError(
-            f"{name}: {info.filename!r} has {info.file_size} bytes; a {suffix} file starts "
-            "with a 100-byte header. Export the Shapefile again."
+            "err_shp_part_short",
+            name=name,
+            member=repr(info.filename),
+            size=info.file_size,
+            suffix=suffix,
         )
 
 
