@@ -84,6 +84,11 @@ ADOPT_REASON: Final = "adopt_reason"
 ADOPT_SAVE: Final = "adopt_save"
 ADOPT_SEEN: Final = "adopt_seen"  # {element id: store version} the page showed last run
 ADOPT_MAP: Final = "adopt_map"  # old and new shapes of the matched elements
+ADOPT_CAD_LAYERS: Final = "adopt_cad_layers"  # the CAD layers of a DXF taken for adoption
+ADOPT_PICK_MAP: Final = "adopt_pick_map"  # the layer's features, clicked to assign them
+ADOPT_PICK_ELEMENT: Final = "adopt_pick_element"  # the plan element a click assigns to
+ADOPT_PICKED: Final = "adopt_picked"  # the assignments made by clicking (AdoptClicks)
+ADOPT_PICK_CLEAR: Final = "adopt_pick_clear"
 EDIT_ELEMENT: Final = "edit_element"  # the plan element chosen in the Edit tab
 EDIT_OPENED: Final = "edit_opened"  # (element id, store version) the editor was opened at
 EDIT_ACCURACY: Final = "edit_accuracy"  # the editor's stated accuracy, metres
@@ -98,11 +103,6 @@ EDIT_SPLIT_PIECE: Final = "edit_split_piece"  # which piece of a split the eleme
 EDIT_SPLIT_APPLY: Final = "edit_split_apply"
 EDIT_MERGE_WITH: Final = "edit_merge_with"  # the element merged into the edited one
 EDIT_MERGE_APPLY: Final = "edit_merge_apply"
-ADOPT_CAD_LAYERS: Final = "adopt_cad_layers"  # the CAD layers of a DXF taken for adoption
-ADOPT_PICK_MAP: Final = "adopt_pick_map"  # the layer's features, clicked to assign them
-ADOPT_PICK_ELEMENT: Final = "adopt_pick_element"  # the plan element a click assigns to
-ADOPT_PICKED: Final = "adopt_picked"  # the assignments made by clicking (AdoptClicks)
-ADOPT_PICK_CLEAR: Final = "adopt_pick_clear"
 
 
 def group_on(group_id: str) -> str:
