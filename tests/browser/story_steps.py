@@ -67,10 +67,12 @@ def open_tab(browser: BrowserSession, label: str) -> None:
     found = wait_page(browser, tab, what=f"the tab {label}")
     centre(browser.driver, found)
     browser.driver.execute_script("arguments[0].click();", found)
-    wait_page(
-        browser, lambda d: tab(d) and tab(d).get_attribute("aria-selected") == "true",
-        what=f"the tab {label} selected",
-    )  # fmt: skip
+
+    def selected(d: WebDriver) -> bool:
+        found = tab(d)
+        return isinstance(found, WebElement) and found.get_attribute("aria-selected") == "true"
+
+    wait_page(browser, selected, what=f"the tab {label} selected")
 
 
 def keyed(browser: BrowserSession, key: str, css: str = "") -> WebElement:
@@ -216,9 +218,12 @@ def table_columns(browser: BrowserSession, index: int = 0) -> dict[str, list[str
         return read
 
     browser.driver.execute_async_script(_SCROLL_GRID, grid, 0)  # from its left edge
-    first = wait_page(browser, lambda d: (n := drawn(0)(d)) and "1" in n["cols"] and n,
-                      what="the table's first column")  # fmt: skip
-    now = first
+
+    def first_column(d: WebDriver) -> dict[str, Any] | bool:
+        now = drawn(0)(d)
+        return now if isinstance(now, dict) and "1" in now["cols"] else False
+
+    now: dict[str, Any] = wait_page(browser, first_column, what="the table's first column")
     while True:
         for k, col in now["cols"].items():
             seen[int(k)] = (col["title"], col["cells"])

@@ -126,32 +126,40 @@ def _editor_ready(browser: BrowserSession, *, holds: Callable[[], bool]) -> None
 def _save_edit(browser: BrowserSession, root: Path, *, accuracy: str, reason: str) -> None:
     """State the accuracy and reason, click save, and wait until the store has the change
     with this reason (the page then says so)."""
-    before = len(_changes(root))
     step.type_into(browser, _key("EDIT_ACCURACY"), accuracy)
     step.type_into(browser, _key("EDIT_REASON"), reason)
+
+    _save_once(browser, root, _key("EDIT_SAVE"), what=f"saving {reason}")
+    step.wait_page(
+        browser,
+        lambda d: any(
+            "已保存" in str(e.text)
+            for e in d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')
+        ),
+        what="the saved message",
+    )
+
+
+def _save_once(browser: BrowserSession, root: Path, button: str, *, what: str) -> None:
+    """Click the save button ``button`` until the store has one more change (clicked
+    again only while it has not: a busy page may miss a click)."""
+    before = len(_changes(root))
 
     def stored(_d: WebDriver) -> bool:
         return len(_changes(root)) > before
 
-    browser.click_until(
-        lambda: stored(browser.driver) or step.click_button(browser, _key("EDIT_SAVE")),
-        stored,
-        what=f"saving {reason}",
-    )
-    step.wait_page(
-        browser,
-        lambda d: any(
-            "已保存" in e.text for e in d.find_elements(By.CSS_SELECTOR, '[data-testid="stAlert"]')
-        ),
-        what="the saved message",
-    )
+    def click() -> None:
+        if not stored(browser.driver):
+            step.click_button(browser, button)
+
+    browser.click_until(click, stored, what=what)
 
 
 def _agrees(statutory: str, area_m2: float) -> bool:
     """The editor's km² figure is ``area_m2`` rounded to the digits it shows."""
     shown = statutory.split()[1].replace(",", "")
     decimals = len(shown.partition(".")[2])
-    return abs(float(shown) - area_m2 / 1e6) <= 0.5 * 10**-decimals * (1 + 1e-9)
+    return bool(abs(float(shown) - area_m2 / 1e6) <= 0.5 * 10.0**-decimals * (1 + 1e-9))
 
 
 def _key(name: str) -> str:
@@ -197,12 +205,13 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
     corners = [(-40, -70), (120, -80), (170, 30), (60, 70), (-20, 20)]
 
     def add_vertex(x: int, y: int, count: int) -> None:
+        def has(d: WebDriver) -> bool:
+            browser.enter_map(EDITOR_IFRAME)
+            return int(d.execute_script("return planEditor.vertices();")) >= count
+
         browser.click_until(
-            lambda: _click_at(driver, container, [(x, y)]),
-            lambda d: browser.enter_map(EDITOR_IFRAME) or d.execute_script(
-                "return planEditor.vertices();") >= count,
-            what=f"vertex {count}",
-        )  # fmt: skip
+            lambda: _click_at(driver, container, [(x, y)]), has, what=f"vertex {count}"
+        )
 
     for n, (x, y) in enumerate(corners[:3], start=1):
         add_vertex(x, y, n)
@@ -279,12 +288,7 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
     step.type_into(browser, _key("ADOPT_REASON"), REASONS["uni"])
     step.show(browser, t("adopt_pick_heading", "zh"))
     _shot(browser, "3_adopt_preview")
-    before = len(_changes(workspace))
-    browser.click_until(
-        lambda: len(_changes(workspace)) > before or step.click_button(browser, _key("ADOPT_SAVE")),
-        lambda _d: len(_changes(workspace)) > before,
-        what="adopting the DXF",
-    )
+    _save_once(browser, workspace, _key("ADOPT_SAVE"), what="adopting the DXF")
     step.wait_text(browser, t("adopt_saved", "zh"))
     step.show(browser, t("adopt_saved", "zh"))
     _shot(browser, "3_adopted_as_university_area")
@@ -358,15 +362,16 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
     # 5. The history: everything, newest first, as the store has it.
     step.open_tab(browser, t("history_tab", "zh"))
     history = step.table_columns(browser, 0)
-    shown = list(zip(history[t("col_object_id", "zh")], history[t("col_action", "zh")],
-                     strict=True))  # fmt: skip
+    listed = list(
+        zip(history[t("col_object_id", "zh")], history[t("col_action", "zh")], strict=True)
+    )
     store = _store(workspace)
     try:
         entries = store.history(store.local_user("planner"))
     finally:
         store.close()
-    assert shown == [(e.object_id, e.action) for e in entries[: len(shown)]]
-    assert {(e.object_id, e.action) for e in changes} <= set(shown), "all three changes"
+    assert listed == [(e.object_id, e.action) for e in entries[: len(listed)]]
+    assert {(e.object_id, e.action) for e in changes} <= set(listed), "all three changes"
     reasons = history[t("col_reason", "zh")]
     assert {REASONS["new"], REASONS["fin"], REASONS["uni"]} <= set(reasons)
     _shot(browser, "5_history")
