@@ -331,7 +331,7 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) >= 5,
         what="the difference map's pieces",
     )  # fmt: skip
-    _tab_map_shot(browser, "4_compare_difference_map", COMPARE_MAP)
+    _tab_map_shot(browser, "story_4_compare_difference_map", COMPARE_MAP)
     _click_text(browser, f".st-key-{_key('COMPARE_VIEW')} label", t("compare_view_swipe", "zh"))
 
     def sides(d: WebDriver) -> tuple[int, int] | bool:
@@ -357,7 +357,7 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
         lambda d: (c := _clips(d)) and c["before"][1] < start["before"][1] - 80,
         what="the clip to follow the slider",
     )  # fmt: skip
-    _tab_map_shot(browser, "4_compare_swipe", COMPARE_MAP)
+    _tab_map_shot(browser, "story_4_compare_swipe", COMPARE_MAP)
 
     # 5. The history: everything, newest first, as the store has it.
     step.open_tab(browser, t("history_tab", "zh"))
