@@ -7,7 +7,7 @@ Names, reasons and user names are user text: they are shown in table cells and
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Final, cast
 
 import pandas as pd
 import streamlit as st
@@ -59,7 +59,7 @@ def history_tab(lang: str, user: User) -> None:
     if table.empty:
         st.caption(t("history_empty", lang))
     else:
-        show_table(table, lang, figures=True)
+        show_table(shown_history(table, lang), lang, figures=True)
         table_downloads(
             table, lang=lang, stem=f"history_{scope}", sheet="history", unit="m2",
             method=AREA_METHOD,
@@ -162,3 +162,39 @@ def accounts_section(lang: str, user: User) -> None:
         if st.button(t(label, lang), key=state.ACCOUNT_TOGGLE):
             store.set_user(chosen.username, disabled=not chosen.disabled)
             st.rerun()
+
+
+SYSTEM_REASONS: Final = {
+    "upload": "history_reason_upload",
+    "restored after delete": "history_reason_restored",
+    "shared with everyone": "history_reason_shared",
+    "made private": "history_reason_private",
+}
+"""Reasons the app itself writes (stored in English, as the CLI prints them) → their text."""
+
+
+def shown_history(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The audit table as the page shows it: actions, kinds and the app's own reasons in
+    ``lang``, areas as numbers (an element that had none shows an empty cell, not None).
+    The download keeps the stored values."""
+    out = table.copy()
+    out["action"] = [action_word(a, lang) for a in out["action"]]
+    out["kind"] = [t(f"history_kind_{k}", lang) for k in out["kind"]]
+    out["reason"] = [reason_text(r, lang) if isinstance(r, str) else r for r in out["reason"]]
+    for column in ("area_before_m2", "area_after_m2"):
+        out[column] = pd.to_numeric(out[column], errors="coerce")
+    return out
+
+
+def action_word(action: str, lang: str) -> str:
+    """A change's action (create, edit, seed …) in ``lang``."""
+    return t(f"history_action_{action}", lang)
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A change's reason: the app's own reasons in ``lang``, a person's as written."""
+    if reason in SYSTEM_REASONS:
+        return t(SYSTEM_REASONS[reason], lang)
+    if reason.startswith("imported from "):
+        return t("history_reason_seed", lang, source=reason.removeprefix("imported from "))
+    return reason

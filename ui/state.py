@@ -93,6 +93,7 @@ EDIT_ELEMENT: Final = "edit_element"  # the plan element chosen in the Edit tab
 EDIT_OPENED: Final = "edit_opened"  # (element id, store version) the editor was opened at
 EDIT_ACCURACY: Final = "edit_accuracy"  # the editor's stated accuracy, metres
 EDIT_REASON: Final = "edit_reason"
+EDIT_FORM_FOR: Final = "edit_form_for"  # the element the accuracy and reason were typed for
 EDIT_SAVE: Final = "edit_save"
 EDIT_NEW_LAYER: Final = "edit_new_layer"  # a new zone's layer, kind, id and names
 EDIT_NEW_KIND: Final = "edit_new_kind"

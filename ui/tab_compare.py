@@ -37,6 +37,7 @@ from layers.compare_map import difference_map, swipe_map
 from layers.offline import use_local_assets
 from ui import state
 from ui.downloads import table_downloads
+from ui.history import action_word, reason_text
 from ui.store import current_user, plan_store
 from ui.uploads import show_error, show_table
 
@@ -88,7 +89,7 @@ def pick_layer(
     return None if picked is None else saved[str(picked)]
 
 
-def plan_versions(store: Store, user: User) -> dict[str, str]:
+def plan_versions(store: Store, user: User, lang: str) -> dict[str, str]:
     """As-of time → label: the plan now, after each change of an element (newest first),
     and as seeded."""
     entries = [e for e in store.history(user, limit=MAX_CHANGES) if e.kind == "element"]
@@ -96,14 +97,16 @@ def plan_versions(store: Store, user: User) -> dict[str, str]:
     seeds = [e for e in entries if e.action == "seed"]
     options = {CURRENT: ""}
     for e in changes:
-        options.setdefault(e.time_utc, _change_label(e))
+        options.setdefault(e.time_utc, _change_label(e, lang))
     if seeds:
-        options.setdefault(seeds[0].time_utc, f"{seeds[0].time_utc[:19]}Z · seed")
+        seeded = action_word("seed", lang)
+        options.setdefault(seeds[0].time_utc, f"{seeds[0].time_utc[:19]}Z · {seeded}")
     return options
 
 
-def _change_label(e: AuditEntry) -> str:
-    return f"{e.time_utc[:19]}Z · {e.username} · {e.name} · {e.action} · {e.reason}"
+def _change_label(e: AuditEntry, lang: str) -> str:
+    action, reason = action_word(e.action, lang), reason_text(e.reason, lang)
+    return f"{e.time_utc[:19]}Z · {e.username} · {e.name} · {action} · {reason}"
 
 
 def plan_at(store: Store, as_of: str) -> gpd.GeoDataFrame:
@@ -210,7 +213,7 @@ def compare_section(lang: str, unit: str, store: Store, user: User, layers: Save
 
 def choose_versions(lang: str, store: Store, user: User) -> Chosen:
     """Two versions of the plan from the store (default: before the latest change, now)."""
-    options = plan_versions(store, user)
+    options = plan_versions(store, user, lang)
     times = list(options)
     head = max((k for k in times if k != CURRENT), default=CURRENT)
 

@@ -92,6 +92,15 @@ def _metres(value: object) -> str:
         return "?"
 
 
+def _fresh_form(element_id: str) -> None:
+    """A stated accuracy and a reason belong to one change: another element chosen, or a
+    change saved, and the boxes start empty (before they are drawn in this run)."""
+    if st.session_state.get(state.EDIT_FORM_FOR) != element_id:
+        st.session_state.pop(state.EDIT_ACCURACY, None)
+        st.session_state.pop(state.EDIT_REASON, None)
+        st.session_state[state.EDIT_FORM_FOR] = element_id
+
+
 def _opened(element_id: str, version: int) -> int:
     """The version the editor was opened at (kept while the element stays chosen)."""
     opened = st.session_state.get(state.EDIT_OPENED)
@@ -117,6 +126,7 @@ def edit_tab(lang: str, unit: str, user: User) -> None:
     )  # fmt: skip
     if element_id is None:
         return
+    _fresh_form(element_id)
     new = element_id == NEW_ZONE
     element = _new_zone_form(plan, lang) if new else plan.loc[element_id].to_dict()
     opened = 0 if new else _opened(element_id, int(float(element["store_version"])))
@@ -198,6 +208,7 @@ def _save_form(
         return
     if not new:
         st.session_state[state.EDIT_OPENED] = (element_id, done.version)
+    st.session_state.pop(state.EDIT_FORM_FOR, None)  # the next change starts empty
     st.success(t("edit_saved", lang, name=done.name, version=done.version, author=done.author))
 
 

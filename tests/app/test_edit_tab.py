@@ -152,6 +152,28 @@ def test_save_makes_an_edited_version_with_reason_and_accuracy(store: Store) -> 
     assert entry.area_after_m2 == pytest.approx(geod_box_m2(BOX), rel=1e-6)
 
 
+def test_accuracy_and_reason_start_empty_for_the_next_change(store: Store) -> None:
+    """Typed for one change, they are never carried to another element or the next save."""
+    at = _open(sent(shapely.box(*BOX)))
+    at.text_input(key=state.EDIT_REASON).input("west edge on Yikang Lu")
+    at.number_input(key=state.EDIT_ACCURACY).set_value(20.0).run()
+    at.selectbox(key=state.EDIT_ELEMENT).set_value(NEW).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert state.EDIT_ACCURACY not in at.session_state
+    assert state.EDIT_REASON not in at.session_state
+    # Back to the district, then a save: the boxes are empty on the next run.
+    at.selectbox(key=state.EDIT_ELEMENT).set_value(FIN).run()
+    at.session_state[state.edit_map(FIN)] = sent(shapely.box(*BOX), seq=2)
+    at.run()
+    at.text_input(key=state.EDIT_REASON).input("west edge on Yikang Lu")
+    at.number_input(key=state.EDIT_ACCURACY).set_value(20.0)
+    at.button(key=state.EDIT_SAVE).click().run()
+    assert not at.error, [e.value for e in at.error]
+    at.run()
+    assert at.text_input(key=state.EDIT_REASON).value == ""
+    assert at.number_input(key=state.EDIT_ACCURACY).value is None
+
+
 def test_a_save_over_a_newer_version_shows_the_conflict_and_keeps_the_drawing(
     store: Store,
 ) -> None:

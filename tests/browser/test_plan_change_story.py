@@ -305,7 +305,7 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
     assert changes[2].area_after_m2 == pytest.approx(new_m2, rel=1e-6)
 
     # 4. Compare the plan as seeded with the plan now: the table, then the swipe view.
-    step.choose(browser, _key("COMPARE_BEFORE"), "seed")
+    step.choose(browser, _key("COMPARE_BEFORE"), t("history_action_seed", "zh"))
 
     def three_rows(d: WebDriver) -> dict[str, list[str]] | bool:
         columns = step.table_columns(browser, 0)
@@ -370,8 +370,11 @@ def test_draw_edit_adopt_compare_and_history_in_one_session(
         entries = store.history(store.local_user("planner"))
     finally:
         store.close()
-    assert listed == [(e.object_id, e.action) for e in entries[: len(listed)]]
-    assert {(e.object_id, e.action) for e in changes} <= set(listed), "all three changes"
+    # The action in the page's language (config/i18n.toml history_action_*).
+    said = [(e.object_id, t(f"history_action_{e.action}", "zh")) for e in entries]
+    assert listed == said[: len(listed)]
+    mine = {(e.object_id, t(f"history_action_{e.action}", "zh")) for e in changes}
+    assert mine <= set(listed), "all three changes"
     reasons = history[t("col_reason", "zh")]
     assert {REASONS["new"], REASONS["fin"], REASONS["uni"]} <= set(reasons)
     _shot(browser, "5_history")
