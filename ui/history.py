@@ -175,14 +175,16 @@ SYSTEM_REASONS: Final = {
 
 def shown_history(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The audit table as the page shows it: actions, kinds and the app's own reasons in
-    ``lang``, areas as numbers (an element that had none shows an empty cell, not None).
+    ``lang``, areas to the square metre (an element that had none shows an empty cell,
+    not None).
     The download keeps the stored values."""
     out = table.copy()
     out["action"] = [action_word(a, lang) for a in out["action"]]
     out["kind"] = [t(f"history_kind_{k}", lang) for k in out["kind"]]
     out["reason"] = [reason_text(r, lang) if isinstance(r, str) else r for r in out["reason"]]
-    for column in ("area_before_m2", "area_after_m2"):
-        out[column] = pd.to_numeric(out[column], errors="coerce")
+    for column in ("area_before_m2", "area_after_m2"):  # an audit record, to the m²
+        values = pd.to_numeric(out[column], errors="coerce")
+        out[column] = ["" if pd.isna(v) else f"{v:,.0f}" for v in values]
     return out
 
 
