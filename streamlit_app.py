@@ -69,8 +69,8 @@ def main() -> None:
         tabs = main_tabs(TABS, lang)  # remembers the open tab: hidden ones may skip work
         tab_area, tab_overlap, tab_check, tab_targets, tab_history = tabs[:5]
         tab_upload, tab_export, tab_review, tab_compare, tab_edit = tabs[5:]
-    # Drawing and comparing need the room; selecting a zone never moves the tabs.
-    roomy = tab_edit.open or tab_compare.open
+    # Drawing needs the room; selecting a zone never moves the tabs.
+    roomy = tab_edit.open
     work_style(panel_share=PANEL_SHARE_SMALL if roomy else PANEL_SHARE)
     with tab_body(tab_area, "area"):
         area_tab(lang, unit, visible)

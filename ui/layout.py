@@ -34,7 +34,7 @@ _WORK = "max(420px, calc(100vh - 5.5rem))"
 PANEL_SHARE: Final = 0.38
 """The zone panel's share of the work column when a zone is shown beside a tab."""
 PANEL_SHARE_SMALL: Final = 0.16
-"""Its share while a tab needs the room (drawing, comparing)."""
+"""Its share while the Edit tab is open (the editor needs the room)."""
 # A fixed-height container is a flex item of its wrapper's size: the wrapper is sized.
 _STYLE = f"""
 <style>
