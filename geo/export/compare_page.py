@@ -16,7 +16,6 @@ they are printed. Names, reasons and user names are user text: drawn as plain te
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -31,8 +30,12 @@ from geo.export.fonts import font_properties
 from geo.export.furniture import Lang, draw_north_arrow, draw_scale_bar
 from geo.export.maps import MapRequest, frame_bounds
 from geo.export.pages import (
+    Column,
     Page,
     TextFlow,
+    cell_number,
+    cell_percent,
+    cell_text,
     content_box,
     draw_footer,
     new_page,
@@ -62,40 +65,23 @@ STATUS_WORDS: Final[dict[str, str]] = {
     "changed": "已修改 changed",
     "unchanged": "未变 unchanged",
 }
-Column = tuple[str, str, float, Callable[[Any], str]]
 
 
-def _missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _num(digits: int, *, sign: str = "") -> Callable[[Any], str]:
-    return lambda v: "" if _missing(v) else f"{float(v):{sign},.{digits}f}"
-
-
-def _signed(digits: int) -> Callable[[Any], str]:
-    return _num(digits, sign="+")
-
-
-def _pct(v: Any) -> str:
-    return "" if _missing(v) else f"{float(v):.1%}"
-
-
-def _text(v: Any) -> str:
-    return "" if _missing(v) else str(v)
+def _signed(digits: int) -> Callable[[object], str]:
+    return cell_number(digits, sign="+")
 
 
 COLUMNS: Final[tuple[Column, ...]] = (
-    ("element", "要素 Element", 0.2, _text),
-    ("status", "状态 Status", 0.09, _text),
-    ("area_before_km2", "之前 km²", 0.07, _num(4)),
-    ("area_after_km2", "之后 km²", 0.07, _num(4)),
+    ("element", "要素 Element", 0.2, cell_text),
+    ("status", "状态 Status", 0.09, cell_text),
+    ("area_before_km2", "之前 km²", 0.07, cell_number(4)),
+    ("area_after_km2", "之后 km²", 0.07, cell_number(4)),
     ("delta_km2", "Δ km²", 0.07, _signed(4)),
     ("delta_ha", "Δ 公顷 ha", 0.07, _signed(2)),
     ("delta_mu", "Δ 亩 mu", 0.07, _signed(0)),
-    ("changed_share", "变化比例 Share", 0.07, _pct),
-    ("changed_by", "修改人 By", 0.09, _text),
-    ("reason", "原因 Reason", 0.2, _text),
+    ("changed_share", "变化比例 Share", 0.07, cell_percent),
+    ("changed_by", "修改人 By", 0.09, cell_text),
+    ("reason", "原因 Reason", 0.2, cell_text),
 )
 """The table's columns: key, header (Chinese first), width share, how a value is printed."""
 

@@ -281,3 +281,26 @@ def page_png(page: Page, *, dpi: int | None = None) -> bytes:
     with text_context():
         page.figure.savefig(buffer, format="png", dpi=dpi or page.sheet.dpi)
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------- table cells of a PDF page
+
+Column = tuple[str, str, float, Callable[[object], str]]
+"""A PDF table's column: the data column, its bilingual header, its width share, its cell."""
+
+
+def _missing(v: object) -> bool:
+    return v is None or v != v  # NaN is the one value not equal to itself
+
+
+def cell_number(digits: int, *, sign: str = "") -> Callable[[object], str]:
+    """A number to ``digits`` decimals with thousands separators (``sign="+"``: signed)."""
+    return lambda v: "" if _missing(v) else f"{float(v):{sign},.{digits}f}"  # type: ignore[arg-type]
+
+
+def cell_percent(v: object) -> str:
+    return "" if _missing(v) else f"{float(v):.1%}"  # type: ignore[arg-type]
+
+
+def cell_text(v: object) -> str:
+    return "" if _missing(v) else str(v)

@@ -14,10 +14,10 @@ and 2, by plan zone, and its code problems. Every area is ellipsoidal on CGCS200
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import geopandas as gpd
 import pandas as pd
@@ -27,8 +27,12 @@ from geo.export.atlas import MAIN_LAYERS
 from geo.export.fonts import font_properties
 from geo.export.furniture import Lang
 from geo.export.pages import (
+    Column,
     Page,
     TextFlow,
+    cell_number,
+    cell_percent,
+    cell_text,
     content_box,
     draw_footer,
     new_page,
@@ -118,95 +122,80 @@ def review_tables(
 
 # ----------------------------------------------------------------------------- the PDF
 
-Column = tuple[str, str, float, Callable[[Any], str]]
-
-
-def _num(digits: int) -> Callable[[Any], str]:
-    return lambda v: "" if v is None or v != v else f"{float(v):,.{digits}f}"
-
-
-def _pct(v: Any) -> str:
-    return "" if v is None or v != v else f"{float(v):.1%}"
-
-
-def _text(v: Any) -> str:
-    return "" if v is None or (isinstance(v, float) and v != v) else str(v)
-
-
 _CLASS_COLUMNS: Final[tuple[Column, ...]] = (
-    ("code", "代码", 0.1, _text),
-    ("name_zh", "名称", 0.3, _text),
-    ("feature_count", "图斑数", 0.12, _text),
-    ("area_ha", "公顷", 0.16, _num(2)),
-    ("area_mu", "亩", 0.16, _num(0)),
-    ("share", "占比", 0.16, _pct),
+    ("code", "代码", 0.1, cell_text),
+    ("name_zh", "名称", 0.3, cell_text),
+    ("feature_count", "图斑数", 0.12, cell_text),
+    ("area_ha", "公顷", 0.16, cell_number(2)),
+    ("area_mu", "亩", 0.16, cell_number(0)),
+    ("share", "占比", 0.16, cell_percent),
 )
 SECTIONS: Final[dict[str, tuple[str, tuple[Column, ...]]]] = {
     "inputs": (
         "输入与指纹 Inputs and fingerprints",
         (
-            ("role", "用途 Role", 0.14, _text),
-            ("file", "文件 File", 0.34, _text),
-            ("sha256", "SHA-256", 0.44, _text),
-            ("geo_version", "版本", 0.08, _text),
+            ("role", "用途 Role", 0.14, cell_text),
+            ("file", "文件 File", 0.34, cell_text),
+            ("sha256", "SHA-256", 0.44, cell_text),
+            ("geo_version", "版本", 0.08, cell_text),
         ),
     ),
     "rules": (
         "规则检查 Rule results",
         (
-            ("status_zh", "结果", 0.06, _text),
-            ("rule_id", "规则 Rule", 0.18, _text),
-            ("name_zh", "名称", 0.22, _text),
-            ("fail_count", "不通过", 0.06, _text),
-            ("uncertain_count", "不确定", 0.06, _text),
-            ("violation_text", "违规面积（按精度取舍） Area", 0.27, _text),  # the one rule
-            ("kind", "类型 Kind", 0.15, _text),
+            ("status_zh", "结果", 0.06, cell_text),
+            ("rule_id", "规则 Rule", 0.18, cell_text),
+            ("name_zh", "名称", 0.22, cell_text),
+            ("fail_count", "不通过", 0.06, cell_text),
+            ("uncertain_count", "不确定", 0.06, cell_text),
+            ("violation_text", "违规面积（按精度取舍） Area", 0.27, cell_text),  # the one rule
+            ("kind", "类型 Kind", 0.15, cell_text),
         ),
     ),
     "violations": (
         "违规图斑 Violating pieces",
         (
-            ("rule_id", "规则 Rule", 0.2, _text),
-            ("status_zh", "结果", 0.07, _text),
-            ("feature", "要素 Feature", 0.2, _text),
-            ("other", "对方 Other", 0.18, _text),
-            ("violation_text", "面积（按精度取舍） Area", 0.25, _text),
-            ("feature_share", "占比", 0.1, _pct),
+            ("rule_id", "规则 Rule", 0.2, cell_text),
+            ("status_zh", "结果", 0.07, cell_text),
+            ("feature", "要素 Feature", 0.2, cell_text),
+            ("other", "对方 Other", 0.18, cell_text),
+            ("violation_text", "面积（按精度取舍） Area", 0.25, cell_text),
+            ("feature_share", "占比", 0.1, cell_percent),
         ),
     ),
     "topology": (
         "拓扑检查 Topology findings",
         (
-            ("layer", "图层 Layer", 0.1, _text),
-            ("kind", "类型 Kind", 0.1, _text),
-            ("feature", "要素 Feature", 0.2, _text),
-            ("other", "对方 Other", 0.2, _text),
-            ("area_m2", "m²", 0.1, _num(1)),
-            ("lon", "经度 lon", 0.1, _num(5)),
-            ("lat", "纬度 lat", 0.1, _num(5)),
-            ("width_m", "宽 m", 0.1, _num(2)),
+            ("layer", "图层 Layer", 0.1, cell_text),
+            ("kind", "类型 Kind", 0.1, cell_text),
+            ("feature", "要素 Feature", 0.2, cell_text),
+            ("other", "对方 Other", 0.2, cell_text),
+            ("area_m2", "m²", 0.1, cell_number(1)),
+            ("lon", "经度 lon", 0.1, cell_number(5)),
+            ("lat", "纬度 lat", 0.1, cell_number(5)),
+            ("width_m", "宽 m", 0.1, cell_number(2)),
         ),
     ),
     "overlaps": (
         "主要分区之间的重叠 Overlaps between the main zones",
         (
-            ("a_name_zh", "分区 A", 0.34, _text),
-            ("b_name_zh", "分区 B", 0.34, _text),
-            ("overlap", "km²", 0.1, _num(3)),
-            ("a_share", "占 A", 0.11, _pct),
-            ("b_share", "占 B", 0.11, _pct),
+            ("a_name_zh", "分区 A", 0.34, cell_text),
+            ("b_name_zh", "分区 B", 0.34, cell_text),
+            ("overlap", "km²", 0.1, cell_number(3)),
+            ("a_share", "占 A", 0.11, cell_percent),
+            ("b_share", "占 B", 0.11, cell_percent),
         ),
     ),
     "plan_check": (
         "规划面积核对 Plan check (stated vs computed land)",
         (
-            ("name_zh", "分区", 0.3, _text),
-            ("plan_land_km2", "规划 km²", 0.11, _num(2)),
-            ("area_km2_shown", "计算 km²", 0.11, _text),  # to its accuracy (issue 12)
-            ("deviation_pct", "偏差 %", 0.1, _num(1)),
-            ("geometry_source", "来源", 0.14, _text),
-            ("land_figure_check", "解读", 0.14, _text),
-            ("counts_as_agreement", "吻合", 0.1, _text),
+            ("name_zh", "分区", 0.3, cell_text),
+            ("plan_land_km2", "规划 km²", 0.11, cell_number(2)),
+            ("area_km2_shown", "计算 km²", 0.11, cell_text),  # to its accuracy (issue 12)
+            ("deviation_pct", "偏差 %", 0.1, cell_number(1)),
+            ("geometry_source", "来源", 0.14, cell_text),
+            ("land_figure_check", "解读", 0.14, cell_text),
+            ("counts_as_agreement", "吻合", 0.1, cell_text),
         ),
     ),
     "landuse_level1": (
@@ -220,21 +209,21 @@ SECTIONS: Final[dict[str, tuple[str, tuple[Column, ...]]]] = {
     "landuse_by_zone": (
         "分区 × 用地分类 Land use by plan zone",
         (
-            ("zone_name_zh", "分区", 0.36, _text),
-            ("code", "代码", 0.1, _text),
-            ("name_zh", "名称", 0.24, _text),
-            ("area_ha", "公顷", 0.15, _num(2)),
-            ("zone_share", "占分区", 0.15, _pct),
+            ("zone_name_zh", "分区", 0.36, cell_text),
+            ("code", "代码", 0.1, cell_text),
+            ("name_zh", "名称", 0.24, cell_text),
+            ("area_ha", "公顷", 0.15, cell_number(2)),
+            ("zone_share", "占分区", 0.15, cell_percent),
         ),
     ),
     "landuse_codes": (
         "用地代码问题 Land-use code problems",
         (
-            ("feature", "要素", 0.14, _text),
-            ("status", "状态", 0.16, _text),
-            ("code", "代码", 0.1, _text),
-            ("name", "名称", 0.2, _text),
-            ("problem", "问题 Problem", 0.4, _text),
+            ("feature", "要素", 0.14, cell_text),
+            ("status", "状态", 0.16, cell_text),
+            ("code", "代码", 0.1, cell_text),
+            ("name", "名称", 0.2, cell_text),
+            ("problem", "问题 Problem", 0.4, cell_text),
         ),
     ),
 }
