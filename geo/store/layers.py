@@ -90,15 +90,21 @@ class UserLayers:
         return self.store.get(self.user, layer_id, version=1)
 
     def save(
-        self, layer: LoadedLayer, original: bytes, *, name: str | None = None
+        self,
+        layer: LoadedLayer,
+        original: bytes,
+        *,
+        name: str | None = None,
+        reason: str = "upload",
     ) -> WorkspaceLayer:
-        """Save a loaded layer with its uploaded file, private to the user."""
+        """Save a loaded layer with its uploaded file, private to the user (``reason``:
+        the audit's, e.g. an administrator's import, :mod:`geo.store.importer`)."""
         src = layer.source
         display = clean_name(name if name is not None else Path(original_name(src.filename)).stem)
         v = self.store.save_layer(
             self.user, layer.frame, name=display,
             upload=replace(src, filename=original_name(src.filename)),
-            original=original, messages=layer.messages(),
+            original=original, messages=layer.messages(), reason=reason,
         )  # fmt: skip
         self._cache(v, layer.frame)
         return _record(v, v)
