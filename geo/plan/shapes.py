@@ -7,6 +7,7 @@ output is EPSG:4326 on a 1e-7 degree grid (:func:`finish`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
@@ -27,18 +28,30 @@ from geo.measure.projection import transformer
 COORD_DECIMALS: Final = 7
 QUAD_SEGS: Final = 16
 
-TO_GK: Final = transformer(CRS(STORAGE_CRS), CRS(GK_CM102))  # shared, cached
-TO_WGS: Final = transformer(CRS(GK_CM102), CRS(STORAGE_CRS))
+
+@functools.cache
+def gk_transformer() -> Transformer:
+    """EPSG:4326 -> EPSG:4543, built on first use (not at import: a page that draws the
+    plan imports this module and never builds a shape)."""
+    return transformer(CRS(STORAGE_CRS), CRS(GK_CM102))
+
+
+@functools.cache
+def wgs_transformer() -> Transformer:
+    """EPSG:4543 -> EPSG:4326, built on first use."""
+    return transformer(CRS(GK_CM102), CRS(STORAGE_CRS))
 
 
 def to_gk(geom: BaseGeometry) -> BaseGeometry:
     """EPSG:4326 -> EPSG:4543 metres."""
-    return shapely.transform(geom, lambda c: np.column_stack(TO_GK.transform(c[:, 0], c[:, 1])))
+    to = gk_transformer()
+    return shapely.transform(geom, lambda c: np.column_stack(to.transform(c[:, 0], c[:, 1])))
 
 
 def to_wgs(geom: BaseGeometry) -> BaseGeometry:
     """EPSG:4543 metres -> EPSG:4326."""
-    return shapely.transform(geom, lambda c: np.column_stack(TO_WGS.transform(c[:, 0], c[:, 1])))
+    to = wgs_transformer()
+    return shapely.transform(geom, lambda c: np.column_stack(to.transform(c[:, 0], c[:, 1])))
 
 
 @dataclass(frozen=True)

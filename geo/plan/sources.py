@@ -42,7 +42,7 @@ from geo.declared.config import (
 from geo.declared.registry import parse_registry
 from geo.errors import ConfigError, InputFileError, collect
 from geo.measure.gcj02 import gcj02_to_wgs84
-from geo.plan.shapes import COORD_DECIMALS, TO_GK
+from geo.plan.shapes import COORD_DECIMALS, gk_transformer
 from geo.plan.zones import NOT_LOCATED as NOT_LOCATED  # the method is named after the source
 
 LAND_FIGURE_CHECKS: Final = ("independent", "partly_fitted", "calibrated", "schematic")
@@ -182,7 +182,7 @@ def read_reference_points(path: Path) -> dict[str, RefPoint]:
                 problems.append(f"{where}: origin must be source, derived or sketch")
             if row["id"] in out:
                 problems.append(f"{where}: duplicate id")
-            x, y = TO_GK.transform(lon, lat)
+            x, y = gk_transformer().transform(lon, lat)
             out[row["id"]] = RefPoint(
                 id=row["id"],
                 name_zh=row["name_zh"],
