@@ -281,6 +281,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "landuse": "geo.review.cli",
     "users": "geo.store.cli",
     "history": "geo.store.cli",
+    "store": "geo.store.cli",
     "diff": "geo.edit.cli",
     "export": "geo.export.cli",
 }

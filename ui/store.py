@@ -27,10 +27,10 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from geo.declared.i18n import say, t
 from geo.errors import GeoError
+from geo.store.importer import app_workspace_dir
 from geo.store.layers import UserLayers, import_folder_layers
 from geo.store.store import URL_VARIABLE, Store, StoreUnavailableError, open_plan_store
 from geo.store.users import User
-from geo.upload.settings import default_settings
 from ui import state
 
 LOCAL_USER_VARIABLE = "PLANMAP_USER"
@@ -51,7 +51,7 @@ def database_url() -> str | None:
 
 
 def workspace_dir() -> str:
-    return os.environ.get("PLANMAP_WORKSPACE") or str(default_settings().workspace_dir)
+    return str(app_workspace_dir())  # the command line's import uses the same
 
 
 @st.cache_resource(show_spinner=False)
