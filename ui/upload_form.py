@@ -11,13 +11,20 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.declared.i18n import say, t
 from geo.errors import GeoError
 from geo.measure.overlap import union_area_m2
 from geo.measure.precision import total_display
 from geo.measure.validate import ValidationReport
-from geo.upload import LoadedLayer, NeedsCRS, inspect_upload, read_upload
+from geo.upload import (
+    LoadedLayer,
+    NeedsCRS,
+    UploadInspection,
+    inspect_upload,
+    read_upload,
+)
 from geo.upload.coords import CRSCandidate
 from ui import state
 from ui import tiles as tiles_ui
@@ -34,7 +41,8 @@ MAX_REMEMBERED_CRS = 8  # files whose confirmed CRS this session keeps
 # (0.5 CPU-s each); the frames are read-only (geo/ never mutates its input).
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _read(
-    data: bytes,
+    digest: str,
+    _data: bytes,
     filename: str,
     layer: str | None,
     encoding: str | None,
@@ -42,8 +50,10 @@ def _read(
     crs: str | None,
     swap_xy: bool,
 ) -> LoadedLayer | NeedsCRS:
+    # Keyed on the file's SHA-256, not on its bytes (``_data`` is not hashed: hashing a
+    # 30 MB file again on every rerun of the page cost 0.1 CPU-s).
     return read_upload(
-        data,
+        _data,
         filename,
         layer=layer,
         encoding=encoding,
@@ -76,15 +86,35 @@ def _area_line(
     )
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _digest(file_id: str, _data: bytes) -> str:
+    """The SHA-256 of an uploaded file, once per upload (``file_id``: Streamlit's id of
+    this upload, new for every file given to the widget)."""
+    return hashlib.sha256(_data).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _inspect(digest: str, _data: bytes, filename: str) -> UploadInspection:
+    # The format and layers of a file, once per file (a GeoPackage is written to a
+    # temporary file and opened to list them).
+    return inspect_upload(_data, filename)
+
+
+def file_input(lang: str) -> UploadedFile | None:
+    """The file widget (also drawn while the tab is hidden and holds a file, so the
+    file stays: Streamlit drops a widget's file when the widget is not drawn)."""
+    return st.file_uploader(t("upload_file", lang), type=FILE_TYPES, key=state.UPLOAD_FILE)
+
+
 def upload_section(lang: str, unit: str) -> None:
-    file = st.file_uploader(t("upload_file", lang), type=FILE_TYPES, key=state.UPLOAD_FILE)
+    file = file_input(lang)
     if file is None:
         return
     data = file.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _digest(file.file_id, data)
     this_file = (file.name, digest)
     try:
-        inspection = inspect_upload(data, file.name)
+        inspection = _inspect(digest, data, file.name)
     except GeoError as exc:
         show_error(exc, lang)
         return
@@ -107,7 +137,7 @@ def upload_section(lang: str, unit: str) -> None:
         format_func=lambda s: t(f"system_{s}", lang),
         key=state.UPLOAD_SYSTEM,
     )
-    args = (data, file.name, layer, None if encoding == "auto" else encoding, system)
+    args = (digest, data, file.name, layer, None if encoding == "auto" else encoding, system)
     confirmed = confirmed_crs(this_file)
     try:
         result = _read(
@@ -127,7 +157,7 @@ def upload_section(lang: str, unit: str) -> None:
         notes = (*result.notes, *report_lines(result.report, lang))
         lines = [_cut(say(m, lang), MESSAGE_CHARS) for m in notes]
         st.text("\n".join(lines) or t("validation_ok", lang))
-    read = (*args[1:], *(confirmed or (None, False)))
+    read = (*args[2:], *(confirmed or (None, False)))
     st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
     preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
     show_table(preview.astype(object).where(preview.notna(), "").astype(str), lang)  # blank
@@ -141,7 +171,7 @@ def upload_section(lang: str, unit: str) -> None:
             show_error(exc, lang, "save_error")
             return
         if saved.feature_count > LARGE_LAYER_FEATURES:
-            tiles_ui.start_tiles(workspace(), saved.layer_id)  # in the background
+            tiles_ui.start_tiles(workspace(), saved.layer_id, result.frame)  # in the background
         st.success(t("saved", lang))
         st.text(f"{saved.name} ({saved.feature_count:,})")
 

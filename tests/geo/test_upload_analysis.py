@@ -99,3 +99,25 @@ def test_points_and_lines_are_placed_in_zones_without_area(zones: gpd.GeoDataFra
     assert by_zone.loc["A", "point_line_count"] == 2
     assert by_zone.loc["B", "point_line_count"] == 1
     assert (by_zone["upload_inside_m2"] == 0).all()
+
+
+def test_one_projection_gives_the_figures_of_separate_ones(
+    zones: gpd.GeoDataFrame, upload: gpd.GeoDataFrame
+) -> None:
+    # overlap_with_zones projects each layer once for the pairs and both totals; each
+    # function projecting its own layers must give the same figures to the last bit.
+    from geo.measure.overlap import overlap_pairs, overlap_totals
+
+    upload = upload.to_crs("EPSG:4326")
+    zones = zones.to_crs("EPSG:4326")
+    result = overlap_with_zones(upload, zones, zone_id_column="id")
+    raw = overlap_pairs(upload, zones)
+    per_a = overlap_totals(raw, upload, side="a", other=zones)
+    per_b = overlap_totals(raw, zones, side="b", other=upload)
+    assert result.pairs["overlap_m2"].tolist() == raw["overlap_m2"].tolist()
+    assert result.by_feature["in_zones_m2"].tolist() == per_a["covered_m2"].tolist()
+    assert result.by_feature["area_m2"].tolist() == per_a["area_m2"].tolist()
+    assert result.by_zone["upload_inside_m2"].tolist() == per_b["covered_m2"].tolist()
+    assert result.by_zone["upload_inside_m2"].tolist() == pytest.approx(
+        [250_000 + 40_000 + 40_000 - 10_000, 250_000], rel=REL
+    )
