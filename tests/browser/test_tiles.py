@@ -18,7 +18,6 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from geo.io import geojson_text
 from geo.store.tiles import TileStore
-from geo.store.workspace import LAYER_FILE
 from geo.upload import LoadedLayer, read_upload
 from tests.app.embedded import embedded_layers
 from tests.conftest import X0, Y0
@@ -68,7 +67,7 @@ def test_large_layer_is_drawn_from_tiles_and_a_click_shows_the_parcel(
     ws = embedded_layers(root)  # the local user's layers in the embedded store
     saved = ws.save(loaded, data, name="大图层")
     store = TileStore(ws.root)
-    store.build(saved.layer_id, ws.root / saved.layer_id / LAYER_FILE)
+    store.build(saved.layer_id, ws.read(saved.layer_id))
     try:
         _check_in_browser(streamlit_url, browser, frame)
     finally:

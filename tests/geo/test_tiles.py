@@ -18,6 +18,7 @@ import pytest
 import shapely
 
 from geo.io import geojson_text
+from geo.store import tiles
 from geo.store.tiles import (
     CAPABILITY_FILE,
     MIN_ZOOM,
@@ -27,7 +28,7 @@ from geo.store.tiles import (
     feature_row,
     tile_id,
 )
-from geo.store.workspace import LAYER_FILE, Workspace
+from geo.store.workspace import Workspace
 from geo.upload import LoadedLayer, read_upload
 from tests.conftest import X0, Y0
 
@@ -99,7 +100,7 @@ def test_tiles_hold_every_feature_under_its_position_plus_one(tmp_path: Path) ->
     frame = _parcels(30, 20, 120.0)
     ws, layer_id = _saved(tmp_path, frame)
     store = TileStore(ws.root, static_dir=tmp_path / "static")
-    built = store.build(layer_id, ws.root / layer_id / LAYER_FILE)
+    built = store.build(layer_id, ws.read(layer_id))
 
     assert built.feature_count == len(frame)
     assert built.min_zoom == MIN_ZOOM
@@ -147,7 +148,7 @@ def test_start_builds_in_the_background_and_remove_and_prune_clear(tmp_path: Pat
     ws, layer_id = _saved(tmp_path, _parcels(4, 3, 200.0))
     store = TileStore(ws.root, static_dir=tmp_path / "static")
     assert store.status(layer_id) == (None, False, None)
-    store.start(layer_id, ws.root / layer_id / LAYER_FILE)
+    store.start(layer_id, lambda: ws.read(layer_id))  # read in the build's thread
     built = store.wait(layer_id)
     assert built is not None and built.feature_count == 14
     assert store.status(layer_id)[0] == built
@@ -160,21 +161,56 @@ def test_start_builds_in_the_background_and_remove_and_prune_clear(tmp_path: Pat
     store.remove(layer_id)
     assert store.ready(layer_id) is None and store.capability(layer_id) is None
     assert not first.exists(), "the deleted layer's tile folder is gone"
-    again = store.build(layer_id, ws.root / layer_id / LAYER_FILE)
+    again = store.build(layer_id, ws.read(layer_id))
     assert again.url != built.url, "a new build, a new capability"
 
 
-def test_a_failed_build_is_reported_and_leaves_nothing(tmp_path: Path) -> None:
+def test_a_failed_build_is_reported_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = TileStore(tmp_path / "ws", static_dir=tmp_path / "static")
     layer_id = "a" * 32
-    broken = tmp_path / "broken.geojson"
-    broken.write_text("{not json", encoding="utf-8")
-    store.start(layer_id, broken)
+    false = shutil.which("false")
+    assert false is not None
+    monkeypatch.setattr(tiles, "tippecanoe_path", lambda: Path(false))  # exits 1
+    store.start(layer_id, _parcels(2, 2, 200.0))
     assert store.wait(layer_id) is None
     ready, running, error = store.status(layer_id)
     assert ready is None and not running
     assert error is not None and "tippecanoe could not tile layer" in error
     assert [p.name for p in store.root.iterdir()] == ["workspace.txt"]  # no tiles, no staging
+    assert list((tmp_path / "ws" / layer_id).iterdir()) == [], "its input removed"
+
+
+def test_a_build_whose_features_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    ws, layer_id = _saved(tmp_path, _parcels(2, 2, 200.0))
+    store = TileStore(ws.root, static_dir=tmp_path / "static")
+    ws.delete(layer_id)  # gone before the build's thread reads it
+    store.start(layer_id, lambda: ws.read(layer_id))
+    assert store.wait(layer_id) is None
+    ready, running, error = store.status(layer_id)
+    assert ready is None and not running and error is not None
+
+
+def test_ids_stay_positions_past_missing_and_empty_geometries(tmp_path: Path) -> None:
+    """tippecanoe skips a feature without geometry; the ids after it still name their
+    rows (with tippecanoe's own numbering, --generate-ids, they were one lower)."""
+    frame = _parcels(3, 2, 200.0)
+    geoms = list(frame.geometry)
+    geoms[1] = None
+    geoms[3] = shapely.Polygon()
+    holed = frame.set_geometry(gpd.GeoSeries(geoms, crs=frame.crs))
+    layer_id = "c" * 32
+    store = TileStore(tmp_path / "ws", static_dir=tmp_path / "static")
+    built = store.build(layer_id, holed)
+    folder = store.folder(layer_id)
+    assert folder is not None
+    pieces = _decoded(folder, built.max_zoom)
+    present = [k for k, g in enumerate(geoms) if g is not None and not g.is_empty]
+    assert sorted(pieces) == [k + 1 for k in present]
+    for tid, parts in pieces.items():
+        original = geoms[tid - 1].buffer(1e-5)
+        assert all(original.contains(p.representative_point()) for p in parts), tid
 
 
 def test_workspaces_get_separate_tile_folders_and_ids_are_checked(tmp_path: Path) -> None:
@@ -204,8 +240,8 @@ def test_tile_folders_of_workspaces_that_are_gone_are_pruned(tmp_path: Path) -> 
     ws_kept, id_kept = _saved(kept, _parcels(2, 2, 200.0))
     ws_gone, id_gone = _saved(gone, _parcels(2, 2, 200.0))
     a, b = TileStore(ws_kept.root, static_dir=static), TileStore(ws_gone.root, static_dir=static)
-    a.build(id_kept, ws_kept.root / id_kept / LAYER_FILE)
-    b.build(id_gone, ws_gone.root / id_gone / LAYER_FILE)
+    a.build(id_kept, ws_kept.read(id_kept))
+    b.build(id_gone, ws_gone.read(id_gone))
     (static / "tiles" / "no-owner").mkdir()  # young, and no record of its workspace
     shutil.rmtree(ws_gone.root)
     assert prune_orphan_tiles(static) == [b.key]

@@ -17,7 +17,6 @@ from geo.io import geojson_text
 from geo.store.layers import UserLayers
 from geo.store.store import EMBEDDED_FILE, Store
 from geo.store.tiles import TileStore
-from geo.store.workspace import LAYER_FILE
 from geo.upload import LoadedLayer, read_upload
 from tests.conftest import gk_boxes
 from ui import state
@@ -59,7 +58,7 @@ def tiled(
     layers = UserLayers(store, alice, root)
     layer_id = layers.save(loaded, data.encode(), name="alice的地块").layer_id
     tiles = TileStore(layers.root)
-    tiles.build(layer_id, layers.root / layer_id / LAYER_FILE)
+    tiles.build(layer_id, layers.read(layer_id))
     yield layers, layer_id, tiles
     tiles.remove(layer_id)
     store.close()

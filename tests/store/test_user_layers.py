@@ -1,5 +1,5 @@
 """The "your layers" tab's interface on the store (both back-ends): private until shared,
-soft delete and undelete, the layer file for the tiles."""
+soft delete and undelete."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from geo.io import read_layer
 from geo.store.layers import UserLayers
 from geo.store.store import PermissionDeniedError, Store
 from geo.store.workspace import LayerGoneError
@@ -43,7 +42,7 @@ def test_save_list_rename_delete_undelete(
     assert bob.list_layers() == []
     with pytest.raises(LayerGoneError):
         bob.read(meta.layer_id)
-    back = read_layer(alice.layer_file(meta.layer_id))
+    back = alice.read(meta.layer_id)
     assert back["name"].tolist() == s.NAMES
     assert alice.rename(meta.layer_id, " 新名字 ").name == "新名字"
     alice.share(meta.layer_id, shared=True)
