@@ -10,10 +10,15 @@ own workspace, on a free loopback port, and times, for ``--repeats`` files of
 is served from a cache):
 
 - **cold start → map drawn**: ``streamlit run`` to the plan's Leaflet paths in the map's
-  iframe, a fresh server and browser each time; with the bytes of that first page: all
-  HTTP bodies as sent (``encodedDataLength``), Streamlit's websocket messages, and the
-  map's own part (its iframe's HTTP files plus the websocket messages carrying its
-  HTML/JS);
+  iframe, a fresh server and browser each time, in two kinds, alternated: the **first
+  start** of a fresh copy (no ``__pycache__``: Python compiles every module of the app,
+  as on a fresh install; a fresh workspace, so the store is seeded) and a **restart**
+  (the bytecode that start wrote and its workspace present: what a server restart
+  sees); with the bytes of that first page: all HTTP bodies as sent
+  (``encodedDataLength``), Streamlit's websocket messages, and the map's own part (its
+  iframe's HTTP files plus the websocket messages carrying its HTML/JS);
+- **Streamlit's floor**: a bare page (``st.write("x")``) from ``streamlit run`` to its
+  text drawn, the same server start and browser: the time no app can go below here;
 - **upload → report**: the file given to the page's ``<input type=file>`` until the
   figures line ("要素数: 100,000") is shown;
 - **save**: the save button until "已保存：" is shown;
@@ -24,9 +29,10 @@ is served from a cache):
   the second group added until both tables are on the page (the layer against the two
   groups, nothing cached; the first run's caveat, a step that timed a cached result, is
   gone); then the groups are cleared for the next layer;
-- **pan/zoom redraw** (tiles only): ``map.setView`` to zoom 16 at a parcel and then a pan
-  of half a screen, each until VectorGrid's ``load`` event (every tile in view drawn),
-  timed inside the page.
+- **pan/zoom redraw** (tiles only), ``--repeats`` times at places 3 km apart: the view
+  set to zoom 12 there (not timed), then ``map.setView`` to zoom 16 and a pan of half a
+  screen, each until VectorGrid's ``load`` event (every tile in view drawn; at once when
+  nothing new is to load), timed inside the page.
 
 Every wait is on page state; no fixed sleeps. Prints a Markdown table and writes JSON.
 """
@@ -46,6 +52,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.app_start import map_drawn, text_drawn
 from benchmarks.load import (
     COPY_IGNORE,
     ROOT,
@@ -64,36 +71,37 @@ TABLE_HEADINGS = ("按上传要素", "按规划分区")
 TIMEOUT_S = float(os.environ.get("APP_LARGE_TIMEOUT_S", "600"))
 ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"  # git-ignored
 
-PATHS_JS = """
-const frame = document.querySelector('iframe[src*="st_folium"]');
-if (!frame) return -1;
-try { return frame.contentDocument.querySelectorAll('.leaflet-interactive').length; }
-catch (e) { return -2; }
-"""
-
 REDRAW_JS = """
 const done = arguments[arguments.length - 1];
-const [lat, lon, zoom, panPx] = [arguments[0], arguments[1], arguments[2], arguments[3]];
+const [places, zoom, panPx] = [arguments[0], arguments[1], arguments[2]];
 const frame = document.querySelector('iframe[src*="st_folium"]');
 const win = frame.contentWindow;
 const tiles = Object.values(win.planmapTiles || {})[0];
 if (!tiles) { done({error: 'no tiled layer on the map'}); return; }
 const map = win.map;
-function timed(move) {
+function timed(move) {  // seconds from the move until every tile in view is drawn
   return new Promise(resolve => {
     const t0 = performance.now();
-    const timer = setTimeout(() => resolve(null), 30000);  // no 'load' (nothing to draw)
-    tiles.once('load', () => { clearTimeout(timer); resolve((performance.now() - t0) / 1000); });
+    const timer = setTimeout(() => resolve(null), 30000);  // never drawn
+    const loaded = () => { clearTimeout(timer); resolve((performance.now() - t0) / 1000); };
+    tiles.once('load', loaded);
     move();
+    if (!tiles.isLoading()) { tiles.off('load', loaded); loaded(); }  // nothing new to load
   });
 }
 (async () => {
-  const zoomS = await timed(() => map.setView([lat, lon], zoom, {animate: false}));
-  const panS = await timed(() => map.panBy([panPx, 0], {animate: false}));
-  const paths = frame.contentDocument.querySelectorAll('.leaflet-tile path').length;
-  done({zoom_s: zoomS, pan_s: panS, paths: paths});
+  const out = [];
+  for (const [lat, lon] of places) {
+    await timed(() => map.setView([lat, lon], 12, {animate: false}));
+    const zoomS = await timed(() => map.setView([lat, lon], zoom, {animate: false}));
+    const panS = await timed(() => map.panBy([panPx, 0], {animate: false}));
+    const paths = frame.contentDocument.querySelectorAll('.leaflet-tile path').length;
+    out.push({zoom_s: zoomS, pan_s: panS, paths: paths});
+  }
+  done(out);
 })();
 """
+REDRAW_STEP_DEG = (0.03, -0.02)  # the next place: about 3 km east and 2 km south
 
 
 def _tree(rev: str | None, dest: Path) -> Path:
@@ -123,15 +131,36 @@ def _driver(profile: Path) -> Any:
     return driver
 
 
+EXCEPTION_CSS = '[data-testid="stException"]'
+EXCEPTION_EVERY = 20  # polls between looks for an exception on the page (about 1 s)
+
+
+def _page_exception(driver: Any) -> str:
+    """The text of an exception Streamlit shows on the page ("" when there is none)."""
+    from selenium.webdriver.common.by import By
+
+    driver.switch_to.default_content()
+    shown = driver.find_elements(By.CSS_SELECTOR, EXCEPTION_CSS)
+    return " ".join(str(shown[0].text).split())[:300] if shown else ""
+
+
 def _wait(driver: Any, condition: Any, what: str, timeout: float = TIMEOUT_S) -> float:
-    """Seconds until ``condition(driver)`` is truthy (polled every 50 ms)."""
+    """Seconds until ``condition(driver)`` is truthy (polled every 50 ms); an exception
+    shown on the page ends the wait at once (RuntimeError with its text)."""
     t0 = time.perf_counter()
+    polls = 0
     while time.perf_counter() - t0 < timeout:
         try:
             if condition(driver):
                 return time.perf_counter() - t0
         except Exception:  # the page is redrawing: not yet  # noqa: S110
             pass
+        polls += 1
+        if polls % EXCEPTION_EVERY == 0:
+            with contextlib.suppress(Exception):  # a page between two runs: look again later
+                shown = _page_exception(driver)
+            if shown:
+                raise RuntimeError(f"{what}: the page shows an exception: {shown}")
         time.sleep(0.05)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(Exception):  # a picture of the page that never got there
@@ -172,29 +201,73 @@ def _page_bytes(driver: Any) -> dict[str, int]:
 
 
 def _map_drawn(driver: Any) -> bool:
-    driver.switch_to.default_content()
-    return int(driver.execute_script(PATHS_JS)) >= 10
+    return map_drawn(driver)
 
 
-def cold_starts(app_dir: Path, tmp: Path, repeats: int) -> list[dict[str, float]]:
-    out = []
-    for k in range(repeats):
-        logs = tmp / f"logs-start-{k}"
-        logs.mkdir()
-        driver = _driver(tmp / f"profile-start-{k}")
-        t0 = time.perf_counter()
-        server = start_server(app_dir, tmp / f"ws-start-{k}", logs)
-        try:
-            driver.get(server.url)
-            _wait(driver, _map_drawn, "the map")
-            seconds = time.perf_counter() - t0
-            cpu_s = RssSampler.tree_cpu(server.process.pid)
-            out.append({"seconds": seconds, "server_cpu_s": cpu_s, **_page_bytes(driver)})
-            print(f"cold start {k + 1}: {out[-1]}", flush=True)
-        finally:
-            driver.quit()
-            stop_server(server.process)
+def _bytecode_files(app_dir: Path) -> int:
+    return sum(1 for _ in app_dir.rglob("__pycache__/*.pyc"))
+
+
+def _start_until(
+    app_dir: Path, workspace: Path, tmp: Path, name: str, ready: Any, what: str
+) -> dict[str, float]:
+    """``streamlit run`` in ``app_dir`` (the browser already open) until ``ready(driver)``:
+    wall and server CPU seconds, the page's bytes, and the bytecode files there before."""
+    logs = tmp / f"logs-{name}"
+    logs.mkdir()
+    pyc_before = _bytecode_files(app_dir)
+    driver = _driver(tmp / f"profile-{name}")
+    t0 = time.perf_counter()
+    server = start_server(app_dir, workspace, logs)
+    try:
+        driver.get(server.url)
+        _wait(driver, ready, what)
+        seconds = time.perf_counter() - t0
+        cpu_s = RssSampler.tree_cpu(server.process.pid)
+        out = {"seconds": seconds, "server_cpu_s": cpu_s, "healthy_s": server.started_s}
+        out |= {"pyc_before": pyc_before, **_page_bytes(driver)}
+    finally:
+        driver.quit()
+        stop_server(server.process)
+    print(f"{name}: {out}", flush=True)
     return out
+
+
+def cold_starts(app_dir: Path, tmp: Path, repeats: int) -> list[dict[str, Any]]:
+    """``repeats`` pairs, alternated: the first start of a fresh copy (every
+    ``__pycache__`` removed, a fresh workspace), then a restart (its bytecode and
+    workspace kept)."""
+    out: list[dict[str, Any]] = []
+    for k in range(repeats):
+        for cache in list(app_dir.rglob("__pycache__")):
+            shutil.rmtree(cache)
+        workspace = tmp / f"ws-start-{k}"
+        for kind in ("first", "restart"):
+            run = _start_until(app_dir, workspace, tmp, f"start-{k}-{kind}", _map_drawn, "the map")
+            out.append({"kind": kind, **run})
+    return out
+
+
+FLOOR_TEXT = "x"
+FLOOR_SCRIPT = f'import streamlit as st\n\nst.write("{FLOOR_TEXT}")\n'
+
+
+def floor_starts(tmp: Path, repeats: int) -> list[dict[str, Any]]:
+    """Streamlit's own floor: a bare page from ``streamlit run`` to its text drawn."""
+    app_dir = tmp / "floor"
+    app_dir.mkdir()
+    (app_dir / "streamlit_app.py").write_text(FLOOR_SCRIPT, encoding="utf-8")
+    return [
+        _start_until(
+            app_dir,
+            tmp / f"ws-floor-{k}",
+            tmp,
+            f"floor-{k}",
+            lambda d: text_drawn(d, FLOOR_TEXT),
+            "the bare page's text",
+        )
+        for k in range(repeats)
+    ]
 
 
 def _click_tab(driver: Any, label: str) -> bool:
@@ -273,6 +346,14 @@ def _tile_sets(app_dir: Path, workspace: Path) -> int:
     return count
 
 
+def _file_input(driver: Any) -> list[Any]:
+    """The page's file inputs (the upload form's), if drawn."""
+    from selenium.webdriver.common.by import By
+
+    driver.switch_to.default_content()
+    return list(driver.find_elements(By.CSS_SELECTOR, "input[type=file]"))
+
+
 RUNNING_CSS = '[data-testid="stStatusWidget"]'
 
 
@@ -296,6 +377,15 @@ def _settle(driver: Any) -> None:
     )
 
 
+def _places(count: int) -> list[tuple[float, float]]:
+    """``count`` (lat, lon) places 3 km apart in the parcels' block, for the redraw."""
+    from benchmarks.synthetic import CHENGGONG_LON_LAT
+
+    lon, lat = CHENGGONG_LON_LAT
+    d_lon, d_lat = REDRAW_STEP_DEG
+    return [(lat + k * d_lat, lon + k * d_lon) for k in range(count)]
+
+
 def session(app_dir: Path, tmp: Path, files: list[Path], parcels: int) -> dict[str, Any]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -311,15 +401,17 @@ def session(app_dir: Path, tmp: Path, files: list[Path], parcels: int) -> dict[s
     def server_cpu() -> float:
         return RssSampler.tree_cpu(server.process.pid)
 
-    redraw: dict[str, Any] = {}
+    redraw: Any = []
     figures = f"要素数: {parcels:,}"
     try:
         driver.get(server.url)
         _wait(driver, _map_drawn, "the map")
         _wait(driver, lambda d: _click_tab(d, TAB_UPLOAD), "the upload tab")
+        # A tab's body runs only when it is open: the click's rerun draws the form.
+        _wait(driver, lambda d: _file_input(d) and not _running(d), "the upload form")
         for k, path in enumerate(files):
             driver.switch_to.default_content()
-            field = driver.find_element(By.CSS_SELECTOR, "input[type=file]")
+            field = _file_input(driver)[0]
             t0, c0 = time.perf_counter(), server_cpu()
             field.send_keys(str(path))
             # The last file's figures may still be on the page: wait for this rerun.
@@ -380,14 +472,11 @@ def session(app_dir: Path, tmp: Path, files: list[Path], parcels: int) -> dict[s
                     "the tiled layer on the map",
                     timeout=120.0,
                 )
-            except TimeoutError as exc:
-                ARTIFACTS.mkdir(exist_ok=True)
+            except (TimeoutError, RuntimeError) as exc:
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
                 driver.save_screenshot(str(ARTIFACTS / "app_large-redraw-timeout.png"))
                 return {"steps": steps, "cpu": cpu, "redraw": {"error": str(exc)}}
-            from benchmarks.synthetic import CHENGGONG_LON_LAT
-
-            lon, lat = CHENGGONG_LON_LAT
-            redraw = driver.execute_async_script(REDRAW_JS, lat, lon, 16, 683)
+            redraw = driver.execute_async_script(REDRAW_JS, _places(len(files)), 16, 683)
     finally:
         driver.quit()
         stop_server(server.process)
@@ -401,54 +490,116 @@ def _median(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} s ({low:.2f}–{high:.2f})"
 
 
-def markdown(result: dict[str, Any]) -> str:
-    starts = result["cold_starts"]
-    steps = result["session"]["steps"]
-    redraw = result["session"]["redraw"] or {}
+def redraw_error(result: dict[str, Any]) -> str:
+    """Why the redraw was not measured ("" when it was, or was not tried)."""
+    runs = result["session"]["redraw"]
+    return str(runs.get("error", "")) if isinstance(runs, dict) else ""
+
+
+def redraws(result: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """The zoom and the pan seconds of every redraw measured (None: never drawn, left
+    out; an error: none)."""
+    runs = result["session"]["redraw"]
+    if not isinstance(runs, list):
+        return [], []
+    zoom = [r["zoom_s"] for r in runs if r.get("zoom_s") is not None]
+    pan = [r["pan_s"] for r in runs if r.get("pan_s") is not None]
+    return zoom, pan
+
+
+def starts_of(result: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The cold starts of one kind: "first" (no bytecode), "restart", or "floor"."""
+    if kind == "floor":
+        return list(result.get("floor", []))
+    return [s for s in result["cold_starts"] if s.get("kind") == kind]
+
+
+def values(starts: list[dict[str, Any]], key: str) -> list[float]:
+    return [float(s[key]) for s in starts]
+
+
+def _bytes_cells(starts: list[dict[str, Any]]) -> tuple[str, str]:
+    if not starts:
+        return "—", "—"
 
     def med(key: str) -> float:
-        return statistics.median(s[key] for s in starts) if starts else float("nan")
+        return statistics.median(values(starts, key))
 
+    page = f"{med('http') / 1e6:.2f} MB + {med('websocket') / 1e6:.2f} MB"
+    own = f"{med('map_http') / 1e3:.0f} kB + {med('map_websocket') / 1e3:.0f} kB"
+    return page, own
+
+
+def markdown(result: dict[str, Any]) -> str:
+    steps = result["session"]["steps"]
     cpu = result["session"].get("cpu", {})
 
-    def both(key: str) -> str:
-        c = cpu.get(key) or []
-        return _median(steps[key]) + (f"; server {statistics.median(c):.2f} CPU-s" if c else "")
+    def both(wall: list[float], server: list[float]) -> str:
+        return _median(wall) + (f"; server {statistics.median(server):.2f} CPU-s" if server else "")
 
+    def start(kind: str) -> str:
+        runs = starts_of(result, kind)
+        return both(values(runs, "seconds"), values(runs, "server_cpu_s"))
+
+    zoom, pan = redraws(result)
+    page, own = _bytes_cells(starts_of(result, "first") + starts_of(result, "restart"))
     rows = [
-        ("upload → validation report and figures", both("upload")),
-        ("save (embedded store)", both("save")),
+        ("upload → validation report and figures", both(steps["upload"], cpu.get("upload", []))),
+        ("save (embedded store)", both(steps["save"], cpu.get("save", []))),
         ("tiles built after the save (background)", _median(steps["tiles"])),
         (
             "analysis against two plan groups → tables shown (the second group added)",
-            both("analysis"),
+            both(steps["analysis"], cpu.get("analysis", [])),
         ),
+        ("redraw: zoom 12 → 16 with the layer shown", _median(zoom)),
+        ("redraw: pan half a screen at zoom 16", _median(pan)),
+        ("cold start → map drawn: first start (no bytecode, fresh workspace)", start("first")),
+        ("cold start → map drawn: restart (bytecode and workspace kept)", start("restart")),
+        ("Streamlit's floor: a bare page → its text drawn", start("floor")),
+        ("first page load, bytes (HTTP bodies + websocket)", page),
+        ("the map's own part (iframe files + its websocket message)", own),
         (
-            "pan/zoom redraw with the layer shown (zoom to 16; pan half a screen)",
-            f"{redraw['zoom_s']:.2f} s; {redraw['pan_s']:.2f} s" if "zoom_s" in redraw else "—",
-        ),
-        (
-            "cold start → map drawn",
-            _median([s["seconds"] for s in starts]) + f"; server {med('server_cpu_s'):.2f} CPU-s",
-        ),
-        (
-            "first page load, bytes (HTTP bodies + websocket)",
-            f"{med('http') / 1e6:.2f} MB + {med('websocket') / 1e6:.2f} MB",
-        ),
-        (
-            "the map's own part (iframe files + its websocket message)",
-            f"{med('map_http') / 1e3:.0f} kB + {med('map_websocket') / 1e3:.0f} kB",
+            "a bare Streamlit page, bytes (HTTP bodies + websocket)",
+            _bytes_cells(starts_of(result, "floor"))[0],
         ),
     ]
     head = (
         f"{result['tree']}; {result['parcels']:,} parcels, {result['repeats']} files; "
         f"load average at start {result['load_average']}"
     )
-    if not starts:  # --steps session: no cold start measured
-        rows = [(a, "—" if "nan" in b else b) for a, b in rows]
     lines = [head, "", "| step | median (range) |", "|---|---|"]
     lines += [f"| {a} | {b} |" for a, b in rows]
     return "\n".join(lines)
+
+
+STEPS = ("cold", "session", "floor")
+
+
+def run(
+    *, parcels: int, repeats: int, rev: str | None = None, steps: set[str] | None = None
+) -> dict[str, Any]:
+    """Every step on a copy of the tree (``rev``: that commit), ``repeats`` times each;
+    ``steps``: some of :data:`STEPS` (default all)."""
+    steps = set(STEPS) if steps is None else steps
+    load = "/".join(f"{v:.2f}" for v in os.getloadavg())
+    with tempfile.TemporaryDirectory(prefix="planmap-app-large-") as name:
+        tmp = Path(name)
+        (tmp / "data").mkdir()
+        app_dir = _tree(rev, tmp / "app")
+        empty: dict[str, list[float]] = {k: [] for k in ("upload", "save", "tiles", "analysis")}
+        result: dict[str, Any] = {
+            "tree": f"commit {rev}" if rev else "working tree",
+            "parcels": parcels,
+            "repeats": repeats,
+            "load_average": load,
+            "cold_starts": cold_starts(app_dir, tmp, repeats) if "cold" in steps else [],
+            "floor": floor_starts(tmp, repeats) if "floor" in steps else [],
+            "session": {"steps": empty, "cpu": {}, "redraw": []},
+        }
+        if "session" in steps:
+            files = write_layers(tmp / "data", count=repeats, parcels=parcels)
+            result["session"] = session(app_dir, tmp, files, parcels)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -458,34 +609,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
-        "--steps", default="cold,session", help="cold (cold starts), session (the rest)"
+        "--steps",
+        default=",".join(STEPS),
+        help="cold (cold starts), session (upload, save, tiles, analysis, redraw), "
+        "floor (a bare Streamlit page)",
     )
     args = parser.parse_args(argv)
     steps = set(args.steps.split(","))
-    import os
-
-    load = "/".join(f"{v:.2f}" for v in os.getloadavg())
-    with tempfile.TemporaryDirectory(prefix="planmap-app-large-") as name:
-        tmp = Path(name)
-        (tmp / "data").mkdir()
-        files = write_layers(tmp / "data", count=args.repeats, parcels=args.parcels)
-        app_dir = _tree(args.rev, tmp / "app")
-        result = {
-            "tree": f"commit {args.rev}" if args.rev else "working tree",
-            "parcels": args.parcels,
-            "repeats": args.repeats,
-            "load_average": load,
-            "cold_starts": cold_starts(app_dir, tmp, args.repeats) if "cold" in steps else [],
-            "session": (
-                session(app_dir, tmp, files, args.parcels)
-                if "session" in steps
-                else {
-                    "steps": {k: [] for k in ("upload", "save", "tiles", "analysis")},
-                    "cpu": {},
-                    "redraw": {},
-                }
-            ),
-        }
+    if steps - set(STEPS):
+        parser.error(f"unknown step(s) {sorted(steps - set(STEPS))}; choose from {STEPS}")
+    result = run(parcels=args.parcels, repeats=args.repeats, rev=args.rev, steps=steps)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     print(markdown(result))

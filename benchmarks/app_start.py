@@ -4,6 +4,8 @@
 ``open_map(url)`` returns; :func:`chromium_map_opener` is that callable for Debian's
 Chromium: it retries until the server answers, then waits for the plan's Leaflet paths
 inside the streamlit-folium iframe. No internet is used (every other host is "not found").
+:func:`map_drawn` and :func:`text_drawn` are the page states waited on (also by
+``benchmarks.app_large``): the map's paths, or a text of the page drawn.
 
     python -m benchmarks --only app
 
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 from benchmarks.synthetic import ROOT
 
@@ -49,17 +52,43 @@ def app_start_seconds(open_map: Callable[[str], None], *, repeats: int = 3) -> l
     return out
 
 
-def chromium_map_opener(*, min_paths: int = 10, timeout_s: float = 60.0) -> Callable[[str], None]:
-    """A callable that opens a URL in a fresh headless Chromium and returns once at least
-    ``min_paths`` Leaflet paths are drawn in the map's iframe."""
+MAP_PATHS_JS = """
+const frame = document.querySelector('iframe[src*="st_folium"]');
+if (!frame) return -1;
+try { return frame.contentDocument.querySelectorAll('.leaflet-interactive').length; }
+catch (e) { return -2; }
+"""
+
+TEXT_JS = """
+return Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"]'))
+  .some(e => e.innerText.trim() === arguments[0]);
+"""
+
+
+def map_drawn(driver: Any, *, min_paths: int = 10) -> bool:
+    """Whether the streamlit-folium iframe holds at least ``min_paths`` Leaflet paths."""
+    driver.switch_to.default_content()
+    return int(driver.execute_script(MAP_PATHS_JS)) >= min_paths
+
+
+def text_drawn(driver: Any, text: str) -> bool:
+    """Whether a Markdown element of the page (what ``st.write`` draws) reads ``text``."""
+    driver.switch_to.default_content()
+    return bool(driver.execute_script(TEXT_JS, text))
+
+
+def chromium_opener(
+    ready: Callable[[Any], bool], *, timeout_s: float = 60.0
+) -> Callable[[str], None]:
+    """A callable that opens a URL in a fresh headless Chromium and returns once
+    ``ready(driver)`` is true (polled every 50 ms)."""
     import tempfile
 
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
-    def open_map(url: str) -> None:
+    def open_page(url: str) -> None:
         profile = tempfile.mkdtemp(prefix="chromium-bench-")
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
@@ -83,18 +112,17 @@ def chromium_map_opener(*, min_paths: int = 10, timeout_s: float = 60.0) -> Call
                         raise
                     time.sleep(0.1)
             while time.perf_counter() < deadline:
-                driver.switch_to.default_content()
-                for frame in driver.find_elements(By.CSS_SELECTOR, 'iframe[src*="st_folium"]'):
-                    driver.switch_to.frame(frame)
-                    if (
-                        len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive"))
-                        >= min_paths
-                    ):
-                        return
-                    driver.switch_to.default_content()
+                if ready(driver):
+                    return
                 time.sleep(0.05)
-            raise TimeoutError(f"no drawn map at {url} after {timeout_s} s")
+            raise TimeoutError(f"the page at {url} not ready after {timeout_s} s")
         finally:
             driver.quit()
 
-    return open_map
+    return open_page
+
+
+def chromium_map_opener(*, min_paths: int = 10, timeout_s: float = 60.0) -> Callable[[str], None]:
+    """A callable that opens a URL in a fresh headless Chromium and returns once at least
+    ``min_paths`` Leaflet paths are drawn in the map's iframe."""
+    return chromium_opener(lambda d: map_drawn(d, min_paths=min_paths), timeout_s=timeout_s)

@@ -144,6 +144,9 @@ def start_server(app_dir: Path, workspace: Path, logs: Path) -> Server:
     ]  # fmt: skip
     env = {**os.environ, "PLANMAP_WORKSPACE": str(workspace), "PYTHONUNBUFFERED": "1"}
     env.pop("PYTHONPATH", None)
+    # A server writes its modules' bytecode as a deployed one does (the shell here may set
+    # PYTHONDONTWRITEBYTECODE, which would make every start compile the app again).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out, err = logs / "server.stdout.log", logs / "server.stderr.log"
     t0 = time.perf_counter()
     with out.open("wb") as fo, err.open("wb") as fe:
