@@ -28,7 +28,13 @@ from geo.upload import (
 from geo.upload.coords import CRSCandidate
 from ui import state
 from ui import tiles as tiles_ui
-from ui.uploads import LARGE_LAYER_FEATURES, show_error, show_table, workspace
+from ui.uploads import (
+    LARGE_LAYER_FEATURES,
+    remember_saved,
+    show_error,
+    show_table,
+    workspace,
+)
 
 FILE_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz", "csv", "dxf"]
 ENCODINGS = ["auto", "utf-8", "gbk", "gb18030", "big5"]
@@ -170,6 +176,7 @@ def upload_section(lang: str, unit: str) -> None:
         except GeoError as exc:
             show_error(exc, lang, "save_error")
             return
+        remember_saved(str(workspace().root), saved.layer_id, saved.created_utc, result.frame)
         if saved.feature_count > LARGE_LAYER_FEATURES:
             tiles_ui.start_tiles(workspace(), saved.layer_id, result.frame)  # in the background
         st.success(t("saved", lang))

@@ -13,7 +13,6 @@ import streamlit as st
 
 from geo.declared.i18n import t
 from geo.display import (
-    display_copy,
     geojson_dict,
     grid_summary,
     within_view,
@@ -23,7 +22,7 @@ from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
 from ui import tiles as tiles_ui
-from ui.upload_analysis import analysis_pairs
+from ui.upload_analysis import intersections_geojson
 from ui.uploads import LARGE_LAYER_FEATURES, saved_layer, workspace
 
 DETAIL_ZOOM = 15
@@ -77,15 +76,9 @@ def map_groups(
                 _cells_layer(cells, colour, lang).add_to(group)
         groups.append(group)
     if st.session_state.get(state.ANALYSE_SHOW) and st.session_state.get(state.ANALYSE_ZONES):
-        overlap = analysis_pairs(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))
-        if overlap is not None and len(overlap.pairs):
-            pieces = overlap.pairs[["geometry"]].assign(n=range(len(overlap.pairs)))
-            pieces = display_copy(pieces, tolerance_m=0.0)  # bounded, as every layer
-            groups.append(
-                highlight_group(
-                    geojson_dict(pieces, columns=["n"]), name="intersections", color="#ff7f0e"
-                )
-            )
+        pieces = intersections_geojson(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))
+        if pieces is not None:  # made once per analysis, not on every rerun
+            groups.append(highlight_group(pieces, name="intersections", color="#ff7f0e"))
     return groups, large
 
 
