@@ -111,14 +111,17 @@ def intersections_geojson(
     once per analysis, not on every rerun of the page (1 CPU-s per rerun for the 3,117
     pieces of 100,000 parcels in two plan groups)."""
     chosen = _chosen(zones, zone_ids)
-    return None if chosen is None else _intersections(*chosen)
+    return None if chosen is None else _intersections(chosen[0], _overlap(*chosen).pairs)
 
 
-_Chosen = tuple[str, str, str, tuple[str, ...], gpd.GeoDataFrame, gpd.GeoDataFrame, str | None]
+_Key = tuple[str, str, str, tuple[str, ...]]
+"""An analysis: the workspace, the layer, its version (save time) and the zone ids."""
 
 
-def _chosen(zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]) -> _Chosen | None:
-    """The cache key (workspace, layer, version, zone ids) and the frames it stands for."""
+def _chosen(
+    zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]
+) -> tuple[_Key, gpd.GeoDataFrame, gpd.GeoDataFrame, str | None] | None:
+    """The analysis chosen and what it measures: the layer, the zones, its id column."""
     layer_id = st.session_state.get(state.ANALYSE_LAYER)
     if not layer_id or not zone_ids:
         return None
@@ -130,40 +133,24 @@ def _chosen(zones: gpd.GeoDataFrame, zone_ids: tuple[str, ...]) -> _Chosen | Non
         return None
     subset = zones.loc[list(zone_ids)]
     subset = subset[subset.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    root = str(ws.root)
-    return root, layer_id, meta.created_utc, zone_ids, frame, subset, meta.source.id_column
+    key = (str(ws.root), layer_id, meta.created_utc, zone_ids)
+    return key, frame, subset, meta.source.id_column
 
 
 # cache_resource, not cache_data: the result (100,000 rows by feature, the pieces) is
 # read by the tables and the map on every rerun, and is not unpickled for each; it is
-# read-only (analysis() copies what it changes).
+# read-only (analysis() copies what it changes). The frames follow from the key.
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _overlap(
-    root: str,
-    layer_id: str,
-    version: str,
-    zone_ids: tuple[str, ...],
-    _frame: gpd.GeoDataFrame,
-    _zones: gpd.GeoDataFrame,
-    id_column: str | None,
+    key: _Key, _frame: gpd.GeoDataFrame, _zones: gpd.GeoDataFrame, id_column: str | None
 ) -> ZoneOverlap:
-    # Keyed on the layer id, its save time and the zone ids; the frames follow from them.
     return overlap_with_zones(_frame, _zones, zone_id_column="id", upload_id_column=id_column)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _intersections(
-    root: str,
-    layer_id: str,
-    version: str,
-    zone_ids: tuple[str, ...],
-    _frame: gpd.GeoDataFrame,
-    _zones: gpd.GeoDataFrame,
-    id_column: str | None,
-) -> dict[str, Any] | None:
-    pairs = _overlap(root, layer_id, version, zone_ids, _frame, _zones, id_column).pairs
-    if not len(pairs):
+def _intersections(key: _Key, _pairs: gpd.GeoDataFrame) -> dict[str, Any] | None:
+    if not len(_pairs):
         return None
-    pieces = pairs[["geometry"]].assign(n=range(len(pairs)))
+    pieces = _pairs[["geometry"]].assign(n=range(len(_pairs)))
     pieces = display_copy(pieces, tolerance_m=0.0)  # bounded, as every layer
     return geojson_dict(pieces, columns=["n"])
