@@ -15,6 +15,7 @@ from geo.store.workspace import LayerGoneError, clean_name
 from ui import state
 from ui import tiles as tiles_ui
 from ui.layer_actions import confirm_delete, store_layer_section
+from ui.layer_summary import kept_summary
 from ui.uploads import workspace
 
 
@@ -49,6 +50,9 @@ def saved_section(lang: str) -> None:
             args=(root, meta.layer_id),
         )
         confirm_delete(c4, lang, meta.layer_id, on_confirm=_delete, args=(root, meta.layer_id))
+        figures = kept_summary(ws, meta.layer_id)  # an import's, kept: the layer is not read
+        if figures is not None:
+            st.caption(figures.line(str(st.session_state.get(state.UNIT) or "km2"), lang))
 
 
 def _rename(root: str, layer_id: str) -> None:

@@ -17,6 +17,7 @@ full geometry.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,16 +111,22 @@ def tiled_group(
     return group
 
 
+FeatureLookup = Callable[[int], gpd.GeoDataFrame | None]
+"""A tiled layer's feature at a position (one row, indexed by it), read from the store by
+its key; None if it cannot be read (the layer is gone)."""
+
+
 @dataclass(frozen=True)
 class ClickedFeature:
     meta: WorkspaceLayer
     row: int
     frame: gpd.GeoDataFrame
+    """The clicked feature alone (one row, every attribute)."""
 
 
 def find_clicked(
     result: dict[str, Any] | None,
-    layers: list[tuple[WorkspaceLayer, gpd.GeoDataFrame]],
+    layers: list[tuple[WorkspaceLayer, FeatureLookup]],
 ) -> ClickedFeature | None:
     """The feature the last click was on, among the tiled ``layers`` shown: by the tile
     id in the tooltip text, and, if several layers have a feature of that id, the one
@@ -133,14 +140,17 @@ def find_clicked(
         return None
     point = shapely.Point(float(clicked["lng"]), float(clicked["lat"]))
     best: tuple[float, ClickedFeature] | None = None
-    for meta, frame in layers:
-        row = feature_row(tid, len(frame))
-        geom = None if row is None else frame.geometry.iloc[row]
-        if row is None or geom is None or geom.is_empty:
+    for meta, lookup in layers:
+        row = feature_row(tid, meta.feature_count)
+        feature = None if row is None else lookup(row)
+        if row is None or feature is None or len(feature) != 1:
+            continue
+        geom = feature.geometry.iloc[0]
+        if geom is None or geom.is_empty:
             continue
         distance = float(geom.distance(point))
         if best is None or distance < best[0]:
-            best = (distance, ClickedFeature(meta=meta, row=row, frame=frame))
+            best = (distance, ClickedFeature(meta=meta, row=row, frame=feature))
     if best is None or best[0] > NEAR_DEG:
         return None  # an id in another layer's tooltip, far from any tiled feature
     return best[1]
@@ -148,7 +158,7 @@ def find_clicked(
 
 def clicked_feature(
     result: dict[str, Any] | None,
-    layers: list[tuple[WorkspaceLayer, gpd.GeoDataFrame]],
+    layers: list[tuple[WorkspaceLayer, FeatureLookup]],
     lang: str,
     unit: str,
 ) -> None:
@@ -157,7 +167,7 @@ def clicked_feature(
     found = find_clicked(result, layers)
     if found is None:
         return
-    feature = found.frame.iloc[[found.row]]
+    feature = found.frame
     st.markdown(f"#### {t('tile_clicked', lang)}")
     st.text(f"{found.meta.name}\n{t('tile_feature', lang)} #{found.row + 1}")
     geometry = feature.geometry.iloc[0]
@@ -173,19 +183,22 @@ def clicked_feature(
     st.text("\n".join(lines))
 
 
-def shown_tiled_layers(ws: UserLayers) -> list[tuple[WorkspaceLayer, gpd.GeoDataFrame]]:
-    """The saved layers ticked "show on map" whose tiles are built, with their data."""
-    from ui.uploads import saved_layer  # the cached reader (ui.uploads imports this module)
-
-    out = []
+def shown_tiled_layers(ws: UserLayers) -> list[tuple[WorkspaceLayer, FeatureLookup]]:
+    """The saved layers ticked "show on map" whose tiles are built, each with how to read
+    one of its features (a layer of a million parcels is never read whole for a click)."""
+    out: list[tuple[WorkspaceLayer, FeatureLookup]] = []
     store = tile_store(ws)
     for meta in ws.list_layers():
         if not st.session_state.get(state.user_layer_on(meta.layer_id)):
             continue
         if store.ready(meta.layer_id) is None:
             continue
-        try:
-            out.append((meta, saved_layer(str(ws.root), meta.layer_id, meta.created_utc)))
-        except GeoError:  # deleted since it was listed
-            continue
+        out.append((meta, functools.partial(_feature_at, ws, meta.layer_id)))
     return out
+
+
+def _feature_at(ws: UserLayers, layer_id: str, row: int) -> gpd.GeoDataFrame | None:
+    try:
+        return ws.store.read(ws.user, layer_id, feature_nos=[row])
+    except GeoError:  # deleted or made private since it was listed
+        return None

