@@ -13,11 +13,13 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.measure.crs import EQUAL_AREA, require_crs
+from geo.measure.projection import GeometryArray
 
 _AREAL = ("Polygon", "MultiPolygon")
 
@@ -115,59 +117,68 @@ def repair_geometries(
     Areas in the report are planar areas in the CGCS2000 equal-area projection, i.e.
     ellipsoidal areas; an invalid polygon's "before" area is what a naive shoelace
     formula gives for it. Features keep their index; none is dropped.
+
+    The common case costs one vectorised validity test: only the invalid geometries are
+    repaired and measured, and the report is built from the findings alone.
     """
     require_crs(gdf, name="layer")
-    out = gdf.copy()
-    geoms = np.asarray(out.geometry.array, dtype=object)
-    index = list(out.index)
+    geoms = np.array(gdf.geometry.array, dtype=object, copy=True)  # the input's stay
 
     missing_mask = shapely.is_missing(geoms)
     empty_mask = ~missing_mask & shapely.is_empty(geoms)
-    missing = tuple(index[i] for i in np.flatnonzero(missing_mask))
-    empty = tuple(index[i] for i in np.flatnonzero(empty_mask))
-
     has_z = ~missing_mask & shapely.has_z(geoms)
-    z_dropped = tuple(index[i] for i in np.flatnonzero(has_z))
-    if has_z.any():
-        geoms[has_z] = shapely.force_2d(geoms[has_z])
-
     present = ~missing_mask & ~empty_mask
     invalid = present & ~shapely.is_valid(geoms)
-    repairs: list[Repair] = []
-    if invalid.any():
-        positions = np.flatnonzero(invalid)
-        reasons = shapely.is_valid_reason(geoms[positions])
-        before = gpd.GeoSeries(geoms[positions], crs=gdf.crs).to_crs(EQUAL_AREA).area
-        fixed = [
-            _polygonal(shapely.make_valid(g, method="structure", keep_collapsed=False))
-            if g.geom_type in _AREAL
-            else shapely.make_valid(g)
-            for g in geoms[positions]
-        ]
-        after = gpd.GeoSeries(fixed, crs=gdf.crs).to_crs(EQUAL_AREA).area
-        for k, pos in enumerate(positions):
-            geoms[pos] = fixed[k]
-            repairs.append(
-                Repair(index[pos], str(reasons[k]), float(before.iloc[k]), float(after.iloc[k]))
-            )
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+    repairs = _repaired(geoms, np.flatnonzero(invalid), gdf) if invalid.any() else []
 
     types = shapely.get_type_id(geoms)
     # 3 Polygon, 6 MultiPolygon, 7 GeometryCollection (polygonal parts count)
     non_areal_mask = present & ~np.isin(types, (3, 6, 7))
-    non_areal = tuple(index[i] for i in np.flatnonzero(non_areal_mask))
 
     duplicated: tuple[Any, ...] = ()
-    if id_column is not None and id_column in out.columns:
-        dup = out[id_column][out[id_column].duplicated(keep=False)]
+    if id_column is not None and id_column in gdf.columns:
+        dup = gdf[id_column][gdf[id_column].duplicated(keep=False)]
         duplicated = tuple(sorted(set(dup.dropna()), key=str))
 
-    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs))
+    out = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
     report = ValidationReport(
         repairs=tuple(repairs),
-        empty=empty,
-        missing=missing,
-        non_areal=non_areal,
-        z_dropped=z_dropped,
+        empty=_labels(gdf.index, empty_mask),
+        missing=_labels(gdf.index, missing_mask),
+        non_areal=_labels(gdf.index, non_areal_mask),
+        z_dropped=_labels(gdf.index, has_z),
         duplicated_ids=duplicated,
     )
     return out, report
+
+
+def _labels(index: pd.Index, mask: npt.NDArray[np.bool_]) -> tuple[Any, ...]:
+    """The index labels where ``mask`` holds (the findings only: none is looked up for
+    the features that have no finding)."""
+    return tuple(index[np.flatnonzero(mask)].tolist()) if mask.any() else ()
+
+
+def _repaired(
+    geoms: GeometryArray, positions: npt.NDArray[np.intp], gdf: gpd.GeoDataFrame
+) -> list[Repair]:
+    """Repair the geometries at ``positions`` in ``geoms`` (a copy) and say what each
+    repair changed."""
+    reasons = shapely.is_valid_reason(geoms[positions])
+    before = gpd.GeoSeries(geoms[positions], crs=gdf.crs).to_crs(EQUAL_AREA).area
+    fixed = [
+        _polygonal(shapely.make_valid(g, method="structure", keep_collapsed=False))
+        if g.geom_type in _AREAL
+        else shapely.make_valid(g)
+        for g in geoms[positions]
+    ]
+    after = gpd.GeoSeries(fixed, crs=gdf.crs).to_crs(EQUAL_AREA).area
+    labels = gdf.index[positions].tolist()
+    repairs = []
+    for k, pos in enumerate(positions):
+        geoms[pos] = fixed[k]
+        repairs.append(
+            Repair(labels[k], str(reasons[k]), float(before.iloc[k]), float(after.iloc[k]))
+        )
+    return repairs

@@ -194,3 +194,33 @@ def test_each_kind_of_change_alone_makes_the_report_not_ok(finding: str) -> None
     value: tuple[Any, ...] = (repair,) if finding == "repairs" else (0,)
     assert ValidationReport().ok is True
     assert dataclasses.replace(ValidationReport(), **{finding: value}).ok is False
+
+
+def test_findings_name_index_labels_and_leave_the_input_as_it_was() -> None:
+    # A labelled index (not positions), one bow-tie among valid squares, one 3-D square:
+    # only the bow-tie is repaired, only the 3-D one flattened, each named by its label;
+    # the valid ones come back as they were and the input keeps its own geometries.
+    d = 0.01
+    bow = shapely.Polygon([(LON, LAT), (LON + d, LAT + d), (LON + d, LAT), (LON, LAT + d)])
+    square = shapely.box(LON, LAT, LON + d, LAT + d)
+    high = shapely.force_3d(shapely.box(LON + 2 * d, LAT, LON + 3 * d, LAT + d), 1800.0)
+    layer = gpd.GeoDataFrame(
+        {"name": ["a", "b", "c", "d"]},
+        geometry=[square, bow, high, square],
+        index=["P-7", "P-3", "P-9", "P-1"],
+        crs="EPSG:4326",
+    )
+    fixed, report = repair_geometries(layer)
+    assert [r.index for r in report.repairs] == ["P-3"]
+    assert report.z_dropped == ("P-9",)
+    assert (report.missing, report.empty, report.non_areal) == ((), (), ())
+    assert list(fixed.index) == ["P-7", "P-3", "P-9", "P-1"]
+    assert fixed.geometry.is_valid.all() and not fixed.geometry.has_z.any()
+    assert fixed.geometry.loc["P-7"].equals_exact(square, tolerance=0)
+    assert fixed.geometry.loc["P-9"].equals_exact(shapely.force_2d(high), tolerance=0)
+    # Two triangles, each a quarter of the square (Geod directly, not geo.measure.area).
+    (repair,) = report.repairs
+    assert repair.area_after_m2 == pytest.approx(geod_area_m2(square) / 2, rel=1e-3)
+    assert layer.geometry.loc["P-3"].equals_exact(bow, tolerance=0), "input modified"
+    assert layer.geometry.loc["P-9"].has_z, "input modified"
+    assert layer.geometry.iloc[1] is bow
