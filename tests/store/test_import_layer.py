@@ -21,7 +21,7 @@ from geo.store.layers import UserLayers
 from geo.store.store import PermissionDeniedError, Store, open_plan_store
 from geo.store.summary import read_cells, read_summary
 from geo.store.tiles import TileStore
-from tests.conftest import X0, Y0
+from tests.conftest import X0, Y0, gk_boxes
 from tests.geo.test_tiles import _decoded
 from tests.store.conftest import BACKENDS
 
@@ -204,3 +204,15 @@ def test_the_command_says_what_it_did_in_chinese_and_english(
         for layer_dir in (workspace / "store-cache").glob("*"):
             if layer_dir.is_dir():
                 TileStore(workspace / "store-cache").remove(layer_dir.name)
+
+
+@BACKENDS
+def test_a_click_reads_only_the_features_asked_for_by_position(store: Store) -> None:
+    alice = store.add_user("alice", None, "editor")
+    frame = gk_boxes(*[(k * 200.0, 0.0, k * 200.0 + 100, 100.0) for k in range(5)])
+    v = store.save_layer(alice, frame, name="five")
+    two = store.read(alice, v.object_id, feature_nos=[3, 1])
+    assert two.index.tolist() == [1, 3] and two["id"].tolist() == ["f1", "f3"]
+    assert two.geometry.iloc[1].equals_exact(frame.geometry.iloc[3], 1e-9)
+    assert store.read(alice, v.object_id, feature_nos=[99]).empty
+    assert store.read(alice, v.object_id)["id"].tolist() == [f"f{k}" for k in range(5)]
