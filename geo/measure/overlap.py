@@ -496,25 +496,31 @@ def _oriented_edges(
     signed = np.bincount(ring, weights=cross, minlength=len(rings.owner))
     degenerate = ~np.isfinite(signed) | (signed == 0.0)
     flip = np.where(rings.exterior, signed < 0.0, signed > 0.0)[ring]
-    a, b = np.where(flip[:, np.newaxis], b, a), np.where(flip[:, np.newaxis], a, b)
-    keep = (a != b).any(axis=1) & ~degenerate[ring]
-    edges = np.hstack([a[keep], b[keep]])
+    keep = np.flatnonzero((a != b).any(axis=1) & ~degenerate[ring])
+    edges = np.empty((len(keep), 4))
+    edges[:, :2], edges[:, 2:] = a[keep], b[keep]
+    turn = np.flatnonzero(flip[keep])
+    edges[turn] = edges[turn][:, [2, 3, 0, 1]]
     return edges, rings.owner[ring[keep]], np.unique(rings.owner[degenerate])
 
 
 def _loose(edges: FloatArray) -> npt.NDArray[np.bool_]:
     """Which directed edges are not matched: a match is an edge that occurs exactly once
     while its reverse occurs exactly once."""
+    if not len(edges):
+        return np.zeros(0, dtype=bool)
     x1, y1, x2, y2 = edges.T
     forward = (x1 < x2) | ((x1 == x2) & (y1 < y2))  # lower endpoint first
     key = np.where(forward[:, np.newaxis], edges, edges[:, [2, 3, 0, 1]])
     bits = np.ascontiguousarray(key).view(np.uint64)  # equal floats, equal bits (no -0.0)
     mixed = (bits * _MIX).sum(axis=1, dtype=np.uint64)
     order = np.argsort(mixed)
-    same = (bits[order][1:] == bits[order][:-1]).all(axis=1)
-    if (~same & (mixed[order][1:] == mixed[order][:-1])).any():  # two edges share a key
+    same = mixed[order][1:] == mixed[order][:-1]
+    at = np.flatnonzero(same)
+    if not (bits[order[at]] == bits[order[at + 1]]).all():  # two edges share a key
         order = np.lexsort(bits.T[::-1])
-        same = (bits[order][1:] == bits[order][:-1]).all(axis=1)
+        ordered = bits[order]
+        same = (ordered[1:] == ordered[:-1]).all(axis=1)
     run = np.concatenate([[0], np.cumsum(~same)])  # one run per undirected edge
     size = np.bincount(run)
     net = np.bincount(run, weights=np.where(forward[order], 1.0, -1.0))
