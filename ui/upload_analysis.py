@@ -14,6 +14,8 @@ from geo.declared.i18n import t
 from geo.display import display_copy, geojson_dict
 from geo.errors import GeoError
 from geo.export.tables import OVERLAP_METHOD
+from geo.measure.overlap import equal_area
+from geo.measure.projection import ProjectedCoordinates
 from geo.upload import ZoneOverlap, overlap_with_zones
 from ui import state
 from ui.columns import in_unit
@@ -144,7 +146,17 @@ def _chosen(
 def _overlap(
     key: _Key, _frame: gpd.GeoDataFrame, _zones: gpd.GeoDataFrame, id_column: str | None
 ) -> ZoneOverlap:
-    return overlap_with_zones(_frame, _zones, zone_id_column="id", upload_id_column=id_column)
+    projected = _projected(key[:3], _frame)
+    return overlap_with_zones(
+        _frame, _zones, zone_id_column="id", upload_id_column=id_column, upload_projected=projected
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _projected(layer: tuple[str, str, str], _frame: gpd.GeoDataFrame) -> ProjectedCoordinates:
+    # The layer (workspace, id, version) in the equal-area CRS, once for every zone set
+    # it is measured against (adding a plan group measures it again).
+    return equal_area(_frame)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -18,6 +18,7 @@ import shapely
 from geo.measure.area import M2_PER_HA, M2_PER_MU
 from geo.measure.engines import DEFAULT_ENGINE, engine_settings
 from geo.measure.overlap import equal_area, overlap_pairs, overlap_totals
+from geo.measure.projection import ProjectedCoordinates
 from geo.measure.validate import has_geometry
 
 
@@ -54,6 +55,7 @@ def overlap_with_zones(
     zone_id_column: str,
     upload_id_column: str | None = None,
     threads: int | None = None,
+    upload_projected: ProjectedCoordinates | None = None,
 ) -> ZoneOverlap:
     """Which zones each uploaded feature falls in, and how much of the upload each zone holds.
 
@@ -75,11 +77,15 @@ def overlap_with_zones(
 
     Points and lines have no area: their ``zones`` and ``zone_count`` say which zones
     they lie in or cross, and they add nothing to the areas.
+
+    ``upload_projected``: the upload already in the equal-area CRS
+    (:func:`geo.measure.overlap.equal_area`), kept by a caller that measures one layer
+    against several zone sets (0.12 CPU-s per 100,000 parcels each time).
     """
     engine, scheduler = engine_settings().for_layer(len(upload))  # config/engine.toml
     # One projection of each layer for the pairs and both totals (each costs 0.12 CPU-s
     # per 100,000 parcels); the dask engine projects its own partitions.
-    projected = (equal_area(upload), equal_area(zones))
+    projected = (upload_projected or equal_area(upload), equal_area(zones))
     raw = overlap_pairs(
         upload, zones, names=("uploaded layer", "zones"), threads=threads,
         engine=engine, scheduler=scheduler,

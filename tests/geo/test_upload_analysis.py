@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -106,7 +107,7 @@ def test_one_projection_gives_the_figures_of_separate_ones(
 ) -> None:
     # overlap_with_zones projects each layer once for the pairs and both totals; each
     # function projecting its own layers must give the same figures to the last bit.
-    from geo.measure.overlap import overlap_pairs, overlap_totals
+    from geo.measure.overlap import equal_area, overlap_pairs, overlap_totals
 
     upload = upload.to_crs("EPSG:4326")
     zones = zones.to_crs("EPSG:4326")
@@ -121,3 +122,9 @@ def test_one_projection_gives_the_figures_of_separate_ones(
     assert result.by_zone["upload_inside_m2"].tolist() == pytest.approx(
         [250_000 + 40_000 + 40_000 - 10_000, 250_000], rel=REL
     )
+    # A caller's projection of the upload (kept for several zone sets): the same again.
+    kept = overlap_with_zones(
+        upload, zones, zone_id_column="id", upload_projected=equal_area(upload)
+    )
+    pd.testing.assert_frame_equal(kept.by_feature, result.by_feature)
+    pd.testing.assert_frame_equal(kept.by_zone, result.by_zone)
