@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -61,7 +61,9 @@ from geo.io import json_records
 from geo.measure.area import ellipsoidal_area_m2
 from geo.store import schema as s
 from geo.store.users import ROLES, Role, User, check_password, check_username, hash_password
-from geo.upload.load import UploadSource
+
+if TYPE_CHECKING:  # the upload readers are imported when a layer's reading is asked for
+    from geo.upload.load import UploadSource
 
 URL_VARIABLE: Final = "PLANMAP_DATABASE_URL"
 EMBEDDED_FILE: Final = "planmap.sqlite"
@@ -121,6 +123,8 @@ class Version:
     @property
     def upload(self) -> UploadSource | None:
         """How an uploaded layer's file was read (None for plan elements)."""
+        from geo.upload.load import UploadSource
+
         raw = self.meta.get("upload")
         return UploadSource(**raw) if isinstance(raw, dict) else None
 
