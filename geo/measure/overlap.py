@@ -667,6 +667,8 @@ def _alone(
         change = np.concatenate([[True], owner[1:] != owner[:-1]])
         rank = np.arange(len(ext)) - np.maximum.accumulate(np.where(change, np.arange(len(ext)), 0))
         parts, index = shapely.get_parts(shapes[owner[retry]], return_index=True)
+        filled = ~shapely.is_empty(parts)  # an empty part has no ring
+        parts, index = parts[filled], index[filled]
         part = parts[np.searchsorted(index, np.arange(len(retry))) + rank[retry]]
         ok[retry] = _covered_once(tree, shapely.point_on_surface(part), owner[retry])
     alone = np.ones(len(shapes), dtype=bool)

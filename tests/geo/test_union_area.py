@@ -183,6 +183,24 @@ def test_a_ring_with_a_repeated_vertex_still_matches_its_neighbour() -> None:
     assert _nothing_unioned(frame)
 
 
+# A C-shaped polygon whose first three vertices' centre lies in its notch, as a part of a
+# multipolygon after an empty part and a square; the notch filled by another polygon.
+_C_RING = [(300, 100), (100, 100), (100, 200), (300, 200), (300, 300), (0, 300), (0, 0), (300, 0)]
+
+
+def test_a_concave_part_is_tried_with_a_point_on_its_surface() -> None:
+    c_shape = shapely.Polygon(_C_RING)
+    parts = shapely.multipolygons([shapely.Polygon(), shapely.box(1000, 0, 1100, 100), c_shape])
+    frame = _gk(parts, shapely.box(100, 100, 300, 200))
+    assert _km2(union_area_m2(frame)) == pytest.approx(0.01 + 0.07 + 0.02, rel=1e-3)
+    assert union_area_m2(frame) == pytest.approx(_geod_sum_m2(frame), rel=1e-7)
+    assert _nothing_unioned(frame)
+    # A rectangle across the notch's mouth, over 100 x 50 m of the C's lower arm.
+    frame = _gk(parts, shapely.box(200, 50, 400, 200))
+    assert _km2(union_area_m2(frame)) == pytest.approx(0.01 + 0.07 + 0.03 - 0.005, rel=1e-3)
+    assert union_area_m2(frame) == pytest.approx(_geod_union_m2(frame), rel=1e-7)
+
+
 @pytest.mark.parametrize(
     "shapes",
     [
