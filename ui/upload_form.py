@@ -41,6 +41,7 @@ ENCODINGS = ["auto", "utf-8", "gbk", "gb18030", "big5"]
 SYSTEMS = ["wgs84", "gcj02", "bd09"]
 MESSAGE_CHARS = 2_000  # one validation message, as shown
 MAX_REMEMBERED_CRS = 8  # files whose confirmed CRS this session keeps
+PREVIEW_ROWS = 200  # the uploaded file's attributes shown under its figures
 
 
 # cache_resource, not cache_data: a 100,000-parcel layer is not pickled on every rerun
@@ -165,7 +166,8 @@ def upload_section(lang: str, unit: str) -> None:
         st.text("\n".join(lines) or t("validation_ok", lang))
     read = (*args[2:], *(confirmed or (None, False)))
     st.text(_area_line(result.frame, unit, lang, digest=digest, read=read))
-    preview = pd.DataFrame(result.frame.drop(columns=result.frame.geometry.name).head(200))
+    head = result.frame.head(PREVIEW_ROWS)  # cut first: the page shows these rows only
+    preview = pd.DataFrame(head.drop(columns=head.geometry.name))
     show_table(preview.astype(object).where(preview.notna(), "").astype(str), lang)  # blank
     name = st.text_input(
         t("layer_name", lang), value=file.name.rsplit(".", 1)[0], key=state.UPLOAD_NAME
