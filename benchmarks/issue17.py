@@ -28,8 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -253,15 +254,6 @@ def rows(
     ]
     out += _engine_rows(engine)
     out.append(_cli_row(cli))
-    out.append(
-        [
-            "1,000,000 parcels through the app",
-            "— (refused)",
-            "not in this run: `python -m benchmarks.million` (heavy; run alone)",
-            "figures, tiles, ≤ 4 GB",
-            "not measured",
-        ]
-    )
     return out
 
 
@@ -287,7 +279,7 @@ def _engine_rows(engine: dict[int, Any]) -> list[list[str]]:
 
 def _cli_row(cli: dict[str, Any]) -> list[str]:
     step = f"`python -m geo overlaps`, {cli.get('parcels', CLI_PARCELS):,} parcels (once)"
-    before = "5–9 s (the overlap); 19–23 CPU-s, 1.5–1.6 GB (BENCHMARKS.md)"
+    before = "5–9 s (the overlap in it)"
     if "error" in cli or "peak_kib" not in cli:
         return [step, before, f"failed: {cli.get('error', 'no figures')}", "figures, ≤ 4 GB", "no"]
     peak_gb = cli["peak_kib"] / MIB
@@ -296,49 +288,150 @@ def _cli_row(cli: dict[str, Any]) -> list[str]:
     return [step, before, after, "figures computed, peak ≤ 4 GB", verdict(peak_gb, 4.0)]
 
 
-# -------------------------------------------------------------------------- the section
+# -------------------------------------------------------------------------- the sections
 def _load_1min() -> float:
     return os.getloadavg()[0]
 
 
+@dataclass
+class Parts:
+    """What the ``large`` and ``million`` sections measured, for the table."""
+
+    repeats: int = 0
+    app: dict[str, Any] = field(default_factory=dict)
+    stores: dict[str, dict[str, store.Runs]] = field(default_factory=dict)
+    cli: dict[str, Any] = field(default_factory=dict)
+    million: dict[str, Any] = field(default_factory=dict)
+    loads: list[tuple[str, float, float]] = field(default_factory=list)  # section, start, end
+    errors: list[str] = field(default_factory=list)
+
+    def attempt(self, what: str, step: Callable[[], None]) -> None:
+        """Run one part; a failure is recorded (and printed), and the suite goes on."""
+        try:
+            step()
+        except Exception as exc:  # a benchmark that failed is a row saying so, not a stop
+            traceback.print_exc()
+            self.errors.append(f"{what}: {type(exc).__name__}: {str(exc)[:500]}")
+
+
 def bench_large(
     add: Callable[[str, str], None],
+    parts: Parts,
     *,
     parcels: int,
     repeats: int,
     cli_parcels: int,
-    engine: dict[int, Any],
-) -> str:
-    """Run every step, add the step-by-step figures through ``add(title, text)`` and
-    return issue 17's table (Markdown) for the output file's issue17 block."""
-    repeats = max(1, min(repeats, MAX_REPEATS))
+) -> None:
+    """The app's steps, the store's save and the large command run; the step-by-step
+    figures through ``add(title, text)``, the table's through ``parts``."""
+    parts.repeats = repeats = max(1, min(repeats, MAX_REPEATS))
     load_start = _load_1min()
-    app = app_large.run(parcels=parcels, repeats=repeats)
-    add("The app in headless Chromium (benchmarks.app_large)", app_large.markdown(app))
-    stores = store.measure_backends(parcels=parcels, repeats=STORE_REPEATS)
-    add(
-        f"The store alone, {parcels:,} parcels (benchmarks.store; wall s, medians)",
-        store.markdown(stores)
-        + f"\n\n{STORE_REPEATS} runs each; the save {store.save_repeats(STORE_REPEATS)}.",
-    )
-    cli = cli_run(cli_parcels)
-    add(f"`python -m geo overlaps`, {cli_parcels:,} parcels (once)", _cli_text(cli))
-    load_end = _load_1min()
-    table_rows = rows(app, stores, engine, cli)
+
+    def app() -> None:
+        t0 = time.perf_counter()
+        parts.app = app_large.run(parcels=parcels, repeats=repeats)
+        text = app_large.markdown(parts.app) + f"\n\n{_minutes(t0)}"
+        add("The app in headless Chromium (benchmarks.app_large)", text)
+
+    def stores() -> None:
+        t0 = time.perf_counter()
+        parts.stores = store.measure_backends(parcels=parcels, repeats=STORE_REPEATS)
+        add(
+            f"The store alone, {parcels:,} parcels (benchmarks.store; wall s, medians)",
+            store.markdown(parts.stores)
+            + f"\n\n{STORE_REPEATS} runs each, the save {store.save_repeats(STORE_REPEATS)}; "
+            + ("PostGIS included. " if "PostGIS" in parts.stores else "")
+            + _minutes(t0),
+        )
+
+    def cli() -> None:
+        t0 = time.perf_counter()
+        parts.cli = cli_run(cli_parcels)
+        text = _cli_text(parts.cli) + f" {_minutes(t0)}"
+        add(f"`python -m geo overlaps`, {cli_parcels:,} parcels (once)", text)
+
+    parts.attempt("the app in headless Chromium", app)
+    parts.attempt("the store", stores)
+    parts.attempt(f"python -m geo overlaps, {cli_parcels:,} parcels", cli)
+    parts.loads.append(("large", load_start, _load_1min()))
+
+
+def bench_million(add: Callable[[str, str], None], parts: Parts, *, parcels: int) -> None:
+    """``benchmarks.million``: the server-side import of ``parcels`` and the page's steps
+    on that layer (each in a fresh process; heavy: about 5 minutes at 1,000,000)."""
+    from benchmarks import million
+
+    load_start = _load_1min()
+
+    def run() -> None:
+        t0 = time.perf_counter()
+        folder = Path(tempfile.mkdtemp(prefix="bench-million-"))
+        try:
+            steps, said = million.run(parcels, folder)
+        finally:
+            million._remove(folder)  # the workspace and its tiles
+        parts.million = {"parcels": parcels, "rows": steps}
+        text = million.markdown(steps, parcels, said).strip()
+        if text.startswith("### "):  # its own heading: the section's title says it
+            text = text.split("\n", 1)[1]
+        add(
+            f"{parcels:,} parcels through the app (benchmarks.million)", f"{text}\n\n{_minutes(t0)}"
+        )
+
+    parts.attempt(f"{parcels:,} parcels through the app (benchmarks.million)", run)
+    parts.loads.append(("million", load_start, _load_1min()))
+
+
+def _minutes(t0: float) -> str:
+    return f"(This part: {(time.perf_counter() - t0) / 60:.1f} min.)"
+
+
+def block(parts: Parts, engine: dict[int, Any]) -> str:
+    """Issue 17's table (Markdown) for the output file's issue17 block."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    loads = "; ".join(f"`{name}` {a:.2f} → {b:.2f}" for name, a, b in parts.loads)
     lines = [
-        f"From one run of `python -m benchmarks` ({time.strftime('%Y-%m-%d %H:%M UTC')}); "
-        f"load average (1 min) {load_start:.2f} at the start of the section, {load_end:.2f} at "
-        "its end.",
+        f"From one run of `python -m benchmarks` (ended {when}); load average (1 min) at the "
+        f"start → end of each section: {loads}."
     ]
-    if max(load_start, load_end) > IDLE_LOAD:
+    if any(max(a, b) > IDLE_LOAD for _, a, b in parts.loads):
         warning = (
-            f"WARNING: the load average was above {IDLE_LOAD} during this section: these "
+            f"WARNING: the load average was above {IDLE_LOAD} during these sections: the "
             "figures are not an idle run (wall seconds inflated; compare CPU seconds)."
         )
         print(warning, flush=True)
         lines += ["", f"**{warning}**"]
-    lines += ["", _markdown_table(table_rows), "", NOTES.format(repeats=repeats)]
+    if parts.errors:
+        lines += ["", "Parts that failed (their rows say *failed* or *not measured*):"]
+        lines += [f"- {e}" for e in parts.errors]
+    app = parts.app or EMPTY_APP
+    table_rows = [*rows(app, parts.stores, engine, parts.cli), _million_row(parts.million)]
+    lines += ["", _markdown_table(table_rows), "", NOTES.format(repeats=parts.repeats)]
     return "\n".join(lines)
+
+
+EMPTY_APP: dict[str, Any] = {
+    "parcels": 100_000,
+    "cold_starts": [],
+    "floor": [],
+    "session": {"steps": {}, "cpu": {}, "redraw": []},
+}
+
+
+def _million_row(million: dict[str, Any]) -> list[str]:
+    step = f"{million.get('parcels', CLI_PARCELS):,} parcels through the app (server-side import)"
+    target = "figures computed, map drawn by tiles, peak ≤ 4 GB"
+    steps = million.get("rows")
+    if not steps:
+        return [step, "— (refused: over the upload limits)", "not measured", target, "—"]
+    peak_gb = max(float(r["peak_rss_mib"]) for r in steps) / 1024
+    imported = steps[0]
+    page_cpu = sum(float(r["cpu_s"]) for r in steps[1:])
+    after = (
+        f"import with tiles {imported['wall_s']:.0f} s, {imported['cpu_s']:.0f} CPU-s; "
+        f"the page's steps {page_cpu:.1f} CPU-s; peak RSS {peak_gb:.2f} GB (largest step)"
+    )
+    return [step, "— (refused: over the upload limits)", after, target, verdict(peak_gb, 4.0)]
 
 
 def _cli_text(cli: dict[str, Any]) -> str:

@@ -90,7 +90,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     engine: dict[int, Any] = field(default_factory=dict)  # the engine section's raw figures
     durations: list[tuple[str, float]] = field(default_factory=list)  # (section, wall s)
-    issue17: str = ""  # issue 17's table, for the output file's issue17 block
+    issue17: Any = None  # benchmarks.issue17.Parts: what the large and million sections measured
 
     def add(self, title: str, text: str) -> None:
         self.sections.append(f"### {title}\n\n{text.strip()}\n")
@@ -662,13 +662,15 @@ def bench_dask_overhead(report: Report, *, sizes: list[int], zones: gpd.GeoDataF
 
 # ------------------------------------------------------------------------------ main
 SECTIONS = ("area", "overlap", "cli", "memory", "map", "app", "dask", "engine", "large")
+SECTIONS += ("million",)
 
 
 def bench_app(report: Report, *, repeats: int) -> None:
     from benchmarks.app_start import app_start_seconds, chromium_map_opener
 
     compiles = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
-    pyc_before = sum(1 for _ in ROOT.glob("*/**/__pycache__/*.pyc") if ".venv" not in _.parts)
+    own = [d for d in ROOT.iterdir() if d.is_dir() and d.name not in {".venv", ".git"}]
+    pyc_before = sum(1 for d in own for _ in d.rglob("__pycache__/*.pyc"))
     seconds = Timing(app_start_seconds(chromium_map_opener(), repeats=repeats))
     if compiles:
         bytecode = (
@@ -742,7 +744,10 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
         "--large-parcels", type=int, default=100_000, help="parcels per file of the app's steps"
     )
     p.add_argument(
-        "--cli-parcels", type=int, default=1_000_000, help="parcels of the large command run"
+        "--cli-parcels",
+        type=int,
+        default=1_000_000,
+        help="parcels of the large command run and of the million section",
     )
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     return p, p.parse_args(argv)
@@ -792,31 +797,40 @@ def main(argv: list[str] | None = None) -> int:
             with _files(cli_n, centre, zones) as files:
                 bench_engine_cli(report, repeats=max(3, args.repeats // 2), files=files, n=cli_n)
             bench_dask_overhead(report, sizes=engine_sizes, zones=zones)
-    if "large" in only:
-        with _timed(report, "large"):
-            bench_large(report, args, engine_sizes=engine_sizes)
+    if only & {"large", "million"}:
+        bench_issue17(report, args, only=only, engine_sizes=engine_sizes)
     write(Path(args.out), report, header)
-    if report.issue17:
-        from benchmarks.issue17 import write_block
+    if report.issue17 is not None:
+        from benchmarks import issue17
 
-        write_block(Path(args.out), report.issue17)
+        issue17.write_block(Path(args.out), issue17.block(report.issue17, report.engine))
     print(f"written to {args.out}")
     return 1 if report.problems else 0
 
 
-def bench_large(report: Report, args: argparse.Namespace, *, engine_sizes: list[int]) -> None:
-    """Issue 17's rows (:mod:`benchmarks.issue17`), reusing the engine section's figures of
-    this run (or running the engine for them when that section was skipped)."""
-    from benchmarks.issue17 import bench_large as run_rows
+def bench_issue17(
+    report: Report, args: argparse.Namespace, *, only: set[str], engine_sizes: list[int]
+) -> None:
+    """Issue 17's rows (:mod:`benchmarks.issue17`): the app, the store, the large command
+    run (section ``large``) and 1,000,000 parcels through the app (``million``), reusing
+    the engine section's figures of this run (run for the table when it was skipped)."""
+    from benchmarks import issue17
 
-    if not report.engine:
-        with _timed(report, "large: engine (its section was skipped)"):
-            for n in engine_sizes:
-                report.engine[n] = engine_run(n, args.repeats)
-    report.issue17 = run_rows(
-        report.add,
-        parcels=args.large_parcels,
-        repeats=args.repeats,
-        cli_parcels=args.cli_parcels,
-        engine=report.engine,
-    )
+    parts = report.issue17 = issue17.Parts()
+    if "large" in only:
+        if not report.engine:
+            with _timed(report, "large: engine (its section was skipped)"):
+                for n in engine_sizes:
+                    report.engine[n] = engine_run(n, args.repeats)
+        with _timed(report, "large"):
+            issue17.bench_large(
+                report.add,
+                parts,
+                parcels=args.large_parcels,
+                repeats=args.repeats,
+                cli_parcels=args.cli_parcels,
+            )
+    if "million" in only:
+        with _timed(report, "million"):
+            issue17.bench_million(report.add, parts, parcels=args.cli_parcels)
+    report.problems += parts.errors
