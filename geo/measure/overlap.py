@@ -397,22 +397,25 @@ _MIX: Final = np.array(
 
 
 def _must_unite(geoms: GeometryArray) -> npt.NDArray[np.bool_]:
-    """Which of ``geoms`` the union must be made of: every other one is a polygon whose
-    interior no other feature meets, so its area adds. Valid geometries, any CRS (the
-    layer's own coordinates: vertices two polygons share are bit-identical there).
+    """Which of ``geoms`` the union must be made of; each of the others is a polygon whose
+    interior no other feature meets, so its area adds. Valid geometries, in the layer's own
+    coordinates (vertices that two polygons share are bit-identical there).
 
-    Let w(x) be the number of polygons covering x. Orient every ring (exteriors
-    anticlockwise, holes clockwise) and pair each directed edge with its reverse: an edge
-    is *matched* when it occurs once and its reverse once (two neighbours sharing it), else
-    it is *loose* (the layer's outline, a T-junction, a duplicate, an overlap). Across a
-    matched pair w does not change, so w changes only across loose edges. A polygon whose
-    interior no loose edge meets has one w all over its interior; if a point of the polygon
-    lies in no other feature, that w is 1: nothing else overlaps it. A polygon wholly
-    covered by another whose edges all match (a big parcel over a ring of loose edges)
-    fails that point test, and so does every polygon it covers.
+    Let w(x) be the number of polygons covering x. With every ring oriented (exteriors
+    anticlockwise, holes clockwise), an edge is *matched* when it occurs exactly once and
+    its reverse exactly once (two neighbours share it), else it is *loose* (the layer's
+    outline, a T-junction, a duplicate, an overlap). Across a matched edge one polygon ends
+    where the other begins, so w changes only across loose edges. A polygon is united when
 
-    Points, lines and empty geometries cover nothing and are never united; a collection
-    always is (its members may overlap each other), with every polygon whose box meets it.
+    1. a loose edge of another polygon meets its interior (:func:`_crossed`), or
+    2. else w is the same all over its interior (of each part), and a point there lies in
+       another feature too (:func:`_alone`): w is 2 or more, e.g. a tiling inside a
+       polygon whose edges a ring of neighbours all match, or two tilings laid over each
+       other (both fooled the coverage check used before: most of their edges match).
+
+    Every other polygon has w = 1 inside. Points, lines and empty geometries cover nothing
+    and are never united; a collection always is (its members may overlap each other),
+    with every polygon whose box meets it.
     """
     types = shapely.get_type_id(geoms)
     present = ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
