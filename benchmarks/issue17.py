@@ -338,7 +338,7 @@ def bench_large(
         parts.stores = store.measure_backends(parcels=parcels, repeats=STORE_REPEATS)
         add(
             f"The store alone, {parcels:,} parcels (benchmarks.store; wall s, medians)",
-            store.markdown(parts.stores)
+            store.markdown(parts.stores, parcels=parcels)
             + f"\n\n{STORE_REPEATS} runs each, the save {store.save_repeats(STORE_REPEATS)}; "
             + ("PostGIS included. " if "PostGIS" in parts.stores else "")
             + _minutes(t0),
