@@ -17,6 +17,7 @@ full geometry.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,9 +63,10 @@ def tile_store(ws: UserLayers) -> TileStore:
 
 def start_tiles(ws: UserLayers, layer_id: str, saved: gpd.GeoDataFrame | None = None) -> None:
     """Start building a saved layer's tiles in the background (nothing if built):
-    from ``saved``, the frame the save just stored, else from the store."""
+    from ``saved``, the frame the save just stored, else from the store; once this page
+    run has ended (its script thread), so the build never slows the run's answer."""
     features = saved if saved is not None else functools.partial(ws.read, layer_id)
-    tile_store(ws).start(layer_id, features)
+    tile_store(ws).start(layer_id, features, after=threading.current_thread())
 
 
 def remove_tiles(root: str, layer_id: str) -> None:

@@ -90,6 +90,8 @@ OWNER_FILE: Final = "workspace.txt"
 """In a workspace's tile folder: the workspace's path (see :func:`prune_orphan_tiles`)."""
 MAX_EMPTY_TILES: Final = 200_000
 BUILD_TIMEOUT_S: Final = 1800.0
+AFTER_WAIT_S: Final = 120.0
+"""The longest a build waits for the page run that started it (:meth:`TileStore.start`)."""
 _LAYER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 _CAPABILITY: Final = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _TILE_ID: Final = re.compile(r"#(\d+)\s*$")
@@ -300,9 +302,16 @@ class TileStore:
             raise TileBuildError(f"the tiles of layer {layer_id} are not where they were put.")
         return built
 
-    def start(self, layer_id: str, features: Features) -> None:
+    def start(
+        self, layer_id: str, features: Features, *, after: threading.Thread | None = None
+    ) -> None:
         """Build the layer's tiles in a background thread (once at a time per layer in
-        this process; nothing if they are built). :meth:`status` tells how it went."""
+        this process; nothing if they are built). :meth:`status` tells how it went.
+
+        ``after``: a thread the build lets finish first (for up to :data:`AFTER_WAIT_S`),
+        the page's run that saved or showed the layer: writing tippecanoe's input holds
+        the interpreter (shapely's GeoJSON writer keeps the GIL, 0.6 s per 100,000
+        features) and would slow that run's answer."""
         if self.ready(layer_id) is not None:
             return
         key = f"{self.key}/{layer_id}"
@@ -313,6 +322,8 @@ class TileStore:
             self._failed.pop(key, None)
 
             def run() -> None:
+                if after is not None and after is not threading.current_thread():
+                    after.join(AFTER_WAIT_S)
                 try:
                     self.build(layer_id, features)
                 except (GeoError, OSError) as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -247,3 +248,25 @@ def test_tile_folders_of_workspaces_that_are_gone_are_pruned(tmp_path: Path) -> 
     assert prune_orphan_tiles(static) == [b.key]
     assert a.ready(id_kept) is not None and b.ready(id_gone) is None
     assert (static / "tiles" / "no-owner").is_dir()
+
+
+def test_a_build_lets_the_page_run_that_started_it_finish_first(tmp_path: Path) -> None:
+    """``after``: the features are read (and tippecanoe's input written) only once that
+    thread has ended; the build then runs as usual."""
+    ws, layer_id = _saved(tmp_path, _parcels(2, 2, 200.0))
+    store = TileStore(ws.root, static_dir=tmp_path / "static")
+    release = threading.Event()
+    page_run = threading.Thread(target=release.wait, name="page run")
+    page_run.start()
+    page_alive_at_read: list[bool] = []
+
+    def features() -> gpd.GeoDataFrame:
+        page_alive_at_read.append(page_run.is_alive())
+        return ws.read(layer_id)
+
+    store.start(layer_id, features, after=page_run)
+    assert store.status(layer_id)[1], "the build is under way, waiting"
+    release.set()
+    built = store.wait(layer_id)
+    assert page_alive_at_read == [False], "read only after the page run ended"
+    assert built is not None and built.feature_count == 6
