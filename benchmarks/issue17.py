@@ -111,6 +111,10 @@ def cli_run(n: int) -> dict[str, Any]:
         size_mb = path.stat().st_size / 1e6
         cmd = [str(timer), "-v", sys.executable, "-m", "geo", "overlaps", str(path)]
         cmd += [str(ZONES_FILE), "--max-file-mb", str(max(50, math.ceil(size_mb) + 10))]
+        # The upload limits raised to this layer where it needs it (a synthetic parcel has
+        # 5 vertices; config/upload.toml allows 1,000,000 features, 5,000,000 vertices).
+        cmd += ["--max-features", str(max(n, 1_000_000))]
+        cmd += ["--max-vertices", str(max(5 * n, 5_000_000))]
         t0 = time.perf_counter()
         done = subprocess.run(  # noqa: S603
             cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -353,7 +357,13 @@ def bench_large(
     parts.attempt("the app in headless Chromium", app)
     parts.attempt("the store", stores)
     parts.attempt(f"python -m geo overlaps, {cli_parcels:,} parcels", cli)
-    parts.loads.append(("large", load_start, _load_1min()))
+    parts.loads.append(("large", load_start, load_end := _load_1min()))
+    if max(load_start, load_end) > IDLE_LOAD:
+        print(
+            f"WARNING: load average {load_start:.2f} → {load_end:.2f} in the large section: "
+            "not an idle run",
+            flush=True,
+        )
 
 
 def bench_million(add: Callable[[str, str], None], parts: Parts, *, parcels: int) -> None:
@@ -444,7 +454,7 @@ def _cli_text(cli: dict[str, Any]) -> str:
         f"data/zones.geojson --max-file-mb …` under `/usr/bin/time -v`: {cli['wall_s']:.1f} s "
         f"wall, {cpu:.1f} CPU-s, peak RSS {cli['peak_kib'] / 1024:.0f} MiB. Run once (a "
         "1,000,000-parcel run takes tens of seconds; repeating it would not fit the suite's "
-        "35 minutes)."
+        "35 minutes). The upload limits are raised to the layer by the command's flags."
     )
 
 
