@@ -470,14 +470,14 @@ NOTES = """\
 After: median (range) of the wall seconds; CPU-s beside it are the server's process tree \
 (the app's steps), the process's own (the engine), or the store's client process (the \
 PostgreSQL server's CPU is not counted). *met?* compares the wall median with the target \
-only. The app's steps (repeats: {repeats}): that many files of synthetic parcels, each \
-uploaded, saved and analysed once in one browser session; that many cold starts of each \
-kind, alternated (a first start of a copy with no `__pycache__` and a fresh workspace, \
-then a restart with the bytecode it wrote and its workspace); the redraw that many times, \
-at places 3 km apart. \
-The engine rows are the `engine` section's (1,000,000 parcels: one run, no repeats). \
-Streamlit's floor is no target: it is what `streamlit run` and this browser take for a \
-page with one line of text on this machine, the time no app here can go below."""
+only. The app's steps (repeats: {repeats}; `--repeats` is capped at 3 here): that many \
+files of synthetic parcels, each uploaded, saved and analysed once in one browser \
+session; that many cold starts of each kind, alternated (a first start of a copy with no \
+`__pycache__` and a fresh workspace, then a restart with the bytecode it wrote and its \
+workspace); the redraw that many times, at places 3 km apart. The engine rows are the \
+`engine` section's (1,000,000 parcels: one run, no repeats). Streamlit's floor is no \
+target: it is what `streamlit run` and this browser take for a page with one line of \
+text on this machine, the time no app here can go below."""
 
 
 def write_block(out: Path, text: str) -> None:
