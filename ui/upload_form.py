@@ -15,7 +15,6 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.declared.i18n import say, t
 from geo.errors import GeoError
-from geo.measure.overlap import union_area_m2
 from geo.measure.precision import total_display
 from geo.measure.validate import ValidationReport
 from geo.upload import (
@@ -25,6 +24,7 @@ from geo.upload import (
     inspect_upload,
     read_upload,
 )
+from geo.upload.analysis import area_totals_m2
 from geo.upload.coords import CRSCandidate
 from ui import state
 from ui import tiles as tiles_ui
@@ -74,11 +74,7 @@ def _read(
 def _areas_m2(digest: str, read: tuple[Any, ...], frame: gpd.GeoDataFrame) -> tuple[float, float]:
     # Keyed on the file's SHA-256 and how it was read (the frame follows from them):
     # the sum and the union of 100,000 parcels take seconds, and every widget reruns.
-    from geo.measure.area import ellipsoidal_area_m2
-
-    total = float(ellipsoidal_area_m2(frame, method="equal_area").sum())  # Geod: 10x slower
-    union = union_area_m2(frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])])
-    return total, union
+    return area_totals_m2(frame)
 
 
 def _area_line(

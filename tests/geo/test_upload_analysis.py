@@ -128,3 +128,23 @@ def test_one_projection_gives_the_figures_of_separate_ones(
     )
     pd.testing.assert_frame_equal(kept.by_feature, result.by_feature)
     pd.testing.assert_frame_equal(kept.by_zone, result.by_zone)
+
+
+def test_area_totals_from_one_projection() -> None:
+    # Two 1 km squares overlapping by a quarter (EPSG:4543 metres): sum 2 km², union
+    # 1.75 km² (ellipsoidal: within REL of the planar figures). Polygons only: one
+    # projection for both, the same figures to the bit as the two computed separately;
+    # with a point, the point adds nothing to either.
+    from geo.measure.area import ellipsoidal_area_m2
+    from geo.measure.overlap import union_area_m2
+    from geo.upload.analysis import area_totals_m2
+
+    two = gk_boxes((0, 0, 1000, 1000), (500, 500, 1500, 1500)).to_crs("EPSG:4326")
+    total_m2, union_m2 = area_totals_m2(two)
+    assert total_m2 == pytest.approx(2_000_000, rel=REL)
+    assert union_m2 == pytest.approx(1_750_000, rel=REL)
+    assert total_m2 == float(ellipsoidal_area_m2(two, method="equal_area").sum())
+    assert union_m2 == union_area_m2(two)
+    point = gpd.GeoDataFrame(geometry=[shapely.Point(102.85, 24.85)], crs="EPSG:4326")
+    mixed = pd.concat([two, point], ignore_index=True)
+    assert area_totals_m2(mixed) == pytest.approx((total_m2, union_m2), rel=1e-12)
