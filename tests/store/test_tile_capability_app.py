@@ -34,6 +34,7 @@ def _login(name: str, password: str) -> AppTest:
     at.run()
     at.text_input(key=state.LOGIN_NAME).input(name)
     at.text_input(key=state.LOGIN_PASSWORD).input(password)
+    at.session_state[state.MAIN_TABS] = t("upload_tab", "zh")  # the saved layers' tab open
     next(b for b in at.button if b.label == t("login_button", "zh")).click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
