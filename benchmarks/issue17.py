@@ -417,6 +417,8 @@ def block(parts: Parts, engine: dict[int, Any]) -> str:
     app = parts.app or EMPTY_APP
     table_rows = [*rows(app, parts.stores, engine, parts.cli), _million_row(parts.million)]
     lines += ["", _markdown_table(table_rows), "", NOTES.format(repeats=parts.repeats)]
+    if note := app_large.unseen_note(app):
+        lines += ["", note]
     return "\n".join(lines)
 
 
