@@ -3,6 +3,9 @@
     .venv/bin/python -m benchmarks.app_large                      # this tree
     .venv/bin/python -m benchmarks.app_large --rev 194ddff        # the same steps on an old commit
     .venv/bin/python -m benchmarks.app_large --parcels 10000 --repeats 1
+    .venv/bin/python -m benchmarks.app_large --steps cold,floor     # the starts only
+
+Also section ``large`` of ``python -m benchmarks`` (:mod:`benchmarks.issue17`).
 
 Runs the app from a copy of the tree (``--rev``: ``git archive`` of that commit) with its
 own workspace, on a free loopback port, and times, for ``--repeats`` files of

@@ -733,7 +733,9 @@ def _sections(p: argparse.ArgumentParser, args: argparse.Namespace) -> set[str]:
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    p.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}"
+    )
     p.add_argument("--skip", default="", help="comma-separated sections not to run")
     p.add_argument("--sizes", default="1000,10000,100000")
     p.add_argument("--repeats", type=int, default=5)
