@@ -19,7 +19,7 @@ from geo.display import (
 )
 from geo.errors import GeoError
 from layers.plan_map import highlight_group
-from layers.user_layer import user_layer
+from layers.user_layer import LayerFeatures, layer_features, user_layer, user_layer_from
 from ui import state
 from ui import tiles as tiles_ui
 from ui.layer_summary import kept_cells
@@ -56,7 +56,8 @@ def map_groups(
         except GeoError:  # deleted since it was listed: the list says so on the next run
             continue
         if small:
-            user_layer(frame, name=meta.name, color=colour).add_to(group)
+            features = _features(*key, frame)  # made once per layer version
+            user_layer_from(features, name=meta.name, color=colour).add_to(group)
         elif tiles is not None:  # drawn from its vector tiles: panning reruns nothing
             cells = _cells(*key, frame) if cells is None else cells
             overview = _cells_layer(cells, colour, lang)
@@ -103,3 +104,10 @@ def _cells_layer(cells: gpd.GeoDataFrame, colour: str, lang: str) -> folium.GeoJ
 @st.cache_data(show_spinner=False, max_entries=8, hash_funcs={gpd.GeoDataFrame: lambda _g: 0})
 def _cells(root: str, layer_id: str, version: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return grid_summary(frame, cell_m=500.0)
+
+
+# cache_resource: the features are read-only and drawn on every rerun (and every zoom,
+# which reruns the map): 5,000 parcels took 0.5 CPU-s each time.
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _features(root: str, layer_id: str, version: str, _frame: gpd.GeoDataFrame) -> LayerFeatures:
+    return layer_features(_frame)
