@@ -519,9 +519,14 @@ class Store:
             if self.backend == "postgis"
             else f.c.geometry
         )
-        q = select(f.c.object_id, f.c.feature_no, geom, f.c.properties).where(
-            tuple_(f.c.object_id, f.c.version).in_(list(pairs))
-        )
+        # One object: its key by equality, so SQLite searches the primary key on all three
+        # columns (with a row-value IN it used object_id only and scanned the object's rows:
+        # 0.35 CPU-s to find one feature of a million).
+        if len(pairs) == 1:
+            key = and_(f.c.object_id == pairs[0][0], f.c.version == pairs[0][1])
+        else:
+            key = tuple_(f.c.object_id, f.c.version).in_(list(pairs))
+        q = select(f.c.object_id, f.c.feature_no, geom, f.c.properties).where(key)
         if feature_nos is not None:
             q = q.where(f.c.feature_no.in_([int(n) for n in feature_nos]))
         if bbox is not None:

@@ -7,7 +7,8 @@ frame that was saved (:func:`summarise`), and written next to the layer's other 
 files (``<UserLayers.root>/<layer_id>/``, where its tile capability is kept)::
 
     summary-<features_of>.json      the figures (JSON)
-    cells-<features_of>.geojson     the grid cells (GeoJSON, EPSG:4326)
+    cells-<features_of>.geojson     the grid cells (GeoJSON, EPSG:4326): 500 m, or
+                                    coarser where the extent needs over 8,000 of them
 
 ``features_of`` is the version whose features they describe (a rename or share changes no
 feature, so the files stay valid). Written atomically; a missing or damaged file is just
@@ -22,22 +23,29 @@ so a total is shown no finer than its members (:func:`geo.measure.precision.band
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
+import shapely
 
 from geo.declared.i18n import t
 from geo.display import grid_summary
 from geo.errors import GeoError
 from geo.io import atomic_write, geojson_text, read_layer
 from geo.measure.area import ellipsoidal_area_m2
+from geo.measure.crs import GK_CM102
 from geo.measure.overlap import union_area_m2
 from geo.measure.precision import band_display, band_m2
 
 CELL_M: Final = 500.0
-"""Side of the grid cells drawn below the tiles' first zoom (EPSG:4543 metres)."""
+"""Side of the grid cells drawn below the tiles' first zoom (EPSG:4543 metres)..."""
+MAX_CELLS: Final = 8_000
+"""... doubled until the layer's extent holds at most this many (the map sends them all:
+1,000,000 synthetic parcels over 21,000 km² made 84,000 cells of 500 m, 23 CPU-s and
+680 MiB to draw one page)."""
 POLYGONAL: Final = ("Polygon", "MultiPolygon")
 
 
@@ -54,6 +62,9 @@ class LayerSummary:
     band_m2: float
     """Sum of the features' accuracy bands (0 when the layer states no ``accuracy_m``)."""
     schematic: bool
+    cell_m: float
+    """Side of the kept grid cells (EPSG:4543 metres): :data:`CELL_M` or a power of two
+    times it (:func:`cell_size_m`)."""
 
     def line(self, unit: str, lang: str) -> str:
         """One line for the page or the command line: features, sum and union in ``unit``."""
@@ -73,8 +84,9 @@ class LayerSummary:
 def summarise(
     frame: gpd.GeoDataFrame, *, features_of: int
 ) -> tuple[LayerSummary, gpd.GeoDataFrame]:
-    """The figures and the 500 m grid cells of ``frame`` (EPSG:4326, as saved)."""
+    """The figures and the grid cells of ``frame`` (EPSG:4326, as saved)."""
     polygons = frame[frame.geometry.geom_type.isin(POLYGONAL)]
+    cell_m = cell_size_m(frame)
     schematic = "schematic" in frame and bool(frame["schematic"].fillna(False).astype(bool).any())
     summary = LayerSummary(
         features_of=features_of,
@@ -83,8 +95,30 @@ def summarise(
         union_m2=float(union_area_m2(polygons)),
         band_m2=float(band_m2(frame).sum()),
         schematic=schematic,
+        cell_m=cell_m,
     )
-    return summary, grid_summary(frame, cell_m=CELL_M)
+    return summary, grid_summary(frame, cell_m=cell_m)
+
+
+def cell_size_m(frame: gpd.GeoDataFrame) -> float:
+    """:data:`CELL_M`, doubled until the layer's bounding box (in EPSG:4543) is covered
+    by at most :data:`MAX_CELLS` cells.
+
+    >>> import shapely
+    >>> one_km = gpd.GeoDataFrame(geometry=[shapely.box(500_000, 2_750_000, 501_000,
+    ...     2_751_000)], crs=GK_CM102).to_crs("EPSG:4326")
+    >>> cell_size_m(one_km)
+    500.0
+    """
+    present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if present.empty:
+        return CELL_M
+    box = gpd.GeoSeries([shapely.box(*present.total_bounds)], crs=frame.crs)
+    minx, miny, maxx, maxy = box.to_crs(GK_CM102).total_bounds
+    cell_m = CELL_M
+    while math.ceil((maxx - minx) / cell_m) * math.ceil((maxy - miny) / cell_m) > MAX_CELLS:
+        cell_m *= 2
+    return cell_m
 
 
 def _paths(root: Path, layer_id: str, features_of: int) -> tuple[Path, Path]:

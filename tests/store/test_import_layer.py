@@ -19,7 +19,7 @@ from geo.errors import GeoError
 from geo.store.importer import IMPORT_BOUNDS, ImportLimitError, import_layer, import_settings
 from geo.store.layers import UserLayers
 from geo.store.store import PermissionDeniedError, Store, open_plan_store
-from geo.store.summary import read_cells, read_summary
+from geo.store.summary import cell_size_m, read_cells, read_summary, summarise
 from geo.store.tiles import TileStore
 from tests.conftest import X0, Y0, gk_boxes
 from tests.geo.test_tiles import _decoded
@@ -216,3 +216,14 @@ def test_a_click_reads_only_the_features_asked_for_by_position(store: Store) -> 
     assert two.geometry.iloc[1].equals_exact(frame.geometry.iloc[3], 1e-9)
     assert store.read(alice, v.object_id, feature_nos=[99]).empty
     assert store.read(alice, v.object_id)["id"].tolist() == [f"f{k}" for k in range(5)]
+
+
+def test_kept_cells_grow_coarser_for_a_wide_layer() -> None:
+    # 100 km x 100 km: 40,000 cells of 500 m, 10,000 of 1 km, 2,500 of 2 km (<= 8,000).
+    wide = gk_boxes((0, 0, 100, 100), (99_900, 99_900, 100_000, 100_000))
+    assert cell_size_m(wide) == 2_000.0
+    assert cell_size_m(gk_boxes((0, 0, 100, 100), (9_900, 9_900, 10_000, 10_000))) == 500.0
+    summary, cells = summarise(wide, features_of=1)
+    assert summary.cell_m == 2_000.0 and int(cells["count"].sum()) == 2
+    side_m = cells.to_crs("EPSG:4543").geometry.iloc[0].bounds
+    assert side_m[2] - side_m[0] == pytest.approx(2_000.0)
