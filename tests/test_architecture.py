@@ -15,6 +15,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -335,3 +338,50 @@ def page(row, lang, n):
 """
     found = [what.split(":")[0] for _f, _fn, what in _page_text_problems(source, "probe.py")]
     assert found == ["line 11", "line 12", "line 13", "line 14"]
+
+
+FIRST_SCREEN_PROBE = """
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("streamlit_app.py", default_timeout=600)
+at.run()
+assert not at.exception, [e.value for e in at.exception]
+assert at.metric, "the area table (the tab open on a new page) is drawn"
+print(",".join(sorted(m for m in {modules!r} if m in sys.modules)))
+"""
+NOT_ON_THE_FIRST_SCREEN = (
+    "matplotlib",  # print maps, the review's and the comparison's PDF pages
+    "openpyxl",  # XLSX downloads, built when asked
+    "reportlab",
+    "geo.export.maps",
+    "geo.export.atlas",
+    "geo.review",
+    "geo.edit",
+    "geo.upload.analysis",
+    "layers.edit_map",
+    "layers.compare_map",
+    "ui.exports",
+    "ui.review",
+    "ui.tab_edit",
+    "ui.tab_compare",
+    "ui.upload_form",
+    "ui.upload_analysis",
+    "ui.history",
+)
+"""What the first screen (the map, the zone panel and the area table) does not draw:
+only the open tab runs and its modules are imported when it is opened."""
+
+
+def test_the_first_screen_imports_only_what_it_draws(tmp_path: Path) -> None:
+    """The page's first run (a new session; the area table is the open tab), in a fresh
+    interpreter, imports none of the hidden tabs' modules."""
+    code = FIRST_SCREEN_PROBE.format(modules=NOT_ON_THE_FIRST_SCREEN)
+    env = {**os.environ, "PLANMAP_WORKSPACE": str(tmp_path / "workspace")}
+    env.pop("PLANMAP_DATABASE_URL", None)
+    env.pop("PLANMAP_REQUIRE_LOGIN", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = out.stdout.strip().rpartition("\n")[2]
+    assert loaded == ""

@@ -12,7 +12,8 @@ browser without the stylesheet (and the app test) gets.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import streamlit as st
@@ -107,6 +108,109 @@ def main_tabs(names: Sequence[str], lang: str) -> Sequence[TabContainer]:
             if chosen in theirs:
                 st.session_state[state.MAIN_TABS] = labels[theirs.index(chosen)]
     return st.tabs(labels, key=state.MAIN_TABS, on_change="rerun")
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    """One tab of the work column: its label (an i18n key), its body's name
+    (:func:`ui.state.tab_body`) and the widgets whose values outlive it being hidden."""
+
+    label: str
+    body: str
+    kept: tuple[str, ...] = ()
+    """Keys of its value widgets (a key ending in ``__`` or ``_``: every key it begins),
+    never of a button, download, file or map widget: a tab that is not open does no work
+    and draws no widget, and Streamlit forgets the value of a widget not drawn (the map
+    reads some of these: overlaps shown, layers ticked, the analysis' intersections)."""
+
+
+TABS: Final = (
+    TabSpec("area_table", "area", (state.TOTALS_WITH_CONTEXT,)),
+    TabSpec("overlap_tab", "overlap", (state.OVERLAP_A, state.OVERLAP_B, state.OVERLAP_SHOW)),
+    TabSpec("plan_check_tab", "check"),
+    TabSpec("indicators_tab", "targets", (state.TARGET_SHOWN,)),
+    TabSpec(
+        "history_tab",
+        "history",
+        (
+            state.HISTORY_SCOPE,
+            state.HISTORY_ELEMENT,
+            state.HISTORY_LAYER,
+            state.HISTORY_USER,
+            state.HISTORY_RESTORE_VERSION,
+            state.HISTORY_RESTORE_REASON,
+            state.ACCOUNT_PICK,
+        ),
+    ),
+    TabSpec(
+        "upload_tab",
+        "upload",
+        (
+            state.UPLOAD_LAYER,
+            state.UPLOAD_ENCODING,
+            state.UPLOAD_SYSTEM,
+            state.UPLOAD_CRS_PICK,
+            state.UPLOAD_CRS_TEXT,
+            state.UPLOAD_NAME,
+            state.ANALYSE_LAYER,
+            state.ANALYSE_ZONES,
+            state.ANALYSE_SHOW,
+            state.user_layer_on(""),
+        ),
+    ),
+    TabSpec(
+        "export_tab",
+        "export",
+        (
+            state.EXPORT_PRESET,
+            state.export_title("", "")[:-1],
+            state.export_subtitle("", "")[:-1],
+            state.EXPORT_PAPER,
+            state.EXPORT_ORIENTATION,
+            state.EXPORT_DPI,
+            state.EXPORT_FMT,
+            state.EXPORT_ZOOM_SELECTED,
+            state.EXPORT_LAYER_FMT,
+            state.EXPORT_LAYER_CRS,
+        ),
+    ),
+    TabSpec("review_tab", "review"),
+    TabSpec("compare_tab", "compare"),
+    TabSpec(
+        "edit_tab",
+        "edit",
+        (
+            state.EDIT_ELEMENT,
+            state.EDIT_ACCURACY,
+            state.EDIT_REASON,
+            state.EDIT_NEW_LAYER,
+            state.EDIT_NEW_KIND,
+            state.EDIT_NEW_ID,
+            state.EDIT_NEW_NAME_ZH,
+            state.EDIT_NEW_NAME_EN,
+            state.EDIT_SPLIT_PIECE,
+            state.EDIT_MERGE_WITH,
+        ),
+    ),
+)
+"""The work column's tabs, in order (the first is open on a new page)."""
+
+
+def kept_keys(kept: Iterable[str], present: Iterable[str]) -> list[str]:
+    """The keys of ``present`` (the session's) that ``kept`` names, exactly or, for an
+    entry ending in ``_``, as the beginning of the key."""
+    names = tuple(kept)
+    exact = {k for k in names if not k.endswith("_")}
+    prefixes = tuple(k for k in names if k.endswith("_"))
+    return [k for k in present if k in exact or (bool(prefixes) and k.startswith(prefixes))]
+
+
+def keep_values(kept: Iterable[str]) -> None:
+    """Keep the values of the widgets ``kept`` names through a run that does not draw
+    them (Streamlit's documented way: a value set through the session state is the
+    session's, not the widget's, and the widget takes it when it is drawn again)."""
+    for key in kept_keys(kept, list(st.session_state.keys())):
+        st.session_state[key] = st.session_state[key]
 
 
 def tab_body(tab: DeltaGenerator, name: str) -> DeltaGenerator:

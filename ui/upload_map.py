@@ -23,7 +23,6 @@ from layers.user_layer import LayerFeatures, layer_features, user_layer, user_la
 from ui import state
 from ui import tiles as tiles_ui
 from ui.layer_summary import kept_cells
-from ui.upload_analysis import intersections_geojson
 from ui.uploads import LARGE_LAYER_FEATURES, saved_layer, workspace
 
 DETAIL_ZOOM = 15
@@ -81,6 +80,8 @@ def map_groups(
                 _cells_layer(_cells(*key, frame), colour, lang).add_to(group)
         groups.append(group)
     if st.session_state.get(state.ANALYSE_SHOW) and st.session_state.get(state.ANALYSE_ZONES):
+        from ui.upload_analysis import intersections_geojson  # only when they are shown
+
         pieces = intersections_geojson(zones, ids_for(st.session_state[state.ANALYSE_ZONES]))
         if pieces is not None:  # made once per analysis, not on every rerun
             groups.append(highlight_group(pieces, name="intersections", color="#ff7f0e"))

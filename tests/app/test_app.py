@@ -9,18 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.declared.i18n import t
+from tests.app.tabs import open_tab
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _tab(at: AppTest, key: str) -> Any:
@@ -70,6 +62,7 @@ def test_selecting_a_zone_shows_its_figures(app: AppTest) -> None:
 
 
 def test_overlap_panel_lists_pairs(app: AppTest) -> None:
+    open_tab(app, "overlap_tab")
     app.multiselect(key=state.OVERLAP_A).set_value(["layer:finance_business"])
     app.multiselect(key=state.OVERLAP_B).set_value(["layer:university_industry"]).run()
     assert not app.exception
@@ -80,6 +73,7 @@ def test_overlap_panel_lists_pairs(app: AppTest) -> None:
 
 
 def test_export_a_printed_map_from_a_preset(app: AppTest) -> None:
+    open_tab(app, "export_tab")
     app.selectbox(key=state.EXPORT_PRESET).set_value("financial_district")
     app.selectbox(key=state.EXPORT_FMT).set_value("png")
     app.button(key=state.EXPORT_MAKE).click().run()
@@ -90,6 +84,7 @@ def test_export_a_printed_map_from_a_preset(app: AppTest) -> None:
 
 
 def test_export_layer_data(app: AppTest) -> None:
+    open_tab(app, "export_tab")
     app.selectbox(key=state.EXPORT_LAYER_FMT).set_value("gpkg")
     app.button(key=state.EXPORT_LAYER_MAKE).click().run()
     assert not app.exception, [e.value for e in app.exception]
@@ -119,6 +114,7 @@ def test_a_large_saved_layer_is_shown_and_measured(
 
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
+    open_tab(at, "upload_tab")
     at.checkbox(key=state.user_layer_on(saved.layer_id)).check().run()
     assert not at.exception, [e.value for e in at.exception]
     at.selectbox(key=state.ANALYSE_LAYER).set_value(saved.layer_id)
@@ -133,6 +129,7 @@ def test_a_large_saved_layer_is_shown_and_measured(
 
 
 def test_plan_targets_tab(app: AppTest) -> None:
+    open_tab(app, "indicators_tab")
     tables = [d.value for d in app.dataframe]
     targets = next(t for t in tables if "2025年目标" in t.columns)
     assert "创业孵化区面积" in set(targets["指标"])
@@ -140,6 +137,7 @@ def test_plan_targets_tab(app: AppTest) -> None:
 
 def test_export_frames_the_selected_zone_or_says_why_not(app: AppTest) -> None:
     app.selectbox(key=state.SEARCH).set_value("fin_enterprise_rd_cluster").run()
+    open_tab(app, "export_tab")
     app.selectbox(key=state.EXPORT_FMT).set_value("png")
     app.checkbox(key=state.EXPORT_ZOOM_SELECTED).check()
     app.button(key=state.EXPORT_MAKE).click().run()

@@ -21,6 +21,7 @@ from geo.store.layers import import_folder_layers
 from geo.store.workspace import MAX_NAME_CHARS, Workspace
 from geo.upload import LoadedLayer, read_upload
 from tests.app.embedded import embedded_layers
+from tests.app.tabs import open_tab
 from tests.conftest import LAT0, LON0, gk_boxes
 from ui import state
 
@@ -51,7 +52,7 @@ def _save(root: Path, name: str, *, filename: str = "parcels.geojson", **columns
 def _app(root: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("PLANMAP_WORKSPACE", str(root))
     at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    open_tab(at, "upload_tab")  # every test here is of the "your layers" tab
     assert not at.exception, [e.value for e in at.exception]
     return at
 

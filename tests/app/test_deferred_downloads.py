@@ -21,6 +21,7 @@ import geo.export.maps
 import ui.downloads
 import ui.exports
 from geo.declared.i18n import t
+from tests.app.tabs import open_tab
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -130,7 +131,7 @@ def test_exports_are_made_on_click(
     monkeypatch.setattr(geo.export.layers, "layer_bytes", layers)
 
     at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    open_tab(at, "export_tab")
     at.selectbox(key=state.EXPORT_FMT).set_value("png")
     at.button(key=state.EXPORT_MAKE).click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -172,7 +173,7 @@ def test_an_export_of_nothing_says_why_instead_of_a_broken_button(
     for box in at.checkbox:
         if box.key and box.key.startswith("group_on__"):
             box.uncheck()
-    at.run()
+    open_tab(at, "export_tab")
     assert not at.exception, [e.value for e in at.exception]
     for make in (state.EXPORT_HTML_MAKE, state.EXPORT_LAYER_MAKE, state.EXPORT_MAKE):
         at.button(key=make).click().run()

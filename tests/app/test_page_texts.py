@@ -19,6 +19,7 @@ from geo.io import geojson_text
 from geo.measure.area import ellipsoidal_area_m2
 from geo.plan.zones import load_plan_layers
 from geo.store.store import Store
+from tests.app.tabs import open_tab
 from tests.app.test_compare_tab import BOX_B, DOCUMENT, UNI, _edit, _save_red_line
 from tests.app.test_compare_tab import store as store  # the embedded store fixture
 from tests.app.test_review_tab import _page as review_page
@@ -109,6 +110,7 @@ def test_zone_panel_is_rounded_to_its_accuracy_and_shares_are_percentages(app: A
 
 
 def test_overlap_pairs_show_shares_as_percentages(app: AppTest) -> None:
+    open_tab(app, "overlap_tab")
     app.multiselect(key=state.OVERLAP_A).set_value(["layer:finance_business"])
     app.multiselect(key=state.OVERLAP_B).set_value(["layer:university_industry"]).run()
     pairs = _table_with(app, "占 A 比例")
@@ -125,6 +127,7 @@ def _bow_tie_geojson() -> bytes:
 
 
 def test_validation_report_and_crs_candidates_in_chinese(app: AppTest) -> None:
+    open_tab(app, "upload_tab")
     app.file_uploader(key=state.UPLOAD_FILE).set_value(
         ("bowtie.geojson", _bow_tie_geojson(), "application/json")
     )
@@ -160,20 +163,23 @@ def test_a_plan_target_with_a_place_is_shown_on_the_map(app: AppTest) -> None:
     assert reg.layer("innovation_bases").name("zh") not in set(before["图层"])
     indicators = load_indicators()
     incubation = indicators.loc[indicators["name_zh"] == "创业孵化区面积", "id"].iloc[0]
+    open_tab(app, "indicators_tab")
     picker = app.selectbox(key=state.TARGET_SHOWN)
     assert "创业孵化区面积" in picker.options
     picker.set_value(incubation).run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.checkbox(key=state.group_on("innovation")).value
-    after = app.dataframe[0].value
-    assert reg.layer("innovation_bases").name("zh") in set(after["图层"])
     # The map is moved onto the indicator's layer (a centre and zoom are sent once).
     maps = [n for n in app._tree if n.type == "component_instance"]
     args = json.loads(maps[0].proto.json_args)
     assert args.get("center") and args.get("zoom")
+    open_tab(app, "area_table")
+    after = app.dataframe[0].value
+    assert reg.layer("innovation_bases").name("zh") in set(after["图层"])
 
 
 def test_missing_attribute_values_are_blank_in_the_preview(app: AppTest) -> None:
+    open_tab(app, "upload_tab")
     layer = gk_boxes((0, 0, 100, 100), (200, 0, 300, 100))
     layer["note"] = ["有值", None]
     app.file_uploader(key=state.UPLOAD_FILE).set_value(
@@ -240,6 +246,7 @@ def test_a_bad_upload_is_explained_in_the_pages_language(
     data = BAD_UPLOADS[filename](tmp_path)
     with pytest.raises(InputFileError) as raised:  # what the CLI prints
         read_upload(data, filename)
+    open_tab(app, "upload_tab")
     app.file_uploader(key=state.UPLOAD_FILE).set_value((filename, data, "application/zip"))
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -262,6 +269,7 @@ def test_the_plan_check_reads_in_the_pages_language(app: AppTest) -> None:
         table = _table_with(at, t("col_figure_source", lang))
         return table.set_index(t("col_id", lang)).loc[sourced]
 
+    open_tab(app, "plan_check_tab")
     zh = rows(app, "zh")
     for column in (t("col_figure_source", "zh"), t("col_land_figure_check", "zh")):
         english = [v for v in zh[column] if not CJK.search(str(v))]
@@ -397,6 +405,7 @@ def test_a_dxf_without_closed_polylines_is_explained_in_the_pages_language(app: 
         read_upload(data, "roads.dxf")
     english = str(raised.value)
     assert "no polygons" in english and "open polyline(s) not read" in english
+    open_tab(app, "upload_tab")
     app.file_uploader(key=state.UPLOAD_FILE).set_value(("roads.dxf", data, "application/dxf"))
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -432,6 +441,7 @@ def test_a_crs_that_cannot_be_right_lists_the_candidates_in_the_pages_language(
         assert len(said) == 1, said
         return said[0]
 
+    open_tab(app, "upload_tab")
     app.file_uploader(key=state.UPLOAD_FILE).set_value(("gk.csv", csv, "text/csv"))
     app.run()
     zh = error(app)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.upload_form
 from geo.io import geojson_text
+from tests.app.tabs import open_tab
 from tests.conftest import gk_boxes
 from ui import state
 
@@ -43,7 +44,7 @@ def test_upload_areas_are_cached_per_file(tmp_path: Path, monkeypatch: pytest.Mo
     boxes = gk_boxes((0, 0, 1000, 1000), (500, 500, 1500, 1500))
     data = geojson_text(boxes).encode("utf-8")
     at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    open_tab(at, "upload_tab")
     at.file_uploader(key=state.UPLOAD_FILE).set_value(("two.geojson", data, "application/json"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]

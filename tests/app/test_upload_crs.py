@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.declared.i18n import t
 from geo.io import geojson_text
+from tests.app.tabs import open_tab
 from tests.conftest import gk_boxes
 from ui import state
 
@@ -51,7 +52,7 @@ def test_a_confirmed_crs_stays_with_its_file(
 ) -> None:
     monkeypatch.setenv("PLANMAP_WORKSPACE", str(tmp_path / "workspace"))
     at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
+    open_tab(at, "upload_tab")
     first = _shapefile_zip_without_prj((0, 0, 300, 300), (400, 0, 700, 300), tmp=tmp_path)
     _upload(at, "parcels.zip", first)
     assert NEEDS_CRS in _warnings(at)
