@@ -2,7 +2,7 @@
 its figures and its grid cells, read instead of the layer itself.
 
 A layer imported with ``python -m geo store import-layer`` (a million parcels) has its
-sum, union and 500 m cells computed once, per version of its features; the page shows
+sum, union and grid cells computed once, per version of its features; the page shows
 the figures in the layer list and draws the cells below the tiles' first zoom without
 reading the layer back from the store. A layer saved from the upload form has none kept:
 its cells are computed from its features as before (:mod:`ui.upload_map`).

@@ -52,7 +52,7 @@ def saved_section(lang: str) -> None:
         confirm_delete(c4, lang, meta.layer_id, on_confirm=_delete, args=(root, meta.layer_id))
         figures = kept_summary(ws, meta.layer_id)  # an import's, kept: the layer is not read
         if figures is not None:
-            st.caption(figures.line(str(st.session_state.get(state.UNIT) or "km2"), lang))
+            st.text(figures.line(str(st.session_state.get(state.UNIT) or "km2"), lang))
 
 
 def _rename(root: str, layer_id: str) -> None:

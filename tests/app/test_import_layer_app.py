@@ -76,7 +76,7 @@ def test_an_imported_layer_is_listed_drawn_and_clicked_without_reading_it(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     # Listed, with the figures its import kept: Geod on the corners as the file has them.
-    assert imported.summary.line("km2", "zh") in [c.value for c in at.caption]
+    assert imported.summary.line("km2", "zh") in [x.value for x in at.text]
     written = json.loads(Path(os.environ["PLANMAP_WORKSPACE"], "..", "parcels.geojson").read_text())
     rings = [f["geometry"]["coordinates"][0] for f in written["features"]]
     geod_m2 = sum(

@@ -44,7 +44,7 @@ def test_an_imported_layer_lists_its_figures_draws_from_tiles_and_answers_a_clic
         body = browser.driver.find_element(By.TAG_NAME, "body").text
         assert done.summary.line("km2", "zh") in body  # the kept figures, in the list
         caption = browser.driver.find_element(
-            By.XPATH, "//*[@data-testid='stCaptionContainer'][contains(., '简单合计')]"
+            By.XPATH, "//*[@data-testid='stText'][contains(., '简单合计')]"
         )
         browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", caption)
         browser.screenshot("import_layer_listed")
