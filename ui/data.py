@@ -24,7 +24,13 @@ from geo.declared.i18n import say, t
 from geo.declared.registry import Registry, load_registry
 from geo.export.provenance import PLAN_REVISION_ATTR
 from geo.plan.check import plan_figure_table
-from geo.plan.views import layer_payload, overlaps_between, visible_area_table, zone_neighbours
+from geo.plan.views import (
+    layer_payload,
+    overlaps_between,
+    visible_area_rows,
+    visible_area_table,
+    zone_neighbours,
+)
 from geo.plan.zones import STREETS_FILE, zone_figures
 from geo.plan.zones import with_streets as _with_streets
 from geo.store.store import PlanRevision, StoreUnavailableError
@@ -99,6 +105,16 @@ def area_rows(
     path: str, version: PlanRevision, layer_ids: tuple[str, ...], unit: str
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     return visible_area_table(
+        zones(path, version), figures(path, version), layer_ids=layer_ids, unit=unit
+    )
+
+
+@st.cache_data(show_spinner=False)
+def area_table_rows(
+    path: str, version: PlanRevision, layer_ids: tuple[str, ...], unit: str
+) -> pd.DataFrame:
+    """The rows of :func:`area_rows` without its totals (no union)."""
+    return visible_area_rows(
         zones(path, version), figures(path, version), layer_ids=layer_ids, unit=unit
     )
 

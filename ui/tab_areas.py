@@ -18,7 +18,7 @@ from geo.plan.views import totals_display
 from geo.store.store import PlanRevision
 from ui import state
 from ui.columns import in_unit, page_table
-from ui.data import area_rows, current, registry, revision_caption, zones
+from ui.data import area_rows, area_table_rows, current, registry, revision_caption, zones
 from ui.downloads import table_downloads
 
 CONTEXT_GROUP = "reference"  # extents and context, not zones of the plan
@@ -32,7 +32,7 @@ def summed_layers(visible: list[str], *, with_context: bool) -> list[str]:
 
 def area_tab(lang: str, unit: str, visible: list[str]) -> None:
     path, version = current()
-    table, _ = area_rows(path, version, tuple(visible), unit)
+    table = area_table_rows(path, version, tuple(visible), unit)  # the totals: of summed
     st.caption(t("area_table_note", lang) + " " + t("method_note", lang))
     st.caption(revision_caption(version, lang))
     with_context = st.checkbox(t("totals_with_context", lang), key=state.TOTALS_WITH_CONTEXT)
@@ -77,7 +77,7 @@ def shown_areas(
     zone's accuracy and perimeter support (``≈`` for a schematic one), by the project's
     one rule (:func:`geo.measure.precision.area_displays`; geodesic perimeters, so cached
     with the data's version). Downloads keep every digit."""
-    table, _ = area_rows(path, version, layer_ids, unit)
+    table = area_table_rows(path, version, layer_ids, unit)
     shown = in_unit(table, unit)
     rows = zones(path, version).loc[table["id"].to_numpy()]  # indexed by id
     rows.index = table.index

@@ -62,21 +62,21 @@ def features_payload(
     return geojson_dict(shown, columns=columns), labels
 
 
-def visible_area_table(
+def visible_area_rows(
     zones: gpd.GeoDataFrame,
     figures: pd.DataFrame,
     *,
     layer_ids: Sequence[str],
     unit: str,
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Area table of the polygon features in ``layer_ids`` and totals in ``unit``.
+) -> pd.DataFrame:
+    """Area table of the polygon features in ``layer_ids`` in ``unit``, without the totals
+    (their union is not free: the page shows the totals of other layers than the rows).
 
-    ``figures`` is :func:`geo.plan.zones.zone_figures` of ``zones``. Totals: ``sum`` (plain,
-    overlaps counted twice) and ``union`` (area covered, overlaps counted once).
+    ``figures`` is :func:`geo.plan.zones.zone_figures` of ``zones``.
     """
     subset = areal(zones[zones["layer"].isin(layer_ids)])
     fig = figures.loc[subset.index]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "id": subset["id"],
             "name_zh": subset["name_zh"],
@@ -91,8 +91,21 @@ def visible_area_table(
             "accuracy_m": subset["accuracy_m"],
         }
     ).reset_index(drop=True)
+
+
+def visible_area_table(
+    zones: gpd.GeoDataFrame,
+    figures: pd.DataFrame,
+    *,
+    layer_ids: Sequence[str],
+    unit: str,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """:func:`visible_area_rows` and the totals in ``unit``: ``sum`` (plain, overlaps
+    counted twice) and ``union`` (area covered, overlaps counted once)."""
+    table = visible_area_rows(zones, figures, layer_ids=layer_ids, unit=unit)
+    subset = areal(zones[zones["layer"].isin(layer_ids)])
     totals = {
-        "sum": float(fig["area_m2"].sum()) / M2_PER_UNIT[unit],
+        "sum": float(figures.loc[subset.index, "area_m2"].sum()) / M2_PER_UNIT[unit],
         "union": union_area_m2(subset) / M2_PER_UNIT[unit] if len(subset) else 0.0,
     }
     return table, totals
