@@ -554,24 +554,28 @@ def _crossed(
     edges have a box that meets no other shape's box: those touch nothing (disjoint
     buildings cost next to nothing). A pair a line certainly separates needs no GEOS."""
     out = np.zeros(len(shapes), dtype=bool)
-    owner = edge_owner[loose]
-    flagged = np.unique(owner)
+    flagged = np.unique(edge_owner[loose])
     i, j = tree.query(shapes[flagged])
-    near = np.zeros(len(shapes), dtype=bool)
-    near[flagged[i[flagged[i] != j]]] = True
+    other = flagged[i] != j
+    has, neighbour = flagged[i[other]], j[other]  # a shape with loose edges, a box it meets
     lonely = np.zeros(len(shapes), dtype=bool)
-    lonely[flagged] = ~near[flagged]
-    keep = np.flatnonzero(loose)[near[owner]]
-    if not len(keep):
-        return out, lonely
-    lines = np.asarray(shapely.linestrings(edges[keep].reshape(-1, 2, 2)))
-    line, shape = tree.query(lines)
-    other = edge_owner[keep][line] != shape
-    line, shape = line[other], shape[other]
+    lonely[flagged] = True
+    lonely[has] = False
+    # Each loose edge with each neighbour of its shape whose box meets the edge's box.
+    line, row = _expand(_grouped(has, len(shapes)), edge_owner[loose])
+    segments, shape = edges[loose][line], neighbour[row]
+    box = shapely.bounds(shapes)[shape]
+    lo, hi = (
+        np.minimum(segments[:, :2], segments[:, 2:]),
+        np.maximum(segments[:, :2], segments[:, 2:]),
+    )
+    meet = np.flatnonzero(((lo <= box[:, 2:]) & (box[:, :2] <= hi)).all(axis=1))
+    segments, shape = segments[meet], shape[meet]
     vertex_owner = np.repeat(rings.owner, np.diff(rings.offsets))
     by_shape = _ByShape(rings.xy, vertex_owner, edges, edge_owner, len(shapes))
-    test = np.flatnonzero(~by_shape.apart(edges[keep][line], shape))
-    meets = shapely.relate_pattern(lines[line[test]], shapes[shape[test]], "T********")
+    test = np.flatnonzero(~by_shape.apart(segments, shape))
+    lines = shapely.linestrings(segments[test].reshape(-1, 2, 2))
+    meets = shapely.relate_pattern(lines, shapes[shape[test]], "T********")
     out[shape[test][meets]] = True
     return out, lonely
 
