@@ -5,10 +5,10 @@ saved its Mapbox Vector Tiles are built once, in the background, with ``tippecan
 PyPI wheel ships the binary), and the map draws them with the vendored Leaflet.VectorGrid
 (``layers/user_layer.py``, :class:`~layers.user_layer.TiledUserLayer`). The build is given
 the layer's features (the frame just saved, or read back from the store): it writes their
-geometries for tippecanoe into a temporary file of its own (:func:`geo.io.write_tile_features`)
-and removes it when done. The save itself writes no file, and the store stays the only
-record: a build that never ran (the server stopped after the save) runs again the next
-time the layer is shown, from the store.
+geometries for tippecanoe into a temporary file of its own
+(:func:`geo.io.write_tile_features`) and removes it when done. The save itself writes
+no file, and the store stays the only record: a build that never ran (the server stopped
+after the save) runs again the next time the layer is shown, from the store.
 
 Layout (``static/`` is what Streamlit serves at ``/app/static/``, to anyone)::
 
@@ -40,12 +40,11 @@ workspace; ``<workspace key>`` (a hash of the workspace path) keeps workspaces a
 Tiles carry no attribute: each feature's tile id is its position in the saved layer plus
 one, written into tippecanoe's input as the feature's ``id`` (the store reads a layer's
 features in that order, ``feature_no``; a missing or empty geometry keeps its number, so
-the ids after it stay right). A click sends
-the id back and the attributes and figures are looked up from the full data
-(:func:`feature_row`). Every feature is in the tiles of the deepest zoom
-(``--no-tiny-polygon-reduction``; ``--extend-zooms-if-still-dropping`` goes deeper if a
-tile would still be too large); shallower zooms may drop the densest features, which
-only the grid overview (below :data:`MIN_ZOOM`) summarises. Display only: figures
+the ids after it stay right). A click sends the id back and the attributes and figures
+are looked up from the full data (:func:`feature_row`). Every feature is in the tiles of
+the deepest zoom (``--no-tiny-polygon-reduction``; ``--extend-zooms-if-still-dropping``
+goes deeper if a tile would still be too large); shallower zooms may drop the densest
+features, which only the grid overview (below :data:`MIN_ZOOM`) summarises. Display only: figures
 always come from the full data.
 """
 
