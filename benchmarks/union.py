@@ -32,7 +32,7 @@ import shapely
 
 from benchmarks.synthetic import chenggong_centre_gk, synthetic_parcels
 from geo.measure.crs import GK_CM102, STORAGE_CRS, require_crs
-from geo.measure.overlap import _equal_area, union_area_m2
+from geo.measure.overlap import equal_area, union_area_m2
 
 SEED = 20261201  # benchmarks.app_cpu's parcels
 
@@ -43,7 +43,7 @@ def coverage_union_area_m2(gdf: gpd.GeoDataFrame) -> float:
     require_crs(gdf, name="layer")
     if gdf.empty:
         return 0.0
-    projected = _equal_area(gdf)
+    projected = equal_area(gdf)
     geoms = projected.source_geometries
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     flagged = ~polygonal & ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
@@ -59,7 +59,7 @@ def coverage_union_area_m2(gdf: gpd.GeoDataFrame) -> float:
 
 def plain_union_area_m2(gdf: gpd.GeoDataFrame) -> float:
     """The reference: one union_all of every feature in the equal-area CRS."""
-    return float(shapely.area(shapely.union_all(_equal_area(gdf).geometries())))
+    return float(shapely.area(shapely.union_all(equal_area(gdf).geometries())))
 
 
 def _gk(geoms: np.ndarray) -> gpd.GeoDataFrame:  # type: ignore[type-arg]
