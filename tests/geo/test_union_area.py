@@ -246,3 +246,19 @@ def test_mixed_layers_same_as_one_union(blocks: list[tuple[str, int, int, int]])
     frame = _gk(*shapes)
     plain = shapely.area(shapely.union_all(np.asarray(frame.to_crs(EQUAL_AREA).geometry.array)))
     assert union_area_m2(frame) == pytest.approx(float(plain), rel=1e-9)
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["overlapping", "beside"])
+def test_a_detailed_shape_among_parcels(inside: bool) -> None:
+    """A 400-vertex disc over (or beside) a tiling: it is united without testing each loose
+    edge against its 400 vertices (the plan's 3,000-vertex zones made those tests take
+    minutes), and the figure is still one union's."""
+    disc = shapely.Point(450 if inside else 2600, 450).buffer(300, quad_segs=100)
+    frame = _gk(*_cells(0, 0, 10, 10), disc)
+    expected = _geod_union_m2(frame)
+    assert union_area_m2(frame) == pytest.approx(expected, rel=1e-7)
+    disc_m2, tiles_m2 = _geod_sum_m2(frame.iloc[[-1]]), _geod_sum_m2(frame.iloc[:-1])
+    if inside:  # the disc lies wholly inside the 1 km square: it adds nothing
+        assert union_area_m2(frame) == pytest.approx(tiles_m2, rel=1e-7)
+    else:
+        assert union_area_m2(frame) == pytest.approx(tiles_m2 + disc_m2, rel=1e-7)
