@@ -118,8 +118,8 @@ class TabSpec:
     label: str
     body: str
     kept: tuple[str, ...] = ()
-    """Keys of its value widgets (a key ending in ``__`` or ``_``: every key it begins),
-    never of a button, download, file or map widget: a tab that is not open does no work
+    """Keys of its value widgets (an entry ending in ``_``: every key it begins), never
+    of a button, download, file or map widget: a tab that is not open does no work
     and draws no widget, and Streamlit forgets the value of a widget not drawn (the map
     reads some of these: overlaps shown, layers ticked, the analysis' intersections)."""
 
@@ -163,7 +163,7 @@ TABS: Final = (
         "export",
         (
             state.EXPORT_PRESET,
-            state.export_title("", "")[:-1],
+            state.export_title("", "")[:-1],  # "export_title_": every preset and language
             state.export_subtitle("", "")[:-1],
             state.EXPORT_PAPER,
             state.EXPORT_ORIENTATION,
