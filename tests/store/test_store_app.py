@@ -43,13 +43,15 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, str]
     return store, layer_id
 
 
-def _login(name: str, password: str) -> AppTest:
+def _login(name: str, password: str, *, tab: str = "upload_tab") -> AppTest:
+    """Signed in, with the tab labelled by the i18n key ``tab`` open (only it runs)."""
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.tabs, "nothing of the plan before the login"
     at.text_input(key=state.LOGIN_NAME).input(name)
     at.text_input(key=state.LOGIN_PASSWORD).input(password)
+    at.session_state[state.MAIN_TABS] = t(tab, "zh")
     _button(at, t("login_button", "zh")).click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -84,7 +86,7 @@ def test_history_restore_says_who_changed_it_meanwhile(server: tuple[Store, str]
     store, layer_id = server
     alice = store.user("alice")
     store.rename(alice, layer_id, "第二版", expected_version=1)
-    at = _login("alice", "alice-pass-1")
+    at = _login("alice", "alice-pass-1", tab="history_tab")
     at.radio(key=state.HISTORY_SCOPE).set_value("layer").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key=state.HISTORY_RESTORE_VERSION).value == 1
