@@ -2,7 +2,7 @@
 
 A layer of 1,000,000 parcels takes tens of seconds to read back from the store and
 measure; the page must not do that on every run just to say how large the layer is or to
-draw its 500 m grid cells below the tiles' first zoom. So both are computed once, from the
+draw its grid cells below the tiles' first zoom. So both are computed once, from the
 frame that was saved (:func:`summarise`), and written next to the layer's other cached
 files (``<UserLayers.root>/<layer_id>/``, where its tile capability is kept)::
 
@@ -14,10 +14,11 @@ files (``<UserLayers.root>/<layer_id>/``, where its tile capability is kept)::
 feature, so the files stay valid). Written atomically; a missing or damaged file is just
 "not computed yet" (None), never an error: the store is the record, these are caches.
 
-The figures are those of an upload (:mod:`ui.upload_form`): the plain sum of the
-ellipsoidal areas (CGCS2000, equal-area path) and the union (overlaps counted once,
-:func:`geo.measure.overlap.union_area_m2`), with the sum of the features' accuracy bands
-so a total is shown no finer than its members (:func:`geo.measure.precision.band_display`).
+The figures are those of an upload (:func:`geo.upload.analysis.area_totals_m2`, as
+:mod:`ui.upload_form` shows them): the plain sum of the ellipsoidal areas (CGCS2000,
+equal-area path) and the union (overlaps counted once), with the sum of the features'
+accuracy bands, so a total is shown no finer than its members
+(:func:`geo.measure.precision.band_display`).
 """
 
 from __future__ import annotations
@@ -35,9 +36,7 @@ from geo.declared.i18n import t
 from geo.display import grid_summary
 from geo.errors import GeoError
 from geo.io import atomic_write, geojson_text, read_layer
-from geo.measure.area import ellipsoidal_area_m2
 from geo.measure.crs import GK_CM102
-from geo.measure.overlap import union_area_m2
 from geo.measure.precision import band_display, band_m2
 
 CELL_M: Final = 500.0
@@ -46,7 +45,6 @@ MAX_CELLS: Final = 8_000
 """... doubled until the layer's extent holds at most this many (the map sends them all:
 1,000,000 synthetic parcels over 21,000 km² made 84,000 cells of 500 m, 23 CPU-s and
 680 MiB to draw one page)."""
-POLYGONAL: Final = ("Polygon", "MultiPolygon")
 
 
 @dataclass(frozen=True)
@@ -85,14 +83,16 @@ def summarise(
     frame: gpd.GeoDataFrame, *, features_of: int
 ) -> tuple[LayerSummary, gpd.GeoDataFrame]:
     """The figures and the grid cells of ``frame`` (EPSG:4326, as saved)."""
-    polygons = frame[frame.geometry.geom_type.isin(POLYGONAL)]
+    from geo.upload.analysis import area_totals_m2  # the upload's figures, one definition
+
+    area_m2, union_m2 = area_totals_m2(frame)
     cell_m = cell_size_m(frame)
     schematic = "schematic" in frame and bool(frame["schematic"].fillna(False).astype(bool).any())
     summary = LayerSummary(
         features_of=features_of,
         feature_count=len(frame),
-        area_m2=float(ellipsoidal_area_m2(frame, method="equal_area").sum()),
-        union_m2=float(union_area_m2(polygons)),
+        area_m2=area_m2,
+        union_m2=union_m2,
         band_m2=float(band_m2(frame).sum()),
         schematic=schematic,
         cell_m=cell_m,
