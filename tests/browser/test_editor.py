@@ -297,7 +297,10 @@ def test_split_the_financial_district_by_a_drawn_line(
     first_km2 = float(options[0].text.split("：")[1].split()[0])
     second_km2 = float(options[1].text.split("：")[1].split()[0])
     assert first_km2 + second_km2 == pytest.approx(before / 1e6, rel=1e-4)
-    button = driver.find_element(By.CSS_SELECTOR, f".st-key-{_key('EDIT_SPLIT_APPLY')} button")
+    apply = f".st-key-{_key('EDIT_SPLIT_APPLY')} button"  # drawn after the pieces: wait
+    button = browser.wait().until(
+        lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, apply)), False)
+    )
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
 
