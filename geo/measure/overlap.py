@@ -117,9 +117,6 @@ def equal_area(gdf: gpd.GeoDataFrame) -> ProjectedCoordinates:
     return ProjectedCoordinates(_geometries(gdf), source=gdf.crs, target=EQUAL_AREA)
 
 
-_equal_area = equal_area  # its private name (union_area_m2, benchmarks/union.py)
-
-
 def _near(boxes: FloatArray, others: FloatArray) -> npt.NDArray[np.bool_]:
     """Which of ``boxes`` meet (share at least a point with) any of ``others``."""
     out = np.zeros(len(boxes), dtype=bool)
@@ -378,7 +375,7 @@ def union_area_m2(
     require_crs(frame, name="layer")
     if frame.empty:
         return 0.0
-    projected = projected if projected is not None else _equal_area(frame)
+    projected = projected if projected is not None else equal_area(frame)
     # Only features whose interior may meet another's go into the (slow) union; the
     # others' areas simply add (see _must_unite). 100,000 parcels tiling: 0.6 CPU-s
     # instead of 3.8 for union_all (1.7-2.0 with GEOS's coverage check, which missed
